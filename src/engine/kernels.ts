@@ -1,0 +1,200 @@
+/**
+ * Reference kernels: plain loops over flat typed arrays, written to be read and to serve as the
+ * oracle for any faster backend (llm.c keeps matmul_forward_naive for the same reason).
+ * Free functions, outputs first, then inputs, then parameters, then sizes; gradients carry a `d`
+ * prefix and backward kernels accumulate (+=) into them. Imports nothing: no node:*, no project code.
+ * Every kernel works on Float32Array (training) and Float64Array (gradient checks in tests).
+ */
+
+export type Floats = Float32Array | Float64Array;
+
+// ---------------------------------------------------------------------------------------------
+// Dense (fully connected) layer: out = x W^T + b
+
+/** x is (batch, inDim), W is (outDim, inDim), b is (outDim), out is (batch, outDim). */
+export function denseForward(
+  out: Floats, x: Floats, W: Floats, b: Floats,
+  batch: number, inDim: number, outDim: number,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const xRow = n * inDim;
+    for (let o = 0; o < outDim; o++) {
+      const wRow = o * inDim;
+      let sum = b[o];
+      for (let i = 0; i < inDim; i++) sum += x[xRow + i] * W[wRow + i];
+      out[n * outDim + o] = sum;
+    }
+  }
+}
+
+/**
+ * Undoes denseForward. dOut is (batch, outDim); accumulates dW (outDim, inDim), dB (outDim) and,
+ * unless dIn is null (the first layer needs no input gradient), dIn (batch, inDim).
+ */
+export function denseBackward(
+  dIn: Floats | null, dW: Floats, dB: Floats, dOut: Floats, x: Floats, W: Floats,
+  batch: number, inDim: number, outDim: number,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const xRow = n * inDim;
+    for (let o = 0; o < outDim; o++) {
+      const g = dOut[n * outDim + o];
+      if (g === 0) continue; // ReLU zeroes many rows of dOut; skipping them changes nothing
+      const wRow = o * inDim;
+      dB[o] += g; //                                       out = ... + b[o]
+      for (let i = 0; i < inDim; i++) dW[wRow + i] += g * x[xRow + i]; // out += x[i] * W[o,i]
+      if (dIn !== null) {
+        for (let i = 0; i < inDim; i++) dIn[xRow + i] += g * W[wRow + i]; // same line, w.r.t. x
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activations. Each backward uses the forward's output `out`, which is all that the derivative needs.
+
+/** out = max(0, x), elementwise over n values. */
+export function reluForward(out: Floats, x: Floats, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+}
+/** d relu(x)/dx = 1 where x > 0 (equivalently out > 0), else 0. */
+export function reluBackward(dIn: Floats, dOut: Floats, out: Floats, n: number): void {
+  for (let i = 0; i < n; i++) if (out[i] > 0) dIn[i] += dOut[i];
+}
+
+/** out = 1 / (1 + e^-x). */
+export function sigmoidForward(out: Floats, x: Floats, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
+}
+/** d sigmoid(x)/dx = out * (1 - out). */
+export function sigmoidBackward(dIn: Floats, dOut: Floats, out: Floats, n: number): void {
+  for (let i = 0; i < n; i++) dIn[i] += dOut[i] * out[i] * (1 - out[i]);
+}
+
+/** out = tanh(x). */
+export function tanhForward(out: Floats, x: Floats, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+}
+/** d tanh(x)/dx = 1 - out^2. */
+export function tanhBackward(dIn: Floats, dOut: Floats, out: Floats, n: number): void {
+  for (let i = 0; i < n; i++) dIn[i] += dOut[i] * (1 - out[i] * out[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output: softmax, and the two losses. Rows are examples; each loss is the mean over the batch.
+
+/**
+ * logits and probs are (batch, classes). Subtracting the row's max before exp changes nothing
+ * mathematically (it cancels in the ratio) but keeps exp from overflowing to Infinity. The max is
+ * per row: a max over the whole batch would still underflow rows far below it.
+ */
+export function softmaxForward(probs: Floats, logits: Floats, batch: number, classes: number): void {
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    let max = logits[row];
+    for (let k = 1; k < classes; k++) if (logits[row + k] > max) max = logits[row + k];
+    let sum = 0;
+    for (let k = 0; k < classes; k++) {
+      const e = Math.exp(logits[row + k] - max);
+      probs[row + k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < classes; k++) probs[row + k] /= sum;
+  }
+}
+
+/**
+ * Undoes softmaxForward for a general upstream gradient dProbs (used by the MSE loss):
+ * dLogits[j] += p[j] * (dProbs[j] - sum_k p[k] dProbs[k]), the softmax Jacobian applied per row.
+ */
+export function softmaxBackward(dLogits: Floats, dProbs: Floats, probs: Floats, batch: number, classes: number): void {
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    let dot = 0;
+    for (let k = 0; k < classes; k++) dot += probs[row + k] * dProbs[row + k];
+    for (let j = 0; j < classes; j++) dLogits[row + j] += probs[row + j] * (dProbs[row + j] - dot);
+  }
+}
+
+/**
+ * Fused softmax + cross-entropy. Writes probs (batch, classes) and returns the mean over the batch
+ * of -log p[label]. The loss is computed as log(sum e^(z-max)) - (z[label]-max), never as
+ * -log(p), so a confidently wrong row gives a large finite loss instead of log(0) = -Infinity.
+ */
+export function softmaxCrossEntropyForward(
+  probs: Floats, logits: Floats, labels: Uint8Array, batch: number, classes: number,
+): number {
+  let total = 0;
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    let max = logits[row];
+    for (let k = 1; k < classes; k++) if (logits[row + k] > max) max = logits[row + k];
+    let sum = 0;
+    for (let k = 0; k < classes; k++) {
+      const e = Math.exp(logits[row + k] - max);
+      probs[row + k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < classes; k++) probs[row + k] /= sum;
+    total += Math.log(sum) - (logits[row + labels[n]] - max);
+  }
+  return total / batch;
+}
+
+/**
+ * Undoes the fused forward: d(mean loss)/d logits = (probs - onehot(label)) / batch. The softmax
+ * Jacobian and the log's 1/p cancel, which is why the two are fused (the `dZ = A - Y` of the tutorials).
+ */
+export function softmaxCrossEntropyBackward(
+  dLogits: Floats, probs: Floats, labels: Uint8Array, batch: number, classes: number,
+): void {
+  const scale = 1 / batch;
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    for (let k = 0; k < classes; k++) {
+      const target = k === labels[n] ? 1 : 0;
+      dLogits[row + k] += (probs[row + k] - target) * scale;
+    }
+  }
+}
+
+/**
+ * Mean squared error on the probabilities: the mean over the batch of sum_k (p[k] - onehot[k])^2
+ * (the Brier score; summed over classes so its scale does not shrink with the class count).
+ */
+export function mseForward(probs: Floats, labels: Uint8Array, batch: number, classes: number): number {
+  let total = 0;
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    for (let k = 0; k < classes; k++) {
+      const diff = probs[row + k] - (k === labels[n] ? 1 : 0);
+      total += diff * diff;
+    }
+  }
+  return total / batch;
+}
+/** Undoes mseForward: d/dp of (p - y)^2 / batch is 2 (p - y) / batch. */
+export function mseBackward(dProbs: Floats, probs: Floats, labels: Uint8Array, batch: number, classes: number): void {
+  const scale = 2 / batch;
+  for (let n = 0; n < batch; n++) {
+    const row = n * classes;
+    for (let k = 0; k < classes; k++) {
+      dProbs[row + k] += (probs[row + k] - (k === labels[n] ? 1 : 0)) * scale;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizer kernel
+
+/** Plain SGD over the flat buffers: params -= lr * grads. */
+export function sgdUpdate(params: Floats, grads: Floats, lr: number, n: number): void {
+  for (let i = 0; i < n; i++) params[i] -= lr * grads[i];
+}
+
+/** Index of the largest of `classes` values starting at `row` (ties go to the lower index). */
+export function argmaxRow(values: Floats, row: number, classes: number): number {
+  let best = 0;
+  for (let k = 1; k < classes; k++) if (values[row + k] > values[row + best]) best = k;
+  return best;
+}

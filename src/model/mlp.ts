@@ -1,0 +1,162 @@
+/**
+ * The reference multilayer perceptron: dense layers with one activation for every hidden layer and
+ * a softmax output, computed with the plain kernels of engine/kernels.ts. It is the readable
+ * definition of what the network computes, and the oracle that faster engines are tested against.
+ * Parameters and gradients are one flat buffer each; every layer holds subarray views of them.
+ */
+
+import {
+  denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
+  sigmoidBackward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
+  softmaxCrossEntropyForward, softmaxForward, tanhBackward, tanhForward,
+  type Floats,
+} from '../engine/kernels.js';
+import { paramLayout, type Activation, type Network, type NetworkSpec } from './network.js';
+
+type ActivationKernels = {
+  forward: (out: Floats, x: Floats, n: number) => void;
+  backward: (dIn: Floats, dOut: Floats, out: Floats, n: number) => void;
+};
+
+export const ACTIVATION_KERNELS: Record<Activation, ActivationKernels> = {
+  relu: { forward: reluForward, backward: reluBackward },
+  sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },
+  tanh: { forward: tanhForward, backward: tanhBackward },
+};
+
+interface Layer {
+  inDim: number;
+  outDim: number;
+  W: Float32Array;
+  b: Float32Array;
+  dW: Float32Array;
+  dB: Float32Array;
+  /** This layer's input rows (the previous layer's activations, or the network input). */
+  x: Float32Array;
+  /** Pre-activation z = x W^T + b, and its gradient. */
+  z: Float32Array;
+  dZ: Float32Array;
+  /** Post-activation a = f(z) (softmax probabilities for the last layer), and its gradient. */
+  a: Float32Array;
+  dA: Float32Array;
+}
+
+export class ReferenceMlp implements Network {
+  readonly spec: NetworkSpec;
+  readonly maxBatch: number;
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  readonly input: Float32Array;
+  private readonly layers: Layer[];
+  /** Every activation gradient lives in this one buffer, so zeroing them is one fill(0). */
+  private readonly dActs: Float32Array;
+  private readonly classes: number;
+
+  constructor(spec: NetworkSpec, maxBatch: number) {
+    this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
+    this.maxBatch = maxBatch;
+    const layout = paramLayout(spec.sizes);
+    this.params = new Float32Array(layout.count);
+    this.grads = new Float32Array(layout.count);
+    this.input = new Float32Array(maxBatch * spec.sizes[0]);
+    this.classes = spec.sizes[spec.sizes.length - 1];
+
+    const actCount = layout.layers.reduce((sum, l) => sum + maxBatch * l.outDim, 0);
+    this.dActs = new Float32Array(2 * actCount);
+    let dOffset = 0;
+    let x = this.input;
+    this.layers = layout.layers.map((l) => {
+      const size = maxBatch * l.outDim;
+      const layer: Layer = {
+        inDim: l.inDim,
+        outDim: l.outDim,
+        W: this.params.subarray(l.weightOffset, l.biasOffset),
+        b: this.params.subarray(l.biasOffset, l.biasOffset + l.outDim),
+        dW: this.grads.subarray(l.weightOffset, l.biasOffset),
+        dB: this.grads.subarray(l.biasOffset, l.biasOffset + l.outDim),
+        x,
+        z: new Float32Array(size),
+        a: new Float32Array(size),
+        dZ: this.dActs.subarray(dOffset, dOffset + size),
+        dA: this.dActs.subarray(dOffset + size, dOffset + 2 * size),
+      };
+      dOffset += 2 * size;
+      x = layer.a;
+      return layer;
+    });
+  }
+
+  forward(batch: number): Float32Array {
+    this.checkBatch(batch);
+    const act = ACTIVATION_KERNELS[this.spec.activation];
+    const last = this.layers.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const L = this.layers[l];
+      denseForward(L.z, L.x, L.W, L.b, batch, L.inDim, L.outDim);
+      if (l < last) act.forward(L.a, L.z, batch * L.outDim);
+      else softmaxForward(L.a, L.z, batch, L.outDim);
+    }
+    return this.layers[last].a.subarray(0, batch * this.classes);
+  }
+
+  loss(labels: Uint8Array, batch: number): number {
+    const L = this.layers[this.layers.length - 1];
+    if (this.spec.loss === 'cross-entropy') {
+      // Recomputes the softmax from the logits so the loss is log-sum-exp based (finite even when
+      // a probability rounds to 0); the probabilities it writes are identical to forward()'s.
+      return softmaxCrossEntropyForward(L.a, L.z, labels, batch, this.classes);
+    }
+    return mseForward(L.a, labels, batch, this.classes);
+  }
+
+  backward(labels: Uint8Array, batch: number): void {
+    this.checkBatch(batch);
+    this.grads.fill(0);
+    this.dActs.fill(0);
+    const act = ACTIVATION_KERNELS[this.spec.activation];
+    const last = this.layers.length - 1;
+    const out = this.layers[last];
+    // Undo the output: softmax + loss -> d logits.
+    if (this.spec.loss === 'cross-entropy') {
+      softmaxCrossEntropyBackward(out.dZ, out.a, labels, batch, this.classes);
+    } else {
+      mseBackward(out.dA, out.a, labels, batch, this.classes);
+      softmaxBackward(out.dZ, out.dA, out.a, batch, this.classes);
+    }
+    for (let l = last; l >= 0; l--) {
+      const L = this.layers[l];
+      // Undo a = f(z) for hidden layers (the output's softmax was undone above).
+      if (l < last) act.backward(L.dZ, L.dA, L.a, batch * L.outDim);
+      // Undo z = x W^T + b; the input gradient lands in the previous layer's dA.
+      const dIn = l > 0 ? this.layers[l - 1].dA : null;
+      denseBackward(dIn, L.dW, L.dB, L.dZ, L.x, L.W, batch, L.inDim, L.outDim);
+    }
+  }
+
+  exportParams(): Float32Array {
+    return this.params.slice();
+  }
+
+  importParams(values: Float32Array): void {
+    if (values.length !== this.params.length) {
+      throw new RangeError(`expected ${this.params.length} parameters, got ${values.length}`);
+    }
+    this.params.set(values);
+  }
+
+  exportGrads(): Float32Array {
+    return this.grads.slice();
+  }
+
+  async close(): Promise<void> {}
+
+  private checkBatch(batch: number): void {
+    if (!Number.isInteger(batch) || batch < 1 || batch > this.maxBatch) {
+      throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
+    }
+  }
+}
+
+export function createReferenceNetwork(spec: NetworkSpec, maxBatch: number): Network {
+  return new ReferenceMlp(spec, maxBatch);
+}
