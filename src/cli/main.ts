@@ -1,0 +1,76 @@
+/**
+ * The `mnist` program: builds the command tree (one command per file in commands/), parses argv,
+ * and is the only place that turns errors into messages and exit codes:
+ * 0 ok, 1 runtime error, 2 usage error, 130 interrupted. Users never see a stack trace for an
+ * error they can fix; an unexpected internal error prints one line and asks for a bug report.
+ */
+
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { MnistError } from '../errors.js';
+import { configureColors, err } from '../ui/colors.js';
+import { PACKAGE_VERSION } from '../version.js';
+import { makeEvaluateCommand } from './commands/evaluate.js';
+import { makeTrainCommand } from './commands/train.js';
+
+export function makeProgram() {
+  const program = new Command('mnist')
+    .description('Train, evaluate and use a multilayer perceptron on MNIST handwritten digits.')
+    .version(PACKAGE_VERSION, '-V, --version')
+    .addHelpText('after', `
+Quick start:
+  $ mnist train                    # train 784-128-10 on MNIST, write model.json
+  $ mnist evaluate model.json      # accuracy and confusion matrix on the test set
+
+Run \`mnist <command> --help\` for a command's options.`);
+  // commands:
+  program.addCommand(makeTrainCommand());
+  program.addCommand(makeEvaluateCommand());
+  configureTree(program);
+  return program;
+}
+
+/** Settings that commander copies only to commands made with .command(), applied to every command. */
+function configureTree(command: Command<any, any, any>): void {
+  command
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(err.red(text)) });
+  for (const sub of command.commands) configureTree(sub as Command<any, any, any>);
+}
+
+/** Runs the program on argv and returns the exit code (never throws). */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  configureColors(argv, process.env);
+  try {
+    await makeProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message; --help and --version arrive here with exit 0.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof MnistError) {
+    const prefix = error.exitCode === 130 ? '' : 'error: ';
+    process.stderr.write(`${err.red(prefix + error.message)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${err.red(`internal error: ${message}`)}\n`);
+  if (process.env.MNIST_DEBUG && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
+  else process.stderr.write('This is a bug in mnist-mlp; please report it (set MNIST_DEBUG=1 for details).\n');
+  return 1;
+}
+
+/** Entry point for bin/mnist.js: runs, then sets the exit code and lets the event loop drain. */
+export async function run(): Promise<void> {
+  // `mnist predict ... | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  process.exitCode = await main();
+}

@@ -1,0 +1,65 @@
+/**
+ * Option parsers and options shared by several commands. Parsers validate at the boundary and
+ * throw commander's InvalidArgumentError, so actions receive valid numbers and enums and a bad
+ * value becomes one usage line and exit code 2.
+ */
+
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+
+/** A finite number > 0, e.g. a learning rate. */
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 0.1.');
+  return n;
+}
+
+/** An integer >= 1, e.g. epochs or a batch size. */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}
+
+/** An integer >= 0, e.g. a validation size. */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number of at least 0.');
+  return n;
+}
+
+/** A seed: an integer in 0 .. 2^32-1. */
+export function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n > 0xffffffff) {
+    throw new InvalidArgumentError('expected a whole number from 0 to 4294967295.');
+  }
+  return n;
+}
+
+export const INPUT_SIZE = 784;
+export const OUTPUT_SIZE = 10;
+const MAX_WIDTH = 16384;
+
+/**
+ * `784-128-10` or `784-256-128-10`: MNIST's 784 inputs, any number of hidden layers, 10 outputs.
+ * Hidden widths are capped so a typo like 784-1280000-10 fails here instead of exhausting memory.
+ */
+export function parseArch(value: string): number[] {
+  const parts = value.split('-');
+  if (parts.length < 2 || parts.some((p) => !/^\d+$/.test(p.trim()))) {
+    throw new InvalidArgumentError('expected layer sizes joined by dashes, e.g. 784-128-10.');
+  }
+  const sizes = parts.map((p) => Number(p));
+  if (sizes[0] !== INPUT_SIZE) throw new InvalidArgumentError(`the first layer must be ${INPUT_SIZE} (28x28 pixels), e.g. 784-128-10.`);
+  if (sizes[sizes.length - 1] !== OUTPUT_SIZE) throw new InvalidArgumentError(`the last layer must be ${OUTPUT_SIZE} (the digits 0-9), e.g. 784-128-10.`);
+  for (const size of sizes.slice(1, -1)) {
+    if (size < 1 || size > MAX_WIDTH) throw new InvalidArgumentError(`hidden layer sizes must be 1 to ${MAX_WIDTH}, got ${size}.`);
+  }
+  return sizes;
+}
+
+export const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'read the MNIST files from <dir> (default: ./data if complete, else the embedded copy)');
+export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');
+export const quietOption = () => new Option('-q, --quiet', 'no progress or log lines on stderr');
+export const noColorOption = () => new Option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)');

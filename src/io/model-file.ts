@@ -1,0 +1,280 @@
+/**
+ * The model file: versioned JSON holding the architecture, named weights, input normalisation,
+ * training settings, metrics and provenance. Weights are written as the shortest decimals that
+ * read back to exactly the same float32 values, so a saved model predicts bit for bit like the
+ * trained one. Loading validates everything and names the first bad field. Saving is atomic.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { ModelFileError } from '../errors.js';
+import { ACTIVATIONS, LOSSES, paramLayout, type NetworkSpec } from '../model/network.js';
+import type { EpochMetrics } from '../training/train.js';
+import { writeFileAtomic } from './atomic.js';
+
+export const MODEL_FORMAT = 'mnist-mlp';
+export const MODEL_VERSION = 1;
+
+export interface TrainingSettingsRecord {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  schedule: string;
+  optimizer: string;
+  init: string;
+  seed: number;
+  valSize: number;
+  trainImages: number;
+  engine: string;
+  /** Optimizer steps actually taken (fewer than planned when the run was interrupted). */
+  steps: number;
+}
+
+export interface TestRecord {
+  correct: number;
+  total: number;
+  accuracy: number;
+  loss: number;
+}
+
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  /** True when training was interrupted and this holds the weights so far. */
+  partial: boolean;
+  createdAt: string;
+  generator: { name: string; version: string };
+  architecture: NetworkSpec & { output: 'softmax' };
+  /** Input x = pixel * scale, pixels as in MNIST: 0 = background, 255 = ink, 28x28 row-major. */
+  input: { width: number; height: number; scale: number };
+  training: TrainingSettingsRecord;
+  metrics: { epochs: EpochMetrics[]; test: TestRecord | null };
+  /** Data the model was trained on: where from, and the SHA-256 of each uncompressed file. */
+  data: { source: string; sha256: Record<string, string> };
+  /** Canonical flat parameters (paramLayout order); in the file they appear as named arrays. */
+  params: Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/** The shortest decimal string that reads back (through Math.fround) as exactly `x`. */
+export function float32ToString(x: number): string {
+  if (x === 0) return '0';
+  // 9 significant digits always suffice for float32; most values need fewer.
+  for (let p = 6; p < 9; p++) {
+    const s = x.toPrecision(p);
+    if (Math.fround(Number(s)) === x) return String(Number(s));
+  }
+  return String(Number(x.toPrecision(9)));
+}
+
+export function serializeModel(model: ModelFile): string {
+  const { params, ...meta } = model;
+  for (let i = 0; i < params.length; i++) {
+    if (!Number.isFinite(params[i])) throw new ModelFileError(`refusing to save: parameter ${i} is ${params[i]}`);
+  }
+  const head = JSON.stringify(meta, null, 2);
+  const parts: string[] = [head.slice(0, head.lastIndexOf('}')).trimEnd(), ',\n  "weights": {\n'];
+  const layers = paramLayout(model.architecture.sizes).layers;
+  const entries: string[] = [];
+  layers.forEach((layer, l) => {
+    const weight = params.subarray(layer.weightOffset, layer.biasOffset);
+    const bias = params.subarray(layer.biasOffset, layer.biasOffset + layer.outDim);
+    entries.push(`    "layers.${l}.weight": [${Array.from(weight, float32ToString).join(',')}]`);
+    entries.push(`    "layers.${l}.bias": [${Array.from(bias, float32ToString).join(',')}]`);
+  });
+  parts.push(entries.join(',\n'), '\n  }\n}\n');
+  return parts.join('');
+}
+
+export async function saveModel(path: string, model: ModelFile): Promise<void> {
+  await writeFileAtomic(path, serializeModel(model));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and validation
+
+export async function loadModel(path: string): Promise<ModelFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ModelFileError(`${path}: no such file. Train a model first with \`mnist train --out ${path}\`.`);
+    if (code === 'EISDIR') throw new ModelFileError(`${path}: is a directory, expected a model file (.json) written by \`mnist train\`.`);
+    throw new ModelFileError(`${path}: cannot read (${(err as Error).message}).`);
+  }
+  return parseModel(text, path);
+}
+
+export function parseModel(text: string, name = 'model file'): ModelFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ModelFileError(`${name}: not valid JSON (${(err as Error).message}); expected a model file written by \`mnist train\`.`);
+  }
+  return validateModel(doc, name);
+}
+
+type Json = Record<string, unknown>;
+
+function fail(name: string, field: string, problem: string): never {
+  throw new ModelFileError(`${name}: ${field} ${problem}`);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function obj(parent: Json, key: string, name: string, path: string): Json {
+  const v = parent[key];
+  if (!isObject(v)) fail(name, path, v === undefined ? 'is missing' : 'must be an object');
+  return v;
+}
+
+function num(parent: Json, key: string, name: string, path: string, check?: (n: number) => string | null): number {
+  const v = parent[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, path, v === undefined ? 'is missing' : `must be a finite number, got ${JSON.stringify(v)}`);
+  const problem = check?.(v);
+  if (problem) fail(name, path, problem);
+  return v;
+}
+
+function str(parent: Json, key: string, name: string, path: string): string {
+  const v = parent[key];
+  if (typeof v !== 'string') fail(name, path, v === undefined ? 'is missing' : 'must be a string');
+  return v;
+}
+
+const positiveInt = (n: number) => (Number.isInteger(n) && n > 0 ? null : `must be a positive integer, got ${n}`);
+const nonNegativeInt = (n: number) => (Number.isInteger(n) && n >= 0 ? null : `must be a non-negative integer, got ${n}`);
+
+export function validateModel(doc: unknown, name = 'model file'): ModelFile {
+  if (!isObject(doc)) fail(name, 'the file', 'must hold a JSON object; expected a model file written by `mnist train`');
+  if (doc.format !== MODEL_FORMAT) {
+    fail(name, 'format', `is ${JSON.stringify(doc.format)}, expected "${MODEL_FORMAT}"; this is not a model file written by \`mnist train\``);
+  }
+  const version = num(doc, 'version', name, 'version', positiveInt);
+  if (version > MODEL_VERSION) fail(name, 'version', `is ${version}, newer than this mnist-mlp reads (${MODEL_VERSION}); upgrade mnist-mlp`);
+  if (version !== MODEL_VERSION) fail(name, 'version', `is ${version}, expected ${MODEL_VERSION}`);
+
+  const arch = obj(doc, 'architecture', name, 'architecture');
+  const sizes = arch.sizes;
+  if (!Array.isArray(sizes) || sizes.length < 2) fail(name, 'architecture.sizes', 'must be an array of at least two layer sizes, e.g. [784, 128, 10]');
+  sizes.forEach((s, i) => {
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 1_000_000) {
+      fail(name, `architecture.sizes[${i}]`, `must be a positive integer, got ${JSON.stringify(s)}`);
+    }
+  });
+  const activation = str(arch, 'activation', name, 'architecture.activation');
+  if (!(ACTIVATIONS as readonly string[]).includes(activation)) fail(name, 'architecture.activation', `is "${activation}", expected one of ${ACTIVATIONS.join(', ')}`);
+  const loss = str(arch, 'loss', name, 'architecture.loss');
+  if (!(LOSSES as readonly string[]).includes(loss)) fail(name, 'architecture.loss', `is "${loss}", expected one of ${LOSSES.join(', ')}`);
+  if (arch.output !== 'softmax') fail(name, 'architecture.output', `is ${JSON.stringify(arch.output)}, expected "softmax"`);
+
+  const input = obj(doc, 'input', name, 'input');
+  const width = num(input, 'width', name, 'input.width', positiveInt);
+  const height = num(input, 'height', name, 'input.height', positiveInt);
+  const scale = num(input, 'scale', name, 'input.scale', (n) => (n > 0 ? null : `must be positive, got ${n}`));
+  if (width * height !== sizes[0]) fail(name, 'architecture.sizes[0]', `is ${sizes[0]}, but input is ${width}x${height} = ${width * height} pixels`);
+
+  const training = obj(doc, 'training', name, 'training');
+  const trainingRecord: TrainingSettingsRecord = {
+    epochs: num(training, 'epochs', name, 'training.epochs', nonNegativeInt),
+    batchSize: num(training, 'batchSize', name, 'training.batchSize', positiveInt),
+    lr: num(training, 'lr', name, 'training.lr'),
+    schedule: str(training, 'schedule', name, 'training.schedule'),
+    optimizer: str(training, 'optimizer', name, 'training.optimizer'),
+    init: str(training, 'init', name, 'training.init'),
+    seed: num(training, 'seed', name, 'training.seed'),
+    valSize: num(training, 'valSize', name, 'training.valSize', nonNegativeInt),
+    trainImages: num(training, 'trainImages', name, 'training.trainImages', nonNegativeInt),
+    engine: str(training, 'engine', name, 'training.engine'),
+    steps: num(training, 'steps', name, 'training.steps', nonNegativeInt),
+  };
+
+  const metrics = obj(doc, 'metrics', name, 'metrics');
+  if (!Array.isArray(metrics.epochs)) fail(name, 'metrics.epochs', 'must be an array');
+  const epochs = metrics.epochs.map((e: unknown, i: number) => {
+    const path = `metrics.epochs[${i}]`;
+    if (!isObject(e)) fail(name, path, 'must be an object');
+    const maybe = (key: string) => (e[key] === null ? null : num(e, key, name, `${path}.${key}`));
+    return {
+      epoch: num(e, 'epoch', name, `${path}.epoch`, positiveInt),
+      seconds: num(e, 'seconds', name, `${path}.seconds`),
+      trainLoss: num(e, 'trainLoss', name, `${path}.trainLoss`),
+      valLoss: maybe('valLoss'),
+      valAccuracy: maybe('valAccuracy'),
+    };
+  });
+  let test: TestRecord | null = null;
+  if (metrics.test !== null) {
+    const t = obj(metrics, 'test', name, 'metrics.test');
+    test = {
+      correct: num(t, 'correct', name, 'metrics.test.correct', nonNegativeInt),
+      total: num(t, 'total', name, 'metrics.test.total', nonNegativeInt),
+      accuracy: num(t, 'accuracy', name, 'metrics.test.accuracy'),
+      loss: num(t, 'loss', name, 'metrics.test.loss'),
+    };
+  }
+
+  const data = obj(doc, 'data', name, 'data');
+  const sha = obj(data, 'sha256', name, 'data.sha256');
+  const sha256: Record<string, string> = {};
+  for (const [file, hash] of Object.entries(sha)) {
+    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(name, `data.sha256["${file}"]`, 'must be a 64-digit hex SHA-256');
+    sha256[file] = hash;
+  }
+  const generator = obj(doc, 'generator', name, 'generator');
+
+  const spec: NetworkSpec = { sizes: sizes as number[], activation: activation as NetworkSpec['activation'], loss: loss as NetworkSpec['loss'] };
+  const params = readWeights(doc, spec, name);
+
+  if (typeof doc.partial !== 'boolean') fail(name, 'partial', 'must be true or false');
+  return {
+    format: MODEL_FORMAT,
+    version,
+    partial: doc.partial,
+    createdAt: str(doc, 'createdAt', name, 'createdAt'),
+    generator: { name: str(generator, 'name', name, 'generator.name'), version: str(generator, 'version', name, 'generator.version') },
+    architecture: { ...spec, output: 'softmax' },
+    input: { width, height, scale },
+    training: trainingRecord,
+    metrics: { epochs, test },
+    data: { source: str(data, 'source', name, 'data.source'), sha256 },
+    params,
+  };
+}
+
+function readWeights(doc: Json, spec: NetworkSpec, name: string): Float32Array {
+  const weights = obj(doc, 'weights', name, 'weights');
+  const layout = paramLayout(spec.sizes);
+  const params = new Float32Array(layout.count);
+  const expected = new Set<string>();
+  layout.layers.forEach((layer, l) => {
+    const parts: [string, number, number][] = [
+      [`layers.${l}.weight`, layer.weightOffset, layer.inDim * layer.outDim],
+      [`layers.${l}.bias`, layer.biasOffset, layer.outDim],
+    ];
+    for (const [key, offset, length] of parts) {
+      expected.add(key);
+      const values = weights[key];
+      const field = `weights["${key}"]`;
+      if (!Array.isArray(values)) fail(name, field, values === undefined ? 'is missing' : 'must be an array of numbers');
+      if (values.length !== length) {
+        const shape = key.endsWith('weight') ? `${layer.outDim}x${layer.inDim}` : `${layer.outDim}`;
+        fail(name, field, `has ${values.length} values, expected ${length} (${shape}) for architecture ${spec.sizes.join('-')}`);
+      }
+      for (let i = 0; i < length; i++) {
+        const v = values[i];
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, `${field}[${i}]`, `must be a finite number, got ${JSON.stringify(v)}`);
+        params[offset + i] = v;
+      }
+    }
+  });
+  for (const key of Object.keys(weights)) {
+    if (!expected.has(key)) fail(name, `weights["${key}"]`, `is not a layer of architecture ${spec.sizes.join('-')}`);
+  }
+  return params;
+}

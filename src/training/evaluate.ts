@@ -1,0 +1,73 @@
+/**
+ * Evaluation of a network on a labelled set: mean loss, accuracy, the 10x10 confusion matrix and
+ * per-class precision and recall. Runs in batches through the network's preallocated buffers.
+ * Pure computation: the CLI formats and prints the result.
+ */
+
+import { argmaxRow } from '../engine/kernels.js';
+import { fillRange } from '../data/batches.js';
+import type { Network } from '../model/network.js';
+
+/** A labelled set as compact bytes: count images of `pixels` bytes each, and count labels. */
+export interface Dataset {
+  count: number;
+  images: Uint8Array;
+  labels: Uint8Array;
+}
+
+export interface ClassMetrics {
+  digit: number;
+  /** Of the images predicted as this digit, the fraction that are this digit (null if none predicted). */
+  precision: number | null;
+  /** Of the images of this digit, the fraction predicted as it (null if there are none). */
+  recall: number | null;
+  /** How many images of this digit the set holds. */
+  support: number;
+}
+
+export interface Evaluation {
+  correct: number;
+  total: number;
+  /** Mean loss (the network's own loss function) over the set. */
+  loss: number;
+  /** confusion[t][p]: images of true digit t predicted as p. */
+  confusion: number[][];
+  perClass: ClassMetrics[];
+}
+
+export function evaluate(net: Network, data: Dataset, inputScale: number): Evaluation {
+  const pixels = net.spec.sizes[0];
+  const classes = net.spec.sizes[net.spec.sizes.length - 1];
+  const counts = new Uint32Array(classes * classes);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < data.count; start += net.maxBatch) {
+    const batch = Math.min(net.maxBatch, data.count - start);
+    fillRange(net.input, data.images, start, batch, pixels, inputScale);
+    const labels = data.labels.subarray(start, start + batch);
+    const probs = net.forward(batch);
+    lossSum += net.loss(labels, batch) * batch;
+    for (let n = 0; n < batch; n++) {
+      const predicted = argmaxRow(probs, n * classes, classes);
+      const truth = labels[n];
+      counts[truth * classes + predicted]++;
+      if (predicted === truth) correct++;
+    }
+  }
+  const confusion = Array.from({ length: classes }, (_, t) => Array.from(counts.subarray(t * classes, (t + 1) * classes)));
+  return { correct, total: data.count, loss: data.count > 0 ? lossSum / data.count : NaN, confusion, perClass: classMetrics(confusion) };
+}
+
+export function classMetrics(confusion: number[][]): ClassMetrics[] {
+  return confusion.map((row, digit) => {
+    const support = row.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((sum, r) => sum + r[digit], 0);
+    const hits = row[digit];
+    return {
+      digit,
+      precision: predicted > 0 ? hits / predicted : null,
+      recall: support > 0 ? hits / support : null,
+      support,
+    };
+  });
+}

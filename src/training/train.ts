@@ -1,0 +1,131 @@
+/**
+ * The training loop: epochs of seeded-shuffled minibatches through a Network and an Optimizer,
+ * with validation after each epoch. It reports through a Reporter and never prints, never opens
+ * files, never exits: the CLI decides what the user sees. Stops cleanly between batches when its
+ * AbortSignal fires, and throws DivergedError as soon as the loss stops being a finite number.
+ */
+
+import { Rng } from '../engine/rng.js';
+import { fillBatch, shuffledOrder } from '../data/batches.js';
+import { DivergedError } from '../errors.js';
+import type { Network } from '../model/network.js';
+import type { Optimizer } from '../model/optimizers.js';
+import { evaluate, type Dataset } from './evaluate.js';
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  /** Peak learning rate. */
+  lr: number;
+  /** 'constant' keeps lr; 'cosine' decays it from lr to 0 over the run (Loshchilov & Hutter 2017, SGDR). */
+  schedule: LrSchedule;
+  seed: number;
+  /** Inputs are bytes * inputScale (1/255 maps pixels to [0, 1]). */
+  inputScale: number;
+}
+
+export type LrSchedule = 'constant' | 'cosine';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+
+export interface EpochMetrics {
+  epoch: number;
+  /** Training time of this epoch alone (no validation), in seconds. */
+  seconds: number;
+  /** Mean of the minibatch losses over the epoch. */
+  trainLoss: number;
+  /** null when no validation set was held out. */
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
+/** What the loop tells its observer. Batch calls pass plain numbers so nothing is allocated per batch. */
+export interface Reporter {
+  epochStart(epoch: number, epochs: number, batches: number): void;
+  /** After each batch: `batch` is 1-based; `runningLoss` is the epoch's mean so far. */
+  batchEnd(epoch: number, batch: number, batches: number, runningLoss: number, images: number, seconds: number): void;
+  epochEnd(metrics: EpochMetrics): void;
+}
+
+export const silentReporter: Reporter = { epochStart() {}, batchEnd() {}, epochEnd() {} };
+
+export interface TrainResult {
+  epochs: EpochMetrics[];
+  /** True when stopped by the signal; the network holds the weights after the last full batch. */
+  interrupted: boolean;
+  /** Optimizer steps taken in all. */
+  steps: number;
+}
+
+/** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */
+const YIELD_EVERY_MS = 50;
+
+export async function train(
+  net: Network, optimizer: Optimizer, trainSet: Dataset, valSet: Dataset | null,
+  settings: TrainSettings, reporter: Reporter = silentReporter, signal?: AbortSignal,
+): Promise<TrainResult> {
+  const { epochs, batchSize, seed, inputScale } = settings;
+  if (batchSize > net.maxBatch) throw new RangeError(`batch size ${batchSize} > network maxBatch ${net.maxBatch}`);
+  const pixels = net.spec.sizes[0];
+  const rng = new Rng(seed ^ 0x5eed5eed); // a stream apart from the one that initialised the weights
+  const order = new Uint32Array(trainSet.count);
+  const batchLabels = new Uint8Array(batchSize);
+  const batches = Math.ceil(trainSet.count / batchSize);
+  const totalSteps = epochs * batches;
+  const history: EpochMetrics[] = [];
+  let steps = 0;
+  let lastYield = performance.now();
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    shuffledOrder(order, rng);
+    reporter.epochStart(epoch, epochs, batches);
+    const started = performance.now();
+    let lossSum = 0;
+    for (let b = 0; b < batches; b++) {
+      if (signal?.aborted) return { epochs: history, interrupted: true, steps };
+      const start = b * batchSize;
+      const batch = Math.min(batchSize, trainSet.count - start);
+      fillBatch(net.input, batchLabels, trainSet.images, trainSet.labels, order, start, batch, pixels, inputScale);
+      net.forward(batch);
+      const loss = net.loss(batchLabels, batch);
+      if (!Number.isFinite(loss)) {
+        throw new DivergedError(
+          `training diverged: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}/${batches}; the learning rate ${settings.lr} is too large for this setup. Try --lr ${formatLr(settings.lr / 10)}.`,
+        );
+      }
+      net.backward(batchLabels, batch);
+      optimizer.step(learningRate(settings, steps, totalSteps));
+      steps++;
+      lossSum += loss * batch;
+      const now = performance.now();
+      reporter.batchEnd(epoch, b + 1, batches, lossSum / (start + batch), start + batch, (now - started) / 1000);
+      if (now - lastYield > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const trainLoss = lossSum / trainSet.count;
+    let valLoss: number | null = null;
+    let valAccuracy: number | null = null;
+    if (valSet !== null && valSet.count > 0) {
+      const result = evaluate(net, valSet, inputScale);
+      valLoss = result.loss;
+      valAccuracy = result.correct / result.total;
+    }
+    const metrics: EpochMetrics = { epoch, seconds, trainLoss, valLoss, valAccuracy };
+    history.push(metrics);
+    reporter.epochEnd(metrics);
+  }
+  return { epochs: history, interrupted: false, steps };
+}
+
+/** The learning rate for optimizer step `step` (0-based) of `total`. */
+export function learningRate(settings: Pick<TrainSettings, 'lr' | 'schedule'>, step: number, total: number): number {
+  if (settings.schedule === 'constant' || total <= 1) return settings.lr;
+  // Half a cosine from lr down to 0: large steps early, fine steps at the end.
+  return 0.5 * settings.lr * (1 + Math.cos((Math.PI * step) / total));
+}
+
+function formatLr(lr: number): string {
+  return String(Number(lr.toPrecision(2)));
+}
