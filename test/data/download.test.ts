@@ -312,6 +312,7 @@ describe('mirrors', () => {
       ...DEFAULT_MIRRORS,
     ]);
     expect(resolveMirrors({ env: '' })).toEqual(DEFAULT_MIRRORS);
+    expect(resolveMirrors({ cli: ['http://cache.local/m'], env: '', builtins: false })).toEqual(['http://cache.local/m/']);
   });
 
   it('accepts only http(s) URLs, naming the source of a bad one', () => {

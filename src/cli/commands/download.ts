@@ -1,0 +1,279 @@
+/**
+ * `mnist download`: fetch the four MNIST files from mirrors into a folder (or `--verify` what is
+ * there). Results go to stdout (one line per file, or one JSON document); progress and mirror
+ * failures go to stderr (a bar on a TTY, plain lines otherwise, nothing with --quiet). The work
+ * itself is src/data/download.ts; this file only parses options and displays events. Errors
+ * are thrown for main.ts to print.
+ */
+
+import { readdirSync, unlinkSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import {
+  DEFAULT_MIRRORS,
+  DEFAULT_TIMEOUT_MS,
+  MIRROR_ENV,
+  downloadMnist,
+  normalizeMirror,
+  resolveMirrors,
+  verifyDataDir,
+  type DownloadEvent,
+  type VerifiedFile,
+} from '../../data/download.js';
+import { DataError, InterruptedError } from '../../errors.js';
+import { err as errColor, out as outColor } from '../../ui/colors.js';
+import { formatSeconds } from '../../ui/format.js';
+import { listenForInterrupt } from '../interrupt.js';
+import { jsonOption, noColorOption, quietOption } from '../options.js';
+
+const EXAMPLES = `
+Mirrors are tried in this order: each --mirror, then ${MIRROR_ENV} (comma or space separated),
+then the built-in list (unless --no-builtin-mirrors):
+${DEFAULT_MIRRORS.map((m) => `  ${m}`).join('\n')}
+Each file is checked (SHA-256 of the decompressed content, and its IDX header) before it is
+renamed into place; files already there and verified are skipped.
+
+Examples:
+  $ mnist download                          # into ./data, which train and evaluate then use
+  $ mnist download --data-dir ~/mnist       # elsewhere; then: mnist train --data-dir ~/mnist
+  $ mnist download --mirror https://example.org/mnist/
+  $ ${MIRROR_ENV}=http://cache.local/mnist/ mnist download
+  $ mnist download --verify                 # check ./data without the network
+  $ mnist download --force                  # fetch again even if the files are fine`;
+
+/** `--mirror` may be repeated; each value must be an http(s) URL. */
+function collectMirror(value: string, previous: string[]): string[] {
+  try {
+    return [...previous, normalizeMirror(value)];
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function parseTimeout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
+  return n;
+}
+
+export function makeDownloadCommand() {
+  return new Command('download')
+    .description('download the MNIST files from public mirrors into a folder, verified, never half-written')
+    .option('--data-dir <dir>', 'folder to put the files in', 'data')
+    .option('--mirror <url>', 'a mirror to try first: base URL holding the .gz files (repeatable)', collectMirror, [] as string[])
+    .option('--no-builtin-mirrors', `use only --mirror and ${MIRROR_ENV}, never the built-in list`)
+    .option('--force', 'download again even if verified files are present')
+    .addOption(new Option('--verify', 'check the files already there, without the network').conflicts(['force', 'mirror', 'builtinMirrors']))
+    .option('--timeout <seconds>', 'give up on a mirror after this many seconds without data', parseTimeout, DEFAULT_TIMEOUT_MS / 1000)
+    .addOption(jsonOption())
+    .addOption(quietOption())
+    .addOption(noColorOption())
+    .addHelpText('after', EXAMPLES)
+    .action(async (options) => {
+      if (options.verify) await runVerify(options.dataDir, Boolean(options.json));
+      else await runDownload(options);
+    });
+}
+
+type DownloadCommandOptions = ReturnType<ReturnType<typeof makeDownloadCommand>['opts']>;
+
+const NAME_WIDTH = 'train-images-idx3-ubyte'.length + 2;
+const short = (hash: string) => `${hash.slice(0, 12)}…`;
+
+async function runDownload(options: DownloadCommandOptions): Promise<void> {
+  const mirrors = resolveMirrors({ cli: options.mirror, builtins: options.builtinMirrors });
+  const dir = resolve(options.dataDir);
+  const progress = new DownloadProgress(process.stderr, Boolean(options.quiet));
+  const interrupt = listenForInterrupt(() => progress.log('interrupted: removing the partial download (press Ctrl-C again to quit at once)'));
+  // A second Ctrl-C exits at once: remove this process's temp files synchronously on the way out.
+  const unregister = interrupt.onForcedExit(() => {
+    progress.stop();
+    removeOurTempFiles(dir);
+  });
+  let files;
+  try {
+    files = await downloadMnist({
+      dataDir: dir,
+      mirrors,
+      force: Boolean(options.force),
+      timeoutMs: options.timeout * 1000,
+      signal: interrupt.signal,
+      onEvent: (e) => progress.event(e),
+    });
+  } catch (e) {
+    if (interrupt.signal.aborted && !(e instanceof InterruptedError)) throw new InterruptedError();
+    throw e;
+  } finally {
+    progress.stop();
+    unregister();
+    interrupt.dispose();
+  }
+
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ dataDir: dir, files }, null, 2) + '\n');
+  } else {
+    for (const f of files) {
+      const what =
+        f.status === 'skipped'
+          ? `${outColor.green('ok')} (already there, verified, sha256 ${short(f.sha256)})`
+          : `${outColor.green('downloaded')} (verified, sha256 ${short(f.sha256)}) from ${f.mirror}`;
+      process.stdout.write(`${f.file.padEnd(NAME_WIDTH)}${what}\n`);
+    }
+  }
+  progress.log(`${files.length} files verified in ${displayDir(dir)}; ${useHint(dir)}`);
+}
+
+async function runVerify(dataDir: string, json: boolean): Promise<void> {
+  const dir = resolve(dataDir);
+  const results = await verifyDataDir(dir);
+  const bad = results.filter((r) => r.status !== 'ok');
+  if (json) {
+    process.stdout.write(JSON.stringify({ dataDir: dir, ok: bad.length === 0, files: results }, null, 2) + '\n');
+  } else {
+    for (const r of results) process.stdout.write(`${r.file.padEnd(NAME_WIDTH)}${describeVerified(r)}\n`);
+  }
+  if (bad.length > 0) {
+    const flag = dataDir === 'data' ? '' : ` --data-dir ${dataDir}`;
+    throw new DataError(
+      `${bad.length} of ${results.length} files in ${displayDir(dir)} are ${bad.every((r) => r.status === 'missing') ? 'missing' : 'missing or not the official MNIST files'}; run \`mnist download${flag}\` to fetch them.`,
+      'EVERIFY',
+    );
+  }
+}
+
+function describeVerified(r: VerifiedFile): string {
+  switch (r.status) {
+    case 'ok':
+      return `${outColor.green('ok')} (verified, sha256 ${short(r.sha256 ?? '')})`;
+    case 'missing':
+      return outColor.red('missing');
+    case 'checksum':
+      return `${outColor.red('wrong checksum')} (sha256 ${short(r.sha256 ?? '')}, expected ${short(r.expected)}) in ${r.path}`;
+    case 'structure':
+      return `${outColor.red('bad file')}: ${r.message}`;
+  }
+}
+
+/** `data/` for the default folder, else the path relative to the working directory when that is shorter. */
+function displayDir(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel !== '' && !rel.startsWith('..') && rel.length < dir.length ? `${rel}/` : dir;
+}
+
+function useHint(dir: string): string {
+  return dir === resolve('data') ? '`mnist train` and `mnist evaluate` now use them instead of the embedded copy.' : `use them with \`mnist train --data-dir ${displayDir(dir)}\`.`;
+}
+
+function removeOurTempFiles(dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('.') && name.endsWith('.tmp') && name.includes(`.${process.pid}.`)) unlinkSync(join(dir, name));
+    }
+  } catch {
+    // Best effort on the way out; the folder may not exist yet.
+  }
+}
+
+/**
+ * Shows download events on stderr: a cli-progress bar (bytes, percentage, speed) per file on a
+ * TTY; on a pipe or file a line when each file is done (and every 10 s for a slow one), since
+ * cli-progress prints nothing to a non-TTY. Mirror failures are one line each. Quiet: nothing.
+ */
+class DownloadProgress {
+  private bar: cliProgress.SingleBar | null = null;
+  private readonly tty: boolean;
+  private started = 0;
+  private lastPlain = 0;
+  private total: number | undefined;
+  private mirror = '';
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly quiet: boolean,
+  ) {
+    this.tty = Boolean(stream.isTTY);
+  }
+
+  event(e: DownloadEvent): void {
+    if (this.quiet) return;
+    const now = performance.now();
+    switch (e.type) {
+      case 'start':
+        this.stop();
+        this.started = now;
+        this.lastPlain = now;
+        this.total = e.totalBytes;
+        this.mirror = e.mirror;
+        if (this.tty) {
+          this.bar = new cliProgress.SingleBar(
+            {
+              stream: this.stream,
+              // Without a Content-Length there is no fraction to draw: show bytes and speed only.
+              format:
+                e.totalBytes === undefined
+                  ? `${e.file.padEnd(NAME_WIDTH)}{got} | {speed}`
+                  : `${e.file.padEnd(NAME_WIDTH)}${errColor.cyan('{bar}')} {percentage}% | {got} of {size} | {speed}`,
+              barsize: 24,
+              hideCursor: true,
+              clearOnComplete: true,
+              // main.ts owns SIGINT; the bar must not add a listener of its own.
+              gracefulExit: false,
+              fps: 10,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          this.bar.start(e.totalBytes ?? 0, 0, { got: formatBytes(0), size: formatBytes(e.totalBytes ?? 0), speed: '-' });
+        }
+        return;
+      case 'progress': {
+        const seconds = (now - this.started) / 1000;
+        const speed = seconds > 0.2 ? `${formatBytes(e.bytes / seconds)}/s` : '-';
+        if (this.bar) {
+          this.bar.update(Math.min(e.bytes, this.total ?? e.bytes), { got: formatBytes(e.bytes), speed });
+        } else if (!this.tty && now - this.lastPlain >= 10_000) {
+          this.lastPlain = now;
+          const of = this.total === undefined ? '' : ` of ${formatBytes(this.total)}`;
+          this.stream.write(`${e.file}.gz: ${formatBytes(e.bytes)}${of} (${speed})\n`);
+        }
+        return;
+      }
+      case 'mirror-failed': {
+        this.stop();
+        const next = e.mirrorsLeft > 0 ? 'trying the next mirror' : 'no more mirrors';
+        this.stream.write(`${errColor.yellow('warning:')} ${e.file}.gz from ${e.mirror}: ${e.reason}; ${next}\n`);
+        return;
+      }
+      case 'done': {
+        this.stop();
+        if (e.skipped) return;
+        const seconds = (e.ms ?? 0) / 1000;
+        const bytes = e.bytes ?? 0;
+        const speed = seconds > 0 ? ` (${formatBytes(bytes / seconds)}/s)` : '';
+        this.stream.write(`${e.file}.gz: ${formatBytes(bytes)} in ${formatSeconds(seconds)}${speed} from ${this.mirror}, verified\n`);
+        return;
+      }
+    }
+  }
+
+  /** A line on stderr (not with --quiet), after stopping any bar. */
+  log(line: string): void {
+    if (this.quiet) return;
+    this.stop();
+    this.stream.write(line + '\n');
+  }
+
+  /** Stops the bar and restores the cursor; safe to call any number of times. */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+/** 9912422 -> `9.9 MB` (decimal units, as download tools show them). */
+function formatBytes(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
