@@ -9,6 +9,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { MnistError } from '../errors.js';
 import { configureColors, err } from '../ui/colors.js';
 import { PACKAGE_VERSION } from '../version.js';
+import { makeDownloadCommand } from './commands/download.js';
 import { makeEvaluateCommand } from './commands/evaluate.js';
 import { makeTrainCommand } from './commands/train.js';
 
@@ -25,6 +26,7 @@ Run \`mnist <command> --help\` for a command's options.`);
   // commands:
   program.addCommand(makeTrainCommand());
   program.addCommand(makeEvaluateCommand());
+  program.addCommand(makeDownloadCommand());
   configureTree(program);
   return program;
 }
