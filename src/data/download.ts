@@ -331,6 +331,9 @@ async function fetchVerified(
       throw localError(err, dirname(tmp));
     });
     const out = handle;
+    // The loader's own validator checks structure and hashes in the same pass. It keeps one
+    // decompressed copy (47 MB at most, the size `train` loads anyway); the bytes stream to
+    // disk as they come, never collected into a second buffer.
     const parser = new IdxParser(file, magicOf(file));
     async function* body(): AsyncGenerator<Buffer> {
       try {
@@ -461,8 +464,9 @@ function classify(err: unknown, state: RequestState, received: number, totalByte
   if (e.code === 'ECONNREFUSED') return new FetchFailure('connection refused');
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new FetchFailure(`host not found (${e.code})`);
   if (e.code === 'ETIMEDOUT') return new FetchFailure(`connection timed out (${e.code})`);
-  if (err instanceof Error) return new FetchFailure(`${e.code ? `${e.code}: ` : ''}${err.message}`);
-  return new FetchFailure(String(err));
+  // Network, TLS and zlib errors carry a code; anything else is a bug here, not the mirror's fault.
+  if (err instanceof Error && typeof e.code === 'string') return new FetchFailure(`${e.code}: ${err.message}`);
+  return err;
 }
 
 function stalledReason(timeoutMs: number, received?: number, totalBytes?: number): string {

@@ -192,6 +192,19 @@ describe('downloadMnist', () => {
     expect(reason).toMatch(/^not a valid MNIST file: bad magic number 0x00000801 \(expected 0x00000803\); this is a label file, not an image file$/);
   });
 
+  it('rejects complete gzip data whose IDX content is cut short', async () => {
+    server.serve('/short/', { [TRAIN_IMAGES]: gzip(tiny.raw[TRAIN_IMAGES].subarray(0, 1000)) });
+    const { reason } = await expectFailureLeavesFolder(`${server.origin}/short/`, /not a valid MNIST file: truncated/);
+    expect(reason).toBe('not a valid MNIST file: truncated: the header declares 3x28x28 (2352 bytes of data) but the file holds 984; the file is incomplete');
+  });
+
+  it('rejects corrupt gzip data (the CRC check fails)', async () => {
+    const damaged = Buffer.from(tiny.gz[TRAIN_IMAGES]);
+    damaged[damaged.length - 6] ^= 0xff;
+    server.serve('/crc/', { [TRAIN_IMAGES]: damaged });
+    await expectFailureLeavesFolder(`${server.origin}/crc/`, /corrupt gzip data after \d+ of \d+ bytes \(.*check/);
+  });
+
   it('times out on a stalled connection', async () => {
     server.routes.set(`/stall/${TRAIN_IMAGES}.gz`, { kind: 'stall', body: tiny.gz[TRAIN_IMAGES], sendBytes: 10 });
     const t0 = Date.now();
