@@ -56,6 +56,13 @@ export interface TrainResult {
   steps: number;
 }
 
+/**
+ * A mean batch loss above this means the weights have blown up even while still finite: a
+ * cross-entropy of 1000 needs logits 1000 apart on the wrong side (a random guess gives ln 10).
+ * `!(loss <= limit)` also catches NaN, which every comparison rejects.
+ */
+const DIVERGED_LOSS = 1000;
+
 /** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */
 const YIELD_EVERY_MS = 50;
 
@@ -87,9 +94,9 @@ export async function train(
       fillBatch(net.input, batchLabels, trainSet.images, trainSet.labels, order, start, batch, pixels, inputScale);
       net.forward(batch);
       const loss = net.loss(batchLabels, batch);
-      if (!Number.isFinite(loss)) {
+      if (!(loss <= DIVERGED_LOSS)) {
         throw new DivergedError(
-          `training diverged: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}/${batches}; the learning rate ${settings.lr} is too large for this setup. Try --lr ${formatLr(settings.lr / 10)}.`,
+          `training diverged: the loss became ${formatLoss(loss)} at epoch ${epoch}, batch ${b + 1}/${batches}; the learning rate ${settings.lr} is too large for this setup. Try --lr ${formatLr(settings.lr / 10)}.`,
         );
       }
       net.backward(batchLabels, batch);
@@ -124,6 +131,10 @@ export function learningRate(settings: Pick<TrainSettings, 'lr' | 'schedule'>, s
   if (settings.schedule === 'constant' || total <= 1) return settings.lr;
   // Half a cosine from lr down to 0: large steps early, fine steps at the end.
   return 0.5 * settings.lr * (1 + Math.cos((Math.PI * step) / total));
+}
+
+function formatLoss(loss: number): string {
+  return Number.isFinite(loss) ? loss.toPrecision(4) : String(loss);
 }
 
 function formatLr(lr: number): string {
