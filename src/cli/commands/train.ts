@@ -68,9 +68,9 @@ Examples:
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
 
       const source = locateMnist({ dataDir: options.dataDir });
-      progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
       const [trainSplit, testSplit] = await Promise.all([loadSplit(source, 'train'), loadSplit(source, 'test')]);
       const { trainSet, valSet } = splitTraining(trainSplit, options.valSize, options.limit);
+      progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
       const batchSize = Math.min(options.batchSize, trainSet.count);
       const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
