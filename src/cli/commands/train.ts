@@ -86,7 +86,7 @@ Examples:
         net.importParams(net.params.slice());
         progress.log(
           `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
-          `${options.epochs} epochs, batch ${batchSize}, lr ${options.lr} ${options.schedule}, ${engine} engine`,
+          `${options.epochs} epoch${options.epochs === 1 ? "" : "s"}, batch ${batchSize}, lr ${options.lr} ${options.schedule}, ${engine} engine`,
         );
         const optimizer = createOptimizer(options.optimizer, net);
         result = await train(
