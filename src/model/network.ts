@@ -87,4 +87,17 @@ export interface Network {
   exportGrads(): Float32Array;
   /** Releases workers or other resources; the network is unusable afterwards. */
   close(): Promise<void>;
+  /**
+   * Optional fast path for plain SGD: params -= lr * grads, with the same float64 arithmetic as
+   * kernels.ts's sgdUpdate (so the result is identical), run by the engine itself (e.g. on its
+   * threads). optimizers.ts's Sgd calls it when present.
+   */
+  sgdStep?(lr: number): void;
+  /**
+   * Optional fast batch fill: input rows 0..batch-1 become images[order[start + n]] (or
+   * images[start + n] when order is null), each pixel byte times `scale`, bit for bit what
+   * data/batches.ts's fillBatch / fillRange write. A loop may call it instead of those when present;
+   * the labels stay the loop's job.
+   */
+  loadBatch?(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void;
 }

@@ -21,7 +21,9 @@ class Sgd implements Optimizer {
   readonly name = 'sgd' as const;
   constructor(private readonly net: Network) {}
   step(lr: number): void {
-    sgdUpdate(this.net.params, this.net.grads, lr, this.net.params.length);
+    // An engine's own sgdStep computes exactly this (faster, on its threads); else the plain loop.
+    if (this.net.sgdStep !== undefined) this.net.sgdStep(lr);
+    else sgdUpdate(this.net.params, this.net.grads, lr, this.net.params.length);
   }
 }
 

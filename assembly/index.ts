@@ -1,0 +1,12 @@
+/**
+ * The wasm engine's entry point: what JS calls. exec/workerLoop run training commands on all
+ * threads (threads.ts); bytesToFloats is a single-thread helper for loadBatch; the kernels are
+ * exported too so tests and the benchmark can time them on their own. Build with
+ * `npm run build:wasm` (asconfig.json); the output lands in dist/wasm/.
+ */
+
+export { exec, workerFailed, workerLoop } from './threads';
+export { bytesToFloats, sgdRange } from './tail';
+export { gemmAxpy, gemmDot } from './gemm';
+export { scanRows, sparseForward, sparseWeightGrad } from './sparse';
+export { backwardParams, backwardRows, forwardRows } from './mlp';

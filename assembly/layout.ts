@@ -1,0 +1,78 @@
+/**
+ * Where the wasm engine finds its network: JS (src/engine/wasm-layout.ts, which mirrors these slot
+ * numbers) lays every buffer out in the shared memory and writes their byte addresses into a "plan"
+ * of i32 slots; the kernels read the plan and never allocate. Also the control block that the
+ * main thread and the workers synchronise on. Keep the two files in step.
+ */
+
+// Plan header slots (i32 index from the plan's address).
+export const P_LAYERS = 0; //      number of dense layers L
+export const P_MAX_BATCH = 1;
+export const P_ACT = 2; //         0 relu, 1 sigmoid, 2 tanh (math.ts)
+export const P_LOSS = 3; //        0 cross-entropy, 1 mse
+export const P_THREADS = 4;
+export const P_LABELS = 5; //      u8[maxBatch]
+export const P_CSR_IDX = 6; //     i32[maxBatch * in0]: per row, byte offsets of the W0T rows of its nonzero inputs
+export const P_CSR_VAL = 7; //     f32[maxBatch * in0]: the matching input values
+export const P_CSR_NNZ = 8; //     i32[maxBatch]: nonzeros per row
+export const P_BKT_CNT = 9; //     i32[threads * in0]: per thread part and input pixel, how many rows use it
+export const P_BKT_ROW = 10; //    i32[in0 * maxBatch]: per pixel, byte offsets of the dZ0 rows that use it
+export const P_BKT_VAL = 11; //    f32[in0 * maxBatch]: the matching input values
+export const P_ROW_MAX = 12; //    f32[maxBatch]: softmax row max of the logits (for the loss)
+export const P_ROW_SUM = 13; //    f32[maxBatch]: softmax row sum of e^(z - max)
+export const P_STAGE = 14; //      u8[maxBatch * in0]: raw pixel bytes for loadBatch
+export const P_CTRL = 15; //       control block (below)
+export const P_PARAMS = 16;
+export const P_GRADS = 17;
+export const P_PARAM_COUNT = 18;
+export const P_LOGITS = 19; //     f32[maxBatch * classes]
+export const P_PART_NNZ = 20; //   i32[threads]: nonzeros in each thread's rows of the last forward
+export const P_INPUT = 21; //      f32[maxBatch * in0]
+export const P_HEADER = 32; //     first layer record
+export const P_LAYER_SLOTS = 16; // slots per layer record
+
+// Layer record slots.
+export const L_IN = 0;
+export const L_OUT = 1;
+export const L_W = 2; //   layer 0: (in, out), transposed; other layers: (out, in), canonical
+export const L_B = 3;
+export const L_DW = 4; //  same layout as L_W
+export const L_DB = 5;
+export const L_X = 6; //   (maxBatch, in): the input rows (network input or previous layer's a)
+export const L_A = 7; //   (maxBatch, out): activations; the last layer's are the softmax probabilities
+export const L_DZ = 8; //  (maxBatch, out): d loss / d pre-activation
+
+// Control block: byte offsets from P_CTRL; each counter on its own 64-byte cache line.
+export const C_SEQ = 0; //       incremented by the main thread to publish a command
+export const C_CMD = 64; //      command, then batch (i32 at +4) and learning rate (f64 at +8)
+export const C_BARRIER = 128; // arrivals at the mid-backward barrier, counted up forever
+export const C_ERROR = 192; //   nonzero once a worker failed
+export const C_DONE = 256; //    + 64 * t: the last sequence number thread t finished
+
+export const CMD_FORWARD = 1;
+export const CMD_BACKWARD = 2;
+export const CMD_SGD = 3;
+export const CMD_EXIT = 4;
+
+export const LOSS_CE = 0;
+export const LOSS_MSE = 1;
+
+@inline export function planI32(plan: usize, slot: i32): i32 {
+  return load<i32>(plan + (<usize>slot << 2));
+}
+@inline export function layerI32(plan: usize, l: i32, slot: i32): i32 {
+  return load<i32>(plan + (<usize>(P_HEADER + l * P_LAYER_SLOTS + slot) << 2));
+}
+@inline export function layerPtr(plan: usize, l: i32, slot: i32): usize {
+  return <usize>layerI32(plan, l, slot);
+}
+
+/**
+ * First index of part t when n items are split into `parts` contiguous parts in units of 4 (one
+ * f32x4 or one 4-row tile), so a tile never straddles two threads and the tiling of rows and
+ * columns, hence every sum, is the same for any thread count.
+ */
+@inline export function partStart(n: i32, t: i32, parts: i32): i32 {
+  const units = (n + 3) >> 2;
+  return min(n, <i32>((<i64>units * t / parts) << 2));
+}

@@ -1,0 +1,192 @@
+/**
+ * Where everything lives in the wasm engine's memory: the byte address of every buffer, for one
+ * network spec, batch size and thread count, and the "plan" of i32 slots the kernels read them
+ * from. The slot numbers mirror assembly/layout.ts; keep the two in step. Pure arithmetic on
+ * numbers: no wasm, no node:*, nothing from the project.
+ */
+
+// Plan header slots (see assembly/layout.ts for what each holds).
+export const P_LAYERS = 0;
+export const P_MAX_BATCH = 1;
+export const P_ACT = 2;
+export const P_LOSS = 3;
+export const P_THREADS = 4;
+export const P_LABELS = 5;
+export const P_CSR_IDX = 6;
+export const P_CSR_VAL = 7;
+export const P_CSR_NNZ = 8;
+export const P_BKT_CNT = 9;
+export const P_BKT_ROW = 10;
+export const P_BKT_VAL = 11;
+export const P_ROW_MAX = 12;
+export const P_ROW_SUM = 13;
+export const P_STAGE = 14;
+export const P_CTRL = 15;
+export const P_PARAMS = 16;
+export const P_GRADS = 17;
+export const P_PARAM_COUNT = 18;
+export const P_LOGITS = 19;
+export const P_PART_NNZ = 20;
+export const P_INPUT = 21;
+export const P_HEADER = 32;
+export const P_LAYER_SLOTS = 16;
+
+export const L_IN = 0;
+export const L_OUT = 1;
+export const L_W = 2;
+export const L_B = 3;
+export const L_DW = 4;
+export const L_DB = 5;
+export const L_X = 6;
+export const L_A = 7;
+export const L_DZ = 8;
+
+export const CMD_FORWARD = 1;
+export const CMD_BACKWARD = 2;
+export const CMD_SGD = 3;
+export const CMD_EXIT = 4;
+
+export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
+export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
+
+/** The control block and the plan sit in the first page; buffers start at 64 KiB. */
+const CTRL_ADDR = 4096;
+const CTRL_BYTES = 256 + 64 * 64; // counters, then one done-counter line per thread (up to 64)
+const PLAN_ADDR = 16384;
+const BUFFERS_ADDR = 65536;
+export const MAX_THREADS = 64;
+
+export interface LayerAddrs {
+  inDim: number;
+  outDim: number;
+  /** Parameter offsets in floats within params/grads (paramLayout's; layer 0's weight block transposed). */
+  weightOffset: number;
+  biasOffset: number;
+  /** Byte addresses of this layer's activations (maxBatch, outDim) and their gradients. */
+  a: number;
+  dZ: number;
+}
+
+export interface WasmLayout {
+  pages: number;
+  plan: number;
+  ctrl: number;
+  params: number;
+  grads: number;
+  paramCount: number;
+  input: number;
+  stage: number;
+  labels: number;
+  logits: number;
+  rowMax: number;
+  rowSum: number;
+  csrIdx: number;
+  csrVal: number;
+  csrNnz: number;
+  bktCnt: number;
+  bktRow: number;
+  bktVal: number;
+  partNnz: number;
+  layers: LayerAddrs[];
+}
+
+/**
+ * Lays out every buffer for `sizes` (input, hidden..., classes), maxBatch rows and `threads`
+ * threads, each 64-byte aligned (a cache line, so threads writing neighbouring buffers do not
+ * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
+ * that are never touched cost address space, not memory.
+ */
+export function planLayout(sizes: readonly number[], maxBatch: number, threads: number): WasmLayout {
+  let next = BUFFERS_ADDR;
+  const take = (bytes: number): number => {
+    const at = next;
+    next += Math.ceil(bytes / 64) * 64;
+    return at;
+  };
+  const in0 = sizes[0];
+  const classes = sizes[sizes.length - 1];
+  let paramCount = 0;
+  const layers: LayerAddrs[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const inDim = sizes[l];
+    const outDim = sizes[l + 1];
+    layers.push({ inDim, outDim, weightOffset: paramCount, biasOffset: paramCount + inDim * outDim, a: 0, dZ: 0 });
+    paramCount += inDim * outDim + outDim;
+  }
+  const params = take(4 * paramCount);
+  const grads = take(4 * paramCount);
+  const input = take(4 * maxBatch * in0);
+  for (const layer of layers) {
+    layer.a = take(4 * maxBatch * layer.outDim);
+    layer.dZ = take(4 * maxBatch * layer.outDim);
+  }
+  const layout: WasmLayout = {
+    pages: 0,
+    plan: PLAN_ADDR,
+    ctrl: CTRL_ADDR,
+    params,
+    grads,
+    paramCount,
+    input,
+    stage: take(maxBatch * in0),
+    labels: take(maxBatch),
+    logits: take(4 * maxBatch * classes),
+    rowMax: take(4 * maxBatch),
+    rowSum: take(4 * maxBatch),
+    csrIdx: take(4 * maxBatch * in0),
+    csrVal: take(4 * maxBatch * in0),
+    csrNnz: take(4 * maxBatch),
+    bktCnt: take(4 * threads * in0),
+    bktRow: take(4 * in0 * maxBatch),
+    bktVal: take(4 * in0 * maxBatch),
+    partNnz: take(4 * threads),
+    layers,
+  };
+  layout.pages = Math.ceil(next / 65536);
+  if (CTRL_ADDR + CTRL_BYTES > PLAN_ADDR || PLAN_ADDR + 4 * (P_HEADER + P_LAYER_SLOTS * layers.length) > BUFFERS_ADDR) {
+    throw new RangeError(`too many layers (${layers.length}) for the wasm engine's plan`);
+  }
+  return layout;
+}
+
+/** Writes the plan (the kernels' view of the layout) into memory. */
+export function writePlan(
+  memory: ArrayBufferLike, layout: WasmLayout, maxBatch: number, threads: number, act: number, loss: number,
+): void {
+  const plan = new Int32Array(memory, layout.plan, P_HEADER + P_LAYER_SLOTS * layout.layers.length);
+  plan.fill(0);
+  plan[P_LAYERS] = layout.layers.length;
+  plan[P_MAX_BATCH] = maxBatch;
+  plan[P_ACT] = act;
+  plan[P_LOSS] = loss;
+  plan[P_THREADS] = threads;
+  plan[P_LABELS] = layout.labels;
+  plan[P_CSR_IDX] = layout.csrIdx;
+  plan[P_CSR_VAL] = layout.csrVal;
+  plan[P_CSR_NNZ] = layout.csrNnz;
+  plan[P_BKT_CNT] = layout.bktCnt;
+  plan[P_BKT_ROW] = layout.bktRow;
+  plan[P_BKT_VAL] = layout.bktVal;
+  plan[P_ROW_MAX] = layout.rowMax;
+  plan[P_ROW_SUM] = layout.rowSum;
+  plan[P_STAGE] = layout.stage;
+  plan[P_CTRL] = layout.ctrl;
+  plan[P_PARAMS] = layout.params;
+  plan[P_GRADS] = layout.grads;
+  plan[P_PARAM_COUNT] = layout.paramCount;
+  plan[P_LOGITS] = layout.logits;
+  plan[P_PART_NNZ] = layout.partNnz;
+  plan[P_INPUT] = layout.input;
+  layout.layers.forEach((layer, l) => {
+    const s = P_HEADER + l * P_LAYER_SLOTS;
+    plan[s + L_IN] = layer.inDim;
+    plan[s + L_OUT] = layer.outDim;
+    plan[s + L_W] = layout.params + 4 * layer.weightOffset;
+    plan[s + L_B] = layout.params + 4 * layer.biasOffset;
+    plan[s + L_DW] = layout.grads + 4 * layer.weightOffset;
+    plan[s + L_DB] = layout.grads + 4 * layer.biasOffset;
+    plan[s + L_X] = l === 0 ? layout.input : layout.layers[l - 1].a;
+    plan[s + L_A] = layer.a;
+    plan[s + L_DZ] = layer.dZ;
+  });
+}
