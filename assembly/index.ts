@@ -10,3 +10,4 @@ export { bytesToFloats, sgdRange } from './tail';
 export { gemmAxpy, gemmDot } from './gemm';
 export { scanRows, sparseForward, sparseWeightGrad } from './sparse';
 export { backwardParams, backwardRows, forwardRows } from './mlp';
+export { biasGrad, outputGradRows, softmaxRows } from './tail';

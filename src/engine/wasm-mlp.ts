@@ -21,6 +21,8 @@ export interface WasmSpec {
 
 /** What assembly/index.ts exports (byte addresses and sizes are i32; lr and scale are f64). */
 export interface EngineExports {
+  /** The shared memory (the module re-exports the one it imports). */
+  memory: WasmMemory;
   exec(plan: number, cmd: number, batch: number, lr: number): number;
   workerLoop(plan: number, thread: number): void;
   workerFailed(plan: number, thread: number): void;
@@ -43,6 +45,9 @@ export interface EngineExports {
     dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
     bktCnt: number, bktRow: number, bktVal: number, batch: number, parts: number,
   ): void;
+  softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
+  outputGradRows(dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number): void;
+  biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
   forwardRows(plan: number, r0: number, r1: number, part: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
   backwardParams(plan: number, t: number, T: number, batch: number): void;
