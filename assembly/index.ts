@@ -6,8 +6,7 @@
  */
 
 export { exec, workerFailed, workerLoop } from './threads';
-export { bytesToFloats, sgdRange } from './tail';
+export { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from './tail';
 export { gemmAxpy, gemmDot } from './gemm';
 export { scanRows, sparseForward, sparseWeightGrad } from './sparse';
-export { backwardParams, backwardRows, forwardRows } from './mlp';
-export { biasGrad, outputGradRows, softmaxRows } from './tail';
+export { backwardRows, forwardChunk } from './mlp';

@@ -15,9 +15,9 @@ export const P_LABELS = 5; //      u8[maxBatch]
 export const P_CSR_IDX = 6; //     i32[maxBatch * in0]: per row, byte offsets of the W0T rows of its nonzero inputs
 export const P_CSR_VAL = 7; //     f32[maxBatch * in0]: the matching input values
 export const P_CSR_NNZ = 8; //     i32[maxBatch]: nonzeros per row
-export const P_BKT_CNT = 9; //     i32[threads * in0]: per thread part and input pixel, how many rows use it
-export const P_BKT_ROW = 10; //    i32[in0 * maxBatch]: per pixel, byte offsets of the dZ0 rows that use it
-export const P_BKT_VAL = 11; //    f32[in0 * maxBatch]: the matching input values
+export const P_COL_MASK = 9; //    u8[in0 * maskStride]: per pixel, a bit per row whose input there is nonzero
+export const P_MASK_STRIDE = 10; // bytes per pixel in P_COL_MASK: maxBatch bits rounded up to whole u64 words
+export const P_COL_VAL = 11; //    f32[in0 * maxBatch]: per pixel, the input value of each row (where its bit is set)
 export const P_ROW_MAX = 12; //    f32[maxBatch]: softmax row max of the logits (for the loss)
 export const P_ROW_SUM = 13; //    f32[maxBatch]: softmax row sum of e^(z - max)
 export const P_STAGE = 14; //      u8[maxBatch * in0]: raw pixel bytes for loadBatch
@@ -26,7 +26,7 @@ export const P_PARAMS = 16;
 export const P_GRADS = 17;
 export const P_PARAM_COUNT = 18;
 export const P_LOGITS = 19; //     f32[maxBatch * classes]
-export const P_PART_NNZ = 20; //   i32[threads]: nonzeros in each thread's rows of the last forward
+export const P_CHUNK_NNZ = 20; //  i32[maxBatch / ROW_CHUNK]: nonzero inputs in each row chunk of the last forward
 export const P_INPUT = 21; //      f32[maxBatch * in0]
 export const P_HEADER = 32; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
@@ -42,12 +42,13 @@ export const L_X = 6; //   (maxBatch, in): the input rows (network input or prev
 export const L_A = 7; //   (maxBatch, out): activations; the last layer's are the softmax probabilities
 export const L_DZ = 8; //  (maxBatch, out): d loss / d pre-activation
 
-// Control block: byte offsets from P_CTRL; each counter on its own 64-byte cache line.
-export const C_SEQ = 0; //       incremented by the main thread to publish a command
-export const C_CMD = 64; //      command, then batch (i32 at +4) and learning rate (f64 at +8)
-export const C_BARRIER = 128; // arrivals at the mid-backward barrier, counted up forever
-export const C_ERROR = 192; //   nonzero once a worker failed
-export const C_DONE = 256; //    + 64 * t: the last sequence number thread t finished
+// Control block: byte offsets from P_CTRL; each counter on its own 64-byte cache line (threads.ts).
+export const C_PHASE = 0; //     i32 phase number, incremented by the main thread to publish a phase
+export const C_ARGS = 64; //     the phase: command (i32 +0), phase of the command (+4), batch (+8), chunks (+12), lr (f64 +16)
+export const C_CLAIM = 128; //   i64: phase number << 32 | next unclaimed chunk
+export const C_COMPLETE = 192; // i64: phase number << 32 | chunks completed
+export const C_ERROR = 256; //   nonzero once a worker failed
+export const CTRL_BYTES = 320;
 
 export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
@@ -68,11 +69,8 @@ export const LOSS_MSE = 1;
 }
 
 /**
- * First index of part t when n items are split into `parts` contiguous parts in units of 4 (one
- * f32x4 or one 4-row tile), so a tile never straddles two threads and the tiling of rows and
- * columns, hence every sum, is the same for any thread count.
+ * Rows are processed in chunks of ROW_CHUNK (a multiple of the 4-row tiles, and 8 so that a chunk's
+ * rows are one byte of P_COL_MASK). Chunks, not threads, fix every sum's order, so results do not
+ * depend on how many threads share the work.
  */
-@inline export function partStart(n: i32, t: i32, parts: i32): i32 {
-  const units = (n + 3) >> 2;
-  return min(n, <i32>((<i64>units * t / parts) << 2));
-}
+export const ROW_CHUNK = 8;

@@ -1,21 +1,28 @@
 /**
- * One training step of the multilayer perceptron, cut into the pieces that threads share:
- * forwardRows and backwardRows touch only rows [r0, r1) of every activation (rows are independent),
- * backwardParams computes thread t's share of every weight and bias gradient, summing over all rows
- * in row order. So the split changes no sum, and any thread count gives the same numbers.
+ * One training step of the multilayer perceptron, cut into chunks that threads claim one at a time:
+ * forward and the row part of backward go by row chunks (rows are independent), the parameter
+ * gradients by blocks of outputs, each element summed over rows 0..batch-1 in order. A chunk's
+ * result does not depend on which thread computes it, so any thread count gives the same numbers.
  * Layer 0 keeps W0 transposed (sparse.ts); every other layer keeps W canonical, (out, in).
  */
 
 import {
-  L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE,
-  P_ACT, P_BKT_CNT, P_BKT_ROW, P_BKT_VAL, P_CSR_IDX, P_CSR_NNZ, P_CSR_VAL, P_LABELS, P_LAYERS,
-  P_LOGITS, P_LOSS, P_MAX_BATCH, P_PART_NNZ, P_ROW_MAX, P_ROW_SUM,
-  layerI32, layerPtr, partStart, planI32,
+  L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
+  P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_CSR_IDX, P_CSR_NNZ, P_CSR_VAL, P_GRADS, P_LABELS,
+  P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM,
+  layerI32, layerPtr, planI32,
 } from './layout';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
 import { scanRows, sparseForward, sparseWeightGrad } from './sparse';
 import { acts, actv } from './math';
-import { biasGrad, outputGradRows, softmaxRows } from './tail';
+import { biasGrad, outputGradRows, sgdRange, softmaxRows } from './tail';
+
+/** Columns of dW0T per parameter chunk: the widest register tile of sparseWeightGrad. */
+const W0_COLS = 32;
+/** Outputs of a canonical layer's dW per parameter chunk. */
+const W_ROWS = 16;
+/** Parameters per SGD chunk (32 KiB of params and of grads: one L1's worth). */
+const SGD_CHUNK = 8192;
 
 /**
  * Layer 0 takes the sparse path unless more than half of its inputs are nonzero; then the tiled
@@ -26,25 +33,31 @@ import { biasGrad, outputGradRows, softmaxRows } from './tail';
   return <i64>nnz * 2 > <i64>rows * in0;
 }
 
-/** Forward of rows [r0, r1) (thread `part`) through every layer, ending with softmax probabilities. */
-export function forwardRows(plan: usize, r0: i32, r1: i32, part: i32): void {
+export function rowChunks(batch: i32): i32 {
+  return (batch + ROW_CHUNK - 1) / ROW_CHUNK;
+}
+
+/** Forward of row chunk `chunk` through every layer, ending with softmax probabilities. */
+export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
+  const r0 = chunk * ROW_CHUNK;
+  const r1 = min(r0 + ROW_CHUNK, batch);
+  const rows = r1 - r0;
   const L = planI32(plan, P_LAYERS);
-  const maxBatch = planI32(plan, P_MAX_BATCH);
   const act = planI32(plan, P_ACT);
   const logits = <usize>planI32(plan, P_LOGITS);
-  const rows = r1 - r0;
 
   // Layer 0: x (maxBatch, in0), W0T (in0, out0) -> a0 (or the logits when it is the only layer).
   const in0 = layerI32(plan, 0, L_IN);
   const out0 = layerI32(plan, 0, L_OUT);
   const x = layerPtr(plan, 0, L_X);
+  const csrIdx = <usize>planI32(plan, P_CSR_IDX);
+  const csrVal = <usize>planI32(plan, P_CSR_VAL);
+  const csrNnz = <usize>planI32(plan, P_CSR_NNZ);
   const nnz = scanRows(
-    x, r0, r1, in0, out0, maxBatch,
-    <usize>planI32(plan, P_CSR_IDX), <usize>planI32(plan, P_CSR_VAL), <usize>planI32(plan, P_CSR_NNZ),
-    <usize>planI32(plan, P_BKT_CNT) + (<usize>(part * in0) << 2),
-    <usize>planI32(plan, P_BKT_ROW), <usize>planI32(plan, P_BKT_VAL),
+    x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH), csrIdx, csrVal, csrNnz,
+    <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
   );
-  store<i32>(<usize>planI32(plan, P_PART_NNZ) + (<usize>part << 2), nnz);
+  store<i32>(<usize>planI32(plan, P_CHUNK_NNZ) + (<usize>chunk << 2), nnz);
   const out = L > 1 ? layerPtr(plan, 0, L_A) : logits;
   const act0 = L > 1 ? act : -1;
   if (denseEnough(nnz, rows, in0)) {
@@ -55,30 +68,20 @@ export function forwardRows(plan: usize, r0: i32, r1: i32, part: i32): void {
       act0 >= 0 ? EPI_ACT : EPI_NONE, act, 0, 0,
     );
   } else {
-    sparseForward(
-      out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, in0, out0,
-      <usize>planI32(plan, P_CSR_IDX), <usize>planI32(plan, P_CSR_VAL), <usize>planI32(plan, P_CSR_NNZ), act0,
-    );
+    sparseForward(out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, in0, out0, csrIdx, csrVal, csrNnz, act0);
   }
 
   // Layers 1..L-1: z = x W^T + b with W (out, in), dot form; hidden layers then apply f in place.
   for (let l = 1; l < L; l++) {
     const inD = layerI32(plan, l, L_IN);
     const outD = layerI32(plan, l, L_OUT);
-    const dst = l < L - 1 ? layerPtr(plan, l, L_A) : logits;
-    const rowsAt = dst + (<usize>(r0 * outD) << 2);
-    gemmDot(
-      rowsAt, outD, layerPtr(plan, l, L_X) + (<usize>(r0 * inD) << 2), inD,
-      layerPtr(plan, l, L_W), inD, rows, outD, layerPtr(plan, l, L_B),
-    );
-    if (l < L - 1) activateInPlace(rowsAt, rows * outD, act);
+    const dst = (l < L - 1 ? layerPtr(plan, l, L_A) : logits) + (<usize>(r0 * outD) << 2);
+    gemmDot(dst, outD, layerPtr(plan, l, L_X) + (<usize>(r0 * inD) << 2), inD, layerPtr(plan, l, L_W), inD, rows, outD, layerPtr(plan, l, L_B));
+    if (l < L - 1) activateInPlace(dst, rows * outD, act);
   }
 
   const classes = layerI32(plan, L - 1, L_OUT);
-  softmaxRows(
-    layerPtr(plan, L - 1, L_A), logits, <usize>planI32(plan, P_ROW_MAX), <usize>planI32(plan, P_ROW_SUM),
-    r0, r1, classes,
-  );
+  softmaxRows(layerPtr(plan, L - 1, L_A), logits, <usize>planI32(plan, P_ROW_MAX), <usize>planI32(plan, P_ROW_SUM), r0, r1, classes);
 }
 
 /** a = f(a) over n contiguous values (acts performs the same operations as one lane of actv). */
@@ -92,6 +95,12 @@ function activateInPlace(p: usize, n: i32, act: i32): void {
     const q = p + (<usize>k << 2);
     store<f32>(q, acts(load<f32>(q), act));
   }
+}
+
+/** The row part of backward for row chunk `chunk`. */
+export function backwardRowChunk(plan: usize, chunk: i32, batch: i32): void {
+  const r0 = chunk * ROW_CHUNK;
+  backwardRows(plan, r0, min(r0 + ROW_CHUNK, batch), batch);
 }
 
 /**
@@ -121,39 +130,58 @@ export function backwardRows(plan: usize, r0: i32, r1: i32, batch: i32): void {
   }
 }
 
+/** Parameter-gradient chunks: layer 0's dW0T in blocks of W0_COLS columns, then every other layer in blocks of W_ROWS outputs. */
+export function paramChunks(plan: usize): i32 {
+  const L = planI32(plan, P_LAYERS);
+  let count = (layerI32(plan, 0, L_OUT) + W0_COLS - 1) / W0_COLS;
+  for (let l = 1; l < L; l++) count += (layerI32(plan, l, L_OUT) + W_ROWS - 1) / W_ROWS;
+  return count;
+}
+
 /**
- * Thread t's share of the parameter gradients (the thread's outputs of every layer):
- * dW_l = dZ_l^T x_l, dB_l = sum over rows of dZ_l, each element summed over rows 0..batch-1 in order.
+ * Parameter-gradient chunk c: dW_l = dZ_l^T x_l and dB_l = column sums of dZ_l for a block of
+ * layer l's outputs, every element summed over rows 0..batch-1 in order.
  */
-export function backwardParams(plan: usize, t: i32, T: i32, batch: i32): void {
+export function backwardParamChunk(plan: usize, c: i32, batch: i32): void {
+  const out0 = layerI32(plan, 0, L_OUT);
+  const first = (out0 + W0_COLS - 1) / W0_COLS;
+  if (c < first) {
+    layer0WeightGrad(plan, c * W0_COLS, min(out0, (c + 1) * W0_COLS), batch);
+    return;
+  }
+  c -= first;
   const L = planI32(plan, P_LAYERS);
   for (let l = 1; l < L; l++) {
-    const inD = layerI32(plan, l, L_IN);
     const outD = layerI32(plan, l, L_OUT);
-    const o0 = partStart(outD, t, T);
-    const o1 = partStart(outD, t + 1, T);
-    if (o0 >= o1) continue;
+    const blocks = (outD + W_ROWS - 1) / W_ROWS;
+    if (c >= blocks) {
+      c -= blocks;
+      continue;
+    }
+    const inD = layerI32(plan, l, L_IN);
+    const o0 = c * W_ROWS;
+    const o1 = min(outD, o0 + W_ROWS);
     const dZ = layerPtr(plan, l, L_DZ);
     // dW rows o0..o1 (M = o1 - o0, N = inD) = sum over P = batch rows: A[m, p] = dZ[p, o0 + m] times x[p, :].
     gemmAxpy(
-      layerPtr(plan, l, L_DW) + (<usize>(o0 * inD) << 2), inD,
-      dZ + (<usize>o0 << 2), 1, outD,
+      layerPtr(plan, l, L_DW) + (<usize>(o0 * inD) << 2), inD, dZ + (<usize>o0 << 2), 1, outD,
       layerPtr(plan, l, L_X), inD, o1 - o0, inD, batch, 0, EPI_NONE, 0, 0, 0,
     );
     biasGrad(layerPtr(plan, l, L_DB), dZ, o0, o1, outD, batch);
+    return;
   }
+}
 
-  // Layer 0: columns c0..c1 of dW0T (in0, out0).
+/** Columns c0..c1 of dW0T (in0, out0) and of dB0. */
+function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32): void {
   const in0 = layerI32(plan, 0, L_IN);
   const out0 = layerI32(plan, 0, L_OUT);
-  const c0 = partStart(out0, t, T);
-  const c1 = partStart(out0, t + 1, T);
-  if (c0 >= c1) return;
   const dZ0 = layerPtr(plan, 0, L_DZ);
   const dW0T = layerPtr(plan, 0, L_DW);
   let nnz = 0;
-  const partNnz = <usize>planI32(plan, P_PART_NNZ);
-  for (let p = 0; p < T; p++) nnz += load<i32>(partNnz + (<usize>p << 2));
+  const chunkNnz = <usize>planI32(plan, P_CHUNK_NNZ);
+  const chunks = rowChunks(batch);
+  for (let k = 0; k < chunks; k++) nnz += load<i32>(chunkNnz + (<usize>k << 2));
   if (denseEnough(nnz, batch, in0)) {
     // dW0T[i, c0..c1] (M = in0, N = c1 - c0) = sum over P = batch rows: A[m, p] = x[p, m] times dZ0[p, c0..c1].
     gemmAxpy(
@@ -163,8 +191,18 @@ export function backwardParams(plan: usize, t: i32, T: i32, batch: i32): void {
   } else {
     sparseWeightGrad(
       dW0T, dZ0, c0, c1, in0, out0, planI32(plan, P_MAX_BATCH),
-      <usize>planI32(plan, P_BKT_CNT), <usize>planI32(plan, P_BKT_ROW), <usize>planI32(plan, P_BKT_VAL), batch, T,
+      <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch,
     );
   }
   biasGrad(layerPtr(plan, 0, L_DB), dZ0, c0, c1, out0, batch);
+}
+
+export function sgdChunks(plan: usize): i32 {
+  return (planI32(plan, P_PARAM_COUNT) + SGD_CHUNK - 1) / SGD_CHUNK;
+}
+
+/** Plain SGD on parameters [c SGD_CHUNK, (c + 1) SGD_CHUNK). */
+export function sgdChunk(plan: usize, c: i32, lr: f64): void {
+  const i0 = c * SGD_CHUNK;
+  sgdRange(<usize>planI32(plan, P_PARAMS), <usize>planI32(plan, P_GRADS), i0, min(i0 + SGD_CHUNK, planI32(plan, P_PARAM_COUNT)), lr);
 }

@@ -6,22 +6,23 @@
  */
 
 import { actv, acts } from './math';
-import { partStart } from './layout';
 
 /**
- * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0), two ways:
+ * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0), which are row chunk `chunk`
+ * (rows 8 chunk .. 8 chunk + 7), two ways:
  *  - per row (CSR): byte offsets i * out0 * 4 of the W0T rows, and the values, for the forward;
- *  - per pixel (buckets): this part's rows that use pixel i, as byte offsets n * out0 * 4 of dZ0
- *    rows, for the weight gradient. Pixel i's bucket has maxBatch slots; this part writes slots
- *    [r0, r0 + count), so parts never overlap and a bucket read part after part is in row order.
+ *  - per pixel (columns): bit n of pixel i's mask is set when x[n, i] != 0, and colVal[i, n] holds
+ *    x[n, i], for the weight gradient. This chunk owns byte `chunk` of every pixel's mask, so
+ *    chunks never write the same byte and need no atomics.
  * Compares four vectors of x with 0 at once and visits only the set bits of the 16-bit mask.
  * Returns the number of nonzeros found.
  */
 export function scanRows(
-  x: usize, r0: i32, r1: i32, in0: i32, out0: i32, maxBatch: i32,
-  csrIdx: usize, csrVal: usize, csrNnz: usize, bktCnt: usize, bktRow: usize, bktVal: usize,
+  x: usize, r0: i32, r1: i32, chunk: i32, in0: i32, out0: i32, maxBatch: i32,
+  csrIdx: usize, csrVal: usize, csrNnz: usize, colMask: usize, maskStride: i32, colVal: usize,
 ): i32 {
-  memory.fill(bktCnt, 0, <usize>in0 << 2);
+  const maskByte = colMask + <usize>chunk;
+  for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
   const wRow = out0 << 2;
   const zero = f32x4.splat(0);
   let total = 0;
@@ -29,7 +30,7 @@ export function scanRows(
     const xr = x + (<usize>(n * in0) << 2);
     const ir = csrIdx + (<usize>(n * in0) << 2);
     const vr = csrVal + (<usize>(n * in0) << 2);
-    const dzRow = n * wRow;
+    const bit = <u8>(<i32>1 << (n - r0));
     let nnz = 0;
     let i = 0;
     for (; i + 16 <= in0; i += 16) {
@@ -41,12 +42,16 @@ export function scanRows(
       while (mask != 0) {
         const k = i + ctz(mask);
         mask &= mask - 1;
-        nnz = addNonzero(k, load<f32>(xr + (<usize>k << 2)), nnz, wRow, ir, vr, dzRow, r0, maxBatch, bktCnt, bktRow, bktVal);
+        addNonzero(k, load<f32>(xr + (<usize>k << 2)), n, nnz, wRow, ir, vr, bit, maskByte, maskStride, maxBatch, colVal);
+        nnz++;
       }
     }
     for (; i < in0; i++) {
       const v = load<f32>(xr + (<usize>i << 2));
-      if (v != 0) nnz = addNonzero(i, v, nnz, wRow, ir, vr, dzRow, r0, maxBatch, bktCnt, bktRow, bktVal);
+      if (v != 0) {
+        addNonzero(i, v, n, nnz, wRow, ir, vr, bit, maskByte, maskStride, maxBatch, colVal);
+        nnz++;
+      }
     }
     store<i32>(csrNnz + (<usize>n << 2), nnz);
     total += nnz;
@@ -55,18 +60,14 @@ export function scanRows(
 }
 
 @inline function addNonzero(
-  k: i32, v: f32, nnz: i32, wRow: i32, ir: usize, vr: usize, dzRow: i32,
-  r0: i32, maxBatch: i32, bktCnt: usize, bktRow: usize, bktVal: usize,
-): i32 {
+  k: i32, v: f32, n: i32, nnz: i32, wRow: i32, ir: usize, vr: usize,
+  bit: u8, maskByte: usize, maskStride: i32, maxBatch: i32, colVal: usize,
+): void {
   store<i32>(ir + (<usize>nnz << 2), k * wRow);
   store<f32>(vr + (<usize>nnz << 2), v);
-  const cp = bktCnt + (<usize>k << 2);
-  const c = load<i32>(cp);
-  const slot = <usize>(k * maxBatch + r0 + c) << 2;
-  store<i32>(bktRow + slot, dzRow);
-  store<f32>(bktVal + slot, v);
-  store<i32>(cp, c + 1);
-  return nnz + 1;
+  const mp = maskByte + <usize>(k * maskStride);
+  store<u8>(mp, load<u8>(mp) | bit);
+  store<f32>(colVal + (<usize>(k * maxBatch + n) << 2), v);
 }
 
 /**
@@ -153,38 +154,43 @@ export function sparseForward(
 
 /**
  * Weight gradient of layer 0 for columns [c0, c1): dW0T[i, c] = sum_n x[n, i] dZ0[n, c], over the
- * rows n whose x[n, i] is nonzero, in row order (the buckets of every part, part after part).
- * Each (pixel, column chunk) sum stays in registers and is stored once: no zeroing pass and no
- * read-modify-write of dW0T. Part t's rows start at partStart(batch, t, parts), as in the forward.
+ * rows n < batch whose bit is set in pixel i's mask, in row order. Each (pixel, column chunk) sum
+ * stays in registers and is stored once: no zeroing pass and no read-modify-write of dW0T.
+ * Columns go in chunks of 32 (8 accumulators), then 16, 4 and single columns.
  */
 export function sparseWeightGrad(
   dW0T: usize, dZ0: usize, c0: i32, c1: i32, in0: i32, out0: i32, maxBatch: i32,
-  bktCnt: usize, bktRow: usize, bktVal: usize, batch: i32, parts: i32,
+  colMask: usize, maskStride: i32, colVal: usize, batch: i32,
 ): void {
   let c = c0;
-  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, bktCnt, bktRow, bktVal, batch, parts);
-  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, bktCnt, bktRow, bktVal, batch, parts);
-  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, bktCnt, bktRow, bktVal, batch, parts);
-  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, bktCnt, bktRow, bktVal, batch, parts);
+  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
+  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
+  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
+  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
 }
 
 @inline function wgrad(
   dW0T: usize, dZ0: usize, c: i32, width: i32, in0: i32, out0: i32, maxBatch: i32,
-  bktCnt: usize, bktRow: usize, bktVal: usize, batch: i32, parts: i32,
+  colMask: usize, maskStride: i32, colVal: usize, batch: i32,
 ): void {
   const zc = dZ0 + (<usize>c << 2);
+  const zRow = <usize>out0 << 2;
+  const words = (batch + 63) >> 6;
+  // The last word keeps only rows < batch (chunks past the batch hold an older batch's bits).
+  const lastMask: u64 = (batch & 63) == 0 ? <u64>-1 : ((<u64>1 << <u64>(batch & 63)) - 1);
   for (let i = 0; i < in0; i++) {
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     let s: f32 = 0;
-    for (let t = 0; t < parts; t++) {
-      const k = load<i32>(bktCnt + (<usize>(t * in0 + i) << 2));
-      const base = <usize>(i * maxBatch + partStart(batch, t, parts)) << 2;
-      const rows = bktRow + base;
-      const vals = bktVal + base;
-      if (width == 32) {
-        for (let j = 0; j < k; j++) {
-          const v = v128.load32_splat(vals + (<usize>j << 2));
-          const z = zc + <usize>load<i32>(rows + (<usize>j << 2));
+    const vals = colVal + (<usize>(i * maxBatch) << 2);
+    for (let w = 0; w < words; w++) {
+      let bits = load<u64>(colMask + <usize>(i * maskStride + (w << 3)));
+      if (w == words - 1) bits &= lastMask;
+      while (bits != 0) {
+        const n = (w << 6) + <i32>ctz(bits);
+        bits &= bits - 1;
+        const z = zc + <usize>n * zRow;
+        if (width == 32) {
+          const v = v128.load32_splat(vals + (<usize>n << 2));
           a0 = f32x4.add(a0, f32x4.mul(v, v128.load(z)));
           a1 = f32x4.add(a1, f32x4.mul(v, v128.load(z, 16)));
           a2 = f32x4.add(a2, f32x4.mul(v, v128.load(z, 32)));
@@ -193,24 +199,16 @@ export function sparseWeightGrad(
           a5 = f32x4.add(a5, f32x4.mul(v, v128.load(z, 80)));
           a6 = f32x4.add(a6, f32x4.mul(v, v128.load(z, 96)));
           a7 = f32x4.add(a7, f32x4.mul(v, v128.load(z, 112)));
-        }
-      } else if (width == 16) {
-        for (let j = 0; j < k; j++) {
-          const v = v128.load32_splat(vals + (<usize>j << 2));
-          const z = zc + <usize>load<i32>(rows + (<usize>j << 2));
+        } else if (width == 16) {
+          const v = v128.load32_splat(vals + (<usize>n << 2));
           a0 = f32x4.add(a0, f32x4.mul(v, v128.load(z)));
           a1 = f32x4.add(a1, f32x4.mul(v, v128.load(z, 16)));
           a2 = f32x4.add(a2, f32x4.mul(v, v128.load(z, 32)));
           a3 = f32x4.add(a3, f32x4.mul(v, v128.load(z, 48)));
-        }
-      } else if (width == 4) {
-        for (let j = 0; j < k; j++) {
-          const z = zc + <usize>load<i32>(rows + (<usize>j << 2));
-          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(vals + (<usize>j << 2)), v128.load(z)));
-        }
-      } else {
-        for (let j = 0; j < k; j++) {
-          s += load<f32>(vals + (<usize>j << 2)) * load<f32>(zc + <usize>load<i32>(rows + (<usize>j << 2)));
+        } else if (width == 4) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(vals + (<usize>n << 2)), v128.load(z)));
+        } else {
+          s += load<f32>(vals + (<usize>n << 2)) * load<f32>(z);
         }
       }
     }

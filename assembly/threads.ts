@@ -1,121 +1,146 @@
 /**
- * Fork/join over the shared memory: the main thread publishes a command (a sequence number in the
- * control block), does part 0 itself while workers 1..T-1 do theirs, and waits until each worker
- * has reported that sequence number done. Waiting spins briefly (a step's halves finish within
- * microseconds of each other) and then sleeps with memory.atomic.wait32, announcing itself in a
- * sleepers counter so that the signalling side calls notify only when someone sleeps.
+ * Fork/join over the shared memory with chunks claimed one at a time. The main thread publishes a
+ * phase (a command cut into chunks: row chunks, parameter blocks), then it and every worker claim
+ * chunks with a compare-and-swap until none is left, and the main thread waits until all are
+ * complete. A thread that arrives late (asleep, or its core busy with another process) finds fewer
+ * chunks or none: nobody waits for it, so a busy machine costs speed, not a stall. Chunks fix the
+ * order of every sum, so results never depend on which thread ran what.
+ * Waiting spins briefly, then sleeps with memory.atomic.wait; a sleepers counter next to each
+ * counter lets the signalling side skip notify when nobody sleeps.
  */
 
 import {
-  C_BARRIER, C_CMD, C_DONE, C_ERROR, C_SEQ, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_SGD,
-  P_CTRL, P_GRADS, P_PARAM_COUNT, P_PARAMS, P_THREADS, partStart, planI32,
+  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_SGD,
+  P_CTRL, P_THREADS, planI32,
 } from './layout';
-import { backwardParams, backwardRows, forwardRows } from './mlp';
-import { sgdRange } from './tail';
+import { backwardParamChunk, backwardRowChunk, forwardChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 
-/** Spins before sleeping: about 0.1-0.3 ms of atomic loads. */
-const SPINS = 1 << 16;
+/** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */
+const SPINS = 4096;
 /** Sleepers counter: 32 bytes after the counter it belongs to, on the same cache line. */
 const SLEEPERS = 32;
-/** How long the main thread waits for a worker before it reports it lost (nanoseconds). */
+/** How long the main thread waits for a claimed chunk before it reports the worker lost (ns). */
 const LOST_AFTER_NS: i64 = 60_000_000_000;
+/** Sleep slices while waiting (ns), so that a failure flag or a lost worker is noticed. */
+const SLICE_NS: i64 = 10_000_000;
 
-/** Barriers this instance (thread) has passed; every thread passes the same ones in the same order. */
-let barriersPassed: i32 = 0;
-
-function runTask(plan: usize, cmd: i32, t: i32, T: i32, batch: i32, lr: f64): void {
-  if (cmd == CMD_FORWARD) {
-    forwardRows(plan, partStart(batch, t, T), partStart(batch, t + 1, T), t);
-  } else if (cmd == CMD_BACKWARD) {
-    backwardRows(plan, partStart(batch, t, T), partStart(batch, t + 1, T), batch);
-    // Every row's dZ must be written before any thread sums over rows for the weight gradients.
-    if (T > 1) barrier(<usize>planI32(plan, P_CTRL), T);
-    backwardParams(plan, t, T, batch);
-  } else if (cmd == CMD_SGD) {
-    const count = planI32(plan, P_PARAM_COUNT);
-    sgdRange(<usize>planI32(plan, P_PARAMS), <usize>planI32(plan, P_GRADS), partStart(count, t, T), partStart(count, t + 1, T), lr);
-  }
+function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: f64): void {
+  if (cmd == CMD_FORWARD) forwardChunk(plan, chunk, batch);
+  else if (cmd == CMD_BACKWARD) {
+    if (part == 0) backwardRowChunk(plan, chunk, batch);
+    else backwardParamChunk(plan, chunk, batch);
+  } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
 }
 
 /**
- * Runs one command on all threads and returns when all are done: 0 on success, 1 if a worker
- * reported a failure, 2 if a worker stopped answering. Called by the main thread only.
+ * Runs one command to completion on all threads. Backward has two phases: every row's dZ must be
+ * written before any thread sums over rows for the weight gradients. Returns 0 on success, 1 if a
+ * worker reported a failure, 2 if a claimed chunk was never completed. Main thread only.
  */
 export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
-  const T = planI32(plan, P_THREADS);
-  if (T == 1) {
-    runTask(plan, cmd, 0, 1, batch, lr);
+  if (cmd == CMD_FORWARD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+  if (cmd == CMD_BACKWARD) {
+    const status = phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+    return status != 0 ? status : phase(plan, cmd, 1, batch, paramChunks(plan), lr);
+  }
+  if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
+  if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
+    const ctrl = <usize>planI32(plan, P_CTRL);
+    store<i32>(ctrl + C_ARGS, CMD_EXIT);
+    atomic.store<i32>(ctrl + C_PHASE, atomic.load<i32>(ctrl + C_PHASE) + 1);
+    signal32(ctrl + C_PHASE);
+  }
+  return 0;
+}
+
+/**
+ * The claim word is phase << 32 | chunks << 16 | next, so a compare-and-swap both checks that the
+ * phase is still current and that a chunk is left. Arguments are written before the claim word,
+ * and read by a worker only after its claim succeeded, so they always belong to the chunk's phase.
+ */
+function phase(plan: usize, cmd: i32, part: i32, batch: i32, chunks: i32, lr: f64): i32 {
+  if (planI32(plan, P_THREADS) == 1) {
+    for (let c = 0; c < chunks; c++) runChunk(plan, cmd, part, c, batch, lr);
     return 0;
   }
   const ctrl = <usize>planI32(plan, P_CTRL);
-  store<i32>(ctrl + C_CMD, cmd);
-  store<i32>(ctrl + C_CMD + 4, batch);
-  store<f64>(ctrl + C_CMD + 8, lr);
-  const seq = atomic.add<i32>(ctrl + C_SEQ, 1) + 1; // sequentially consistent: publishes the stores above
-  signal(ctrl + C_SEQ);
-  if (cmd != CMD_EXIT) runTask(plan, cmd, 0, T, batch, lr);
-  for (let t = 1; t < T; t++) {
-    if (!awaitAtLeast(ctrl + C_DONE + (<usize>t << 6), seq, LOST_AFTER_NS)) return 2;
-  }
-  return atomic.load<i32>(ctrl + C_ERROR) != 0 ? 1 : 0;
+  const p = atomic.load<i32>(ctrl + C_PHASE) + 1; // only the main thread writes it
+  store<i32>(ctrl + C_ARGS, cmd);
+  store<i32>(ctrl + C_ARGS + 4, part);
+  store<i32>(ctrl + C_ARGS + 8, batch);
+  store<f64>(ctrl + C_ARGS + 16, lr);
+  atomic.store<i64>(ctrl + C_COMPLETE, <i64>p << 32);
+  atomic.store<i64>(ctrl + C_CLAIM, (<i64>p << 32) | (<i64>chunks << 16));
+  atomic.store<i32>(ctrl + C_PHASE, p);
+  signal32(ctrl + C_PHASE);
+  work(plan, ctrl);
+  return awaitComplete(ctrl, (<i64>p << 32) | <i64>chunks);
 }
 
-/** Worker t's loop: runs each published command until CMD_EXIT. */
-export function workerLoop(plan: usize, t: i32): void {
-  const T = planI32(plan, P_THREADS);
-  const ctrl = <usize>planI32(plan, P_CTRL);
-  const done = ctrl + C_DONE + (<usize>t << 6);
-  let seen = atomic.load<i32>(done);
+/** Claims and runs chunks of whatever phase is current until none is left. */
+function work(plan: usize, ctrl: usize): void {
   while (true) {
-    awaitAtLeast(ctrl + C_SEQ, seen + 1, -1);
-    seen = atomic.load<i32>(ctrl + C_SEQ);
-    const cmd = load<i32>(ctrl + C_CMD);
-    if (cmd != CMD_EXIT) runTask(plan, cmd, t, T, load<i32>(ctrl + C_CMD + 4), load<f64>(ctrl + C_CMD + 8));
-    atomic.store<i32>(done, seen);
-    signal(done);
-    if (cmd == CMD_EXIT) return;
+    const cur = atomic.load<i64>(ctrl + C_CLAIM);
+    const chunks = <i32>((cur >> 16) & 0xffff);
+    const next = <i32>(cur & 0xffff);
+    if (next >= chunks) return;
+    if (atomic.cmpxchg<i64>(ctrl + C_CLAIM, cur, cur + 1) != cur) continue;
+    runChunk(plan, load<i32>(ctrl + C_ARGS), load<i32>(ctrl + C_ARGS + 4), next, load<i32>(ctrl + C_ARGS + 8), load<f64>(ctrl + C_ARGS + 16));
+    // This chunk's phase cannot end before this add, so the counter still belongs to it.
+    const done = atomic.add<i64>(ctrl + C_COMPLETE, 1) + 1;
+    if (<i32>(done & 0xffff) == chunks && atomic.load<i32>(ctrl + C_COMPLETE + SLEEPERS) > 0) {
+      atomic.notify(ctrl + C_COMPLETE, -1);
+    }
   }
 }
 
-/** Marks a failure (a worker's JS catches a trap and calls this), then reports its command done. */
-export function workerFailed(plan: usize, t: i32): void {
+/** Worker loop: sleeps until a phase is published, helps with it, until CMD_EXIT. */
+export function workerLoop(plan: usize): void {
+  const ctrl = <usize>planI32(plan, P_CTRL);
+  let seen = atomic.load<i32>(ctrl + C_PHASE);
+  while (true) {
+    awaitPhase(ctrl, seen);
+    seen = atomic.load<i32>(ctrl + C_PHASE);
+    if (load<i32>(ctrl + C_ARGS) == CMD_EXIT) return;
+    work(plan, ctrl);
+  }
+}
+
+/** Marks a failure (a worker's JS catches a trap and calls this) and wakes the main thread. */
+export function workerFailed(plan: usize): void {
   const ctrl = <usize>planI32(plan, P_CTRL);
   atomic.store<i32>(ctrl + C_ERROR, 1);
-  const done = ctrl + C_DONE + (<usize>t << 6);
-  atomic.store<i32>(done, atomic.load<i32>(ctrl + C_SEQ));
-  signal(done);
+  atomic.notify(ctrl + C_COMPLETE, -1);
 }
 
-function barrier(ctrl: usize, T: i32): void {
-  barriersPassed++;
-  const target = barriersPassed * T;
-  const arrived = atomic.add<i32>(ctrl + C_BARRIER, 1) + 1;
-  if (arrived == target) signal(ctrl + C_BARRIER);
-  else awaitAtLeast(ctrl + C_BARRIER, target, -1);
-}
-
-/** Wakes whoever sleeps on the counter at addr (after the caller changed it). */
-@inline function signal(addr: usize): void {
+@inline function signal32(addr: usize): void {
   if (atomic.load<i32>(addr + SLEEPERS) > 0) atomic.notify(addr, -1);
 }
 
-/**
- * Waits until the counter at addr reaches target (counters only grow; compared with wraparound).
- * Returns false if timeoutNs (>= 0) passed in sleep without that happening.
- */
-function awaitAtLeast(addr: usize, target: i32, timeoutNs: i64): bool {
-  for (let i = 0; i < SPINS; i++) {
-    if (atomic.load<i32>(addr) - target >= 0) return true;
+/** Waits until the phase counter moves past `seen`. */
+function awaitPhase(ctrl: usize, seen: i32): void {
+  const addr = ctrl + C_PHASE;
+  for (let i = 0; i < SPINS; i++) if (atomic.load<i32>(addr) != seen) return;
+  while (atomic.load<i32>(addr) == seen) {
+    atomic.add<i32>(addr + SLEEPERS, 1);
+    memory.atomic.wait32(addr, seen, -1);
+    atomic.sub<i32>(addr + SLEEPERS, 1);
   }
-  const slice: i64 = 10_000_000; // sleep in 10 ms slices so a lost worker is noticed
+}
+
+/** Waits until the completion word equals target; 1 on a worker failure, 2 when a chunk never completes. */
+function awaitComplete(ctrl: usize, target: i64): i32 {
+  const addr = ctrl + C_COMPLETE;
+  for (let i = 0; i < SPINS; i++) if (atomic.load<i64>(addr) == target) return 0;
   let slept: i64 = 0;
   while (true) {
-    const v = atomic.load<i32>(addr);
-    if (v - target >= 0) return true;
-    if (timeoutNs >= 0 && slept >= timeoutNs) return false;
+    const v = atomic.load<i64>(addr);
+    if (v == target) return 0;
+    if (atomic.load<i32>(ctrl + C_ERROR) != 0) return 1;
+    if (slept >= LOST_AFTER_NS) return 2;
     atomic.add<i32>(addr + SLEEPERS, 1);
-    memory.atomic.wait32(addr, v, slice);
+    memory.atomic.wait64(addr, v, SLICE_NS);
     atomic.sub<i32>(addr + SLEEPERS, 1);
-    slept += slice;
+    slept += SLICE_NS;
   }
 }

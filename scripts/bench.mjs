@@ -138,7 +138,10 @@ async function kernelProfile() {
     for (let n = 0; n < batch; n++) labels[n] = labelBytes[n] = train.labels[order[start + n]];
     t = performance.now();
     net.loadBatch(train.images, order, start, batch, SCALE); lap(0);
-    x.scanRows(L.input, 0, batch, in0, out0, BATCH, L.csrIdx, L.csrVal, L.csrNnz, L.bktCnt, L.bktRow, L.bktVal); lap(1);
+    for (let c = 0; c * 8 < batch; c++) {
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrIdx, L.csrVal, L.csrNnz, L.colMask, L.maskStride, L.colVal);
+    }
+    lap(1);
     x.sparseForward(l0.a, W0, b0, 0, batch, in0, out0, L.csrIdx, L.csrVal, L.csrNnz, 0); lap(2);
     x.gemmDot(L.logits, classes, l0.a, out0, W1, out0, batch, classes, b1); lap(3);
     x.softmaxRows(l1.a, L.logits, L.rowMax, L.rowSum, 0, batch, classes); lap(4);
@@ -147,7 +150,7 @@ async function kernelProfile() {
     x.gemmAxpy(l0.dZ, out0, l1.dZ, classes, 1, W1, out0, batch, out0, classes, 0, 2, 0, l0.a, out0); lap(7);
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);
-    x.sparseWeightGrad(dW0, l0.dZ, 0, out0, in0, out0, BATCH, L.bktCnt, L.bktRow, L.bktVal, batch, 1); lap(9);
+    x.sparseWeightGrad(dW0, l0.dZ, 0, out0, in0, out0, BATCH, L.colMask, L.maskStride, L.colVal, batch); lap(9);
     x.biasGrad(dB0, l0.dZ, 0, out0, out0, batch); lap(10);
     x.sgdRange(L.params, L.grads, 0, L.paramCount, LR); lap(11);
   }

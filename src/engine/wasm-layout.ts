@@ -15,9 +15,9 @@ export const P_LABELS = 5;
 export const P_CSR_IDX = 6;
 export const P_CSR_VAL = 7;
 export const P_CSR_NNZ = 8;
-export const P_BKT_CNT = 9;
-export const P_BKT_ROW = 10;
-export const P_BKT_VAL = 11;
+export const P_COL_MASK = 9;
+export const P_MASK_STRIDE = 10;
+export const P_COL_VAL = 11;
 export const P_ROW_MAX = 12;
 export const P_ROW_SUM = 13;
 export const P_STAGE = 14;
@@ -26,7 +26,7 @@ export const P_PARAMS = 16;
 export const P_GRADS = 17;
 export const P_PARAM_COUNT = 18;
 export const P_LOGITS = 19;
-export const P_PART_NNZ = 20;
+export const P_CHUNK_NNZ = 20;
 export const P_INPUT = 21;
 export const P_HEADER = 32;
 export const P_LAYER_SLOTS = 16;
@@ -49,10 +49,13 @@ export const CMD_EXIT = 4;
 export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
 export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
 
+/** Rows per row chunk (assembly/layout.ts ROW_CHUNK). */
+export const ROW_CHUNK = 8;
+
 /** The control block and the plan sit in the first page; buffers start at 64 KiB. */
 const CTRL_ADDR = 4096;
-const CTRL_BYTES = 256 + 64 * 64; // counters, then one done-counter line per thread (up to 64)
-const PLAN_ADDR = 16384;
+const CTRL_BYTES = 320;
+const PLAN_ADDR = 8192;
 const BUFFERS_ADDR = 65536;
 export const MAX_THREADS = 64;
 
@@ -83,20 +86,19 @@ export interface WasmLayout {
   csrIdx: number;
   csrVal: number;
   csrNnz: number;
-  bktCnt: number;
-  bktRow: number;
-  bktVal: number;
-  partNnz: number;
+  colMask: number;
+  maskStride: number;
+  colVal: number;
+  chunkNnz: number;
   layers: LayerAddrs[];
 }
 
 /**
- * Lays out every buffer for `sizes` (input, hidden..., classes), maxBatch rows and `threads`
- * threads, each 64-byte aligned (a cache line, so threads writing neighbouring buffers do not
+ * Lays out every buffer for `sizes` (input, hidden..., classes) and maxBatch rows, each 64-byte aligned (a cache line, so threads writing neighbouring buffers do not
  * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
  * that are never touched cost address space, not memory.
  */
-export function planLayout(sizes: readonly number[], maxBatch: number, threads: number): WasmLayout {
+export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayout {
   let next = BUFFERS_ADDR;
   const take = (bytes: number): number => {
     const at = next;
@@ -120,6 +122,7 @@ export function planLayout(sizes: readonly number[], maxBatch: number, threads: 
     layer.a = take(4 * maxBatch * layer.outDim);
     layer.dZ = take(4 * maxBatch * layer.outDim);
   }
+  const maskStride = 8 * Math.ceil(maxBatch / 64);
   const layout: WasmLayout = {
     pages: 0,
     plan: PLAN_ADDR,
@@ -136,10 +139,10 @@ export function planLayout(sizes: readonly number[], maxBatch: number, threads: 
     csrIdx: take(4 * maxBatch * in0),
     csrVal: take(4 * maxBatch * in0),
     csrNnz: take(4 * maxBatch),
-    bktCnt: take(4 * threads * in0),
-    bktRow: take(4 * in0 * maxBatch),
-    bktVal: take(4 * in0 * maxBatch),
-    partNnz: take(4 * threads),
+    colMask: take(in0 * maskStride),
+    maskStride,
+    colVal: take(4 * in0 * maxBatch),
+    chunkNnz: take(4 * Math.ceil(maxBatch / ROW_CHUNK)),
     layers,
   };
   layout.pages = Math.ceil(next / 65536);
@@ -164,9 +167,9 @@ export function writePlan(
   plan[P_CSR_IDX] = layout.csrIdx;
   plan[P_CSR_VAL] = layout.csrVal;
   plan[P_CSR_NNZ] = layout.csrNnz;
-  plan[P_BKT_CNT] = layout.bktCnt;
-  plan[P_BKT_ROW] = layout.bktRow;
-  plan[P_BKT_VAL] = layout.bktVal;
+  plan[P_COL_MASK] = layout.colMask;
+  plan[P_MASK_STRIDE] = layout.maskStride;
+  plan[P_COL_VAL] = layout.colVal;
   plan[P_ROW_MAX] = layout.rowMax;
   plan[P_ROW_SUM] = layout.rowSum;
   plan[P_STAGE] = layout.stage;
@@ -175,7 +178,7 @@ export function writePlan(
   plan[P_GRADS] = layout.grads;
   plan[P_PARAM_COUNT] = layout.paramCount;
   plan[P_LOGITS] = layout.logits;
-  plan[P_PART_NNZ] = layout.partNnz;
+  plan[P_CHUNK_NNZ] = layout.chunkNnz;
   plan[P_INPUT] = layout.input;
   layout.layers.forEach((layer, l) => {
     const s = P_HEADER + l * P_LAYER_SLOTS;

@@ -24,8 +24,8 @@ export interface EngineExports {
   /** The shared memory (the module re-exports the one it imports). */
   memory: WasmMemory;
   exec(plan: number, cmd: number, batch: number, lr: number): number;
-  workerLoop(plan: number, thread: number): void;
-  workerFailed(plan: number, thread: number): void;
+  workerLoop(plan: number): void;
+  workerFailed(plan: number): void;
   bytesToFloats(out: number, bytes: number, count: number, scale: number): void;
   sgdRange(params: number, grads: number, i0: number, i1: number, lr: number): void;
   gemmAxpy(
@@ -34,8 +34,8 @@ export interface EngineExports {
   ): void;
   gemmDot(C: number, sc: number, A: number, sa: number, W: number, K: number, M: number, O: number, bias: number): void;
   scanRows(
-    x: number, r0: number, r1: number, in0: number, out0: number, maxBatch: number,
-    csrIdx: number, csrVal: number, csrNnz: number, bktCnt: number, bktRow: number, bktVal: number,
+    x: number, r0: number, r1: number, chunk: number, in0: number, out0: number, maxBatch: number,
+    csrIdx: number, csrVal: number, csrNnz: number, colMask: number, maskStride: number, colVal: number,
   ): number;
   sparseForward(
     out: number, W0T: number, b: number, r0: number, r1: number, in0: number, out0: number,
@@ -43,22 +43,20 @@ export interface EngineExports {
   ): void;
   sparseWeightGrad(
     dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
-    bktCnt: number, bktRow: number, bktVal: number, batch: number, parts: number,
+    colMask: number, maskStride: number, colVal: number, batch: number,
   ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
   outputGradRows(dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
-  forwardRows(plan: number, r0: number, r1: number, part: number): void;
+  forwardChunk(plan: number, chunk: number, batch: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
-  backwardParams(plan: number, t: number, T: number, batch: number): void;
 }
 
-/** Everything a worker thread needs to join: the same module and memory, the plan, its index. */
+/** Everything a worker thread needs to join: the same module and memory, and the plan. */
 export interface WasmWorkerData {
   module: WasmModule;
   memory: WasmMemory;
   plan: number;
-  thread: number;
 }
 
 export class WasmMlp {
@@ -119,7 +117,7 @@ export class WasmMlp {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
-    const layout = planLayout(spec.sizes, maxBatch, threads);
+    const layout = planLayout(spec.sizes, maxBatch);
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss]);
@@ -127,9 +125,9 @@ export class WasmMlp {
     return new WasmMlp(spec, maxBatch, threads, module, memory, layout, instance.exports as unknown as EngineExports);
   }
 
-  /** What worker t (1 <= t < threads) passes to joinAsWorker. */
-  workerData(thread: number): WasmWorkerData {
-    return { module: this.module, memory: this.memory, plan: this.layout.plan, thread };
+  /** What a worker passes to joinAsWorker. */
+  workerData(): WasmWorkerData {
+    return { module: this.module, memory: this.memory, plan: this.layout.plan };
   }
 
   /** Records a worker's failure; the next command throws it. */
@@ -220,7 +218,7 @@ export class WasmMlp {
     return this.toCanonical(this.grads);
   }
 
-  /** Tells the workers to leave their loops (they then exit); the network is unusable afterwards. */
+  /** Tells the workers to leave their loops (they then end); the network is unusable afterwards. */
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
@@ -241,7 +239,7 @@ export class WasmMlp {
     if (this.failure !== null) throw this.failure;
     const status = this.exports.exec(this.layout.plan, cmd, batch, lr);
     if (status !== 0) {
-      throw this.failure ?? new Error(status === 2 ? 'a wasm engine worker stopped responding' : 'a wasm engine worker failed');
+      throw this.failure ?? new Error(status === 2 ? 'a wasm engine worker stopped responding' : 'a wasm engine worker failed (see its error above)');
     }
   }
 
@@ -263,9 +261,9 @@ export function joinAsWorker(data: WasmWorkerData, ready: () => void): void {
   const exports = new api.Instance(data.module, { env: { memory: data.memory } }).exports as unknown as EngineExports;
   ready();
   try {
-    exports.workerLoop(data.plan, data.thread);
+    exports.workerLoop(data.plan);
   } catch (error) {
-    exports.workerFailed(data.plan, data.thread);
+    exports.workerFailed(data.plan);
     throw error;
   }
 }

@@ -75,7 +75,7 @@ export class FastMlp implements Network {
  * await on a starting worker keeps the process alive, while a network that is never closed does not.
  */
 async function startWorker(core: WasmMlp, t: number): Promise<Worker> {
-  const worker = new Worker(WORKER_URL, { workerData: core.workerData(t) });
+  const worker = new Worker(WORKER_URL, { workerData: core.workerData() });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     const onExit = (code: number) => reject(new Error(`wasm engine worker ${t} exited with code ${code} before it started`));

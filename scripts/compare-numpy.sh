@@ -1,0 +1,44 @@
+#!/bin/bash
+# Run: scripts/compare-numpy.sh [ROUNDS] [--bench]     (from the project root, after npm install)
+# Alternates one epoch of `mnist train` (784-128-10 ReLU, cross-entropy, batch 64, lr 0.1, all 60,000
+# images, constant lr) with one epoch of ../shared/peers/run-numpy.sh (the same network in NumPy), A B A B,
+# ROUNDS times (default 5), and prints each pair and the median of mnist seconds / NumPy seconds.
+# Both sides report the training loop alone (no data loading, no evaluation). With --bench the mnist
+# side is scripts/bench.mjs --epoch-only (the fast engine without the CLI around it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=5
+via=cli
+for arg in "$@"; do
+  case "$arg" in
+    --bench) via=bench ;;
+    *) rounds=$arg ;;
+  esac
+done
+peer=../shared/peers/run-numpy.sh
+[ -x "$peer" ] || { echo "no $peer: run from the project root with ../shared beside it" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s.trim().split("\n").pop());console.log(eval("o."+process.argv[1]))})' "$1"; }
+
+mnist_epoch() {
+  if [ "$via" = bench ]; then
+    node scripts/bench.mjs --epoch-only --json | json_field 'fast.epochSeconds[0]'
+  else
+    node bin/mnist.js train --epochs 1 --val-size 0 --schedule constant --lr 0.1 --batch-size 64 \
+      --json --quiet --out "$tmp/model.json" | json_field 'epochs[0].seconds'
+  fi
+}
+numpy_epoch() { "$peer" --epochs 1 | json_field 'epoch_seconds[0]'; }
+
+ratios=()
+for ((r = 1; r <= rounds; r++)); do
+  a=$(mnist_epoch)
+  b=$(numpy_epoch)
+  ratio=$(node -e "console.log(($a / $b).toFixed(3))")
+  ratios+=("$ratio")
+  printf 'round %d: mnist %.3f s  numpy %.3f s  ratio %s\n' "$r" "$a" "$b" "$ratio"
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}')
+echo "median ratio (mnist / numpy, ${rounds} alternating rounds, mnist via $via): $median"
