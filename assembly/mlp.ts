@@ -8,14 +8,14 @@
 
 import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
-  P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_CSR_IDX, P_CSR_NNZ, P_CSR_VAL, P_GRADS, P_LABELS,
-  P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM,
+  P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_IDX, P_CSR_NNZ, P_CSR_PIX, P_CSR_STRIDE, P_CSR_VAL, P_GRADS, P_LABELS,
+  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM, P_STAGE,
   layerI32, layerPtr, planI32,
 } from './layout';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
 import { scanRows, sparseForward, sparseWeightGrad } from './sparse';
 import { acts, actv } from './math';
-import { biasGrad, outputGradRows, sgdRange, softmaxRows } from './tail';
+import { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from './tail';
 
 /** Columns of dW0T per parameter chunk: the widest register tile of sparseWeightGrad. */
 const W0_COLS = 32;
@@ -37,6 +37,17 @@ export function rowChunks(batch: i32): i32 {
   return (batch + ROW_CHUNK - 1) / ROW_CHUNK;
 }
 
+/** loadBatch's conversion for row chunk `chunk`: input = stage bytes * scale. */
+export function loadChunk(plan: usize, chunk: i32, batch: i32, scale: f64): void {
+  const in0 = layerI32(plan, 0, L_IN);
+  const r0 = chunk * ROW_CHUNK;
+  const r1 = min(r0 + ROW_CHUNK, batch);
+  bytesToFloats(
+    <usize>planI32(plan, P_INPUT) + (<usize>(r0 * in0) << 2), <usize>planI32(plan, P_STAGE) + <usize>(r0 * in0),
+    (r1 - r0) * in0, scale,
+  );
+}
+
 /** Forward of row chunk `chunk` through every layer, ending with softmax probabilities. */
 export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
   const r0 = chunk * ROW_CHUNK;
@@ -53,9 +64,12 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
   const csrIdx = <usize>planI32(plan, P_CSR_IDX);
   const csrVal = <usize>planI32(plan, P_CSR_VAL);
   const csrNnz = <usize>planI32(plan, P_CSR_NNZ);
+  const csrStride = planI32(plan, P_CSR_STRIDE);
   const nnz = scanRows(
-    x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH), csrIdx, csrVal, csrNnz,
+    x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH),
+    csrIdx, <usize>planI32(plan, P_CSR_PIX), csrVal, csrNnz, csrStride,
     <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
+    <usize>planI32(plan, P_COMPACT_LUT),
   );
   store<i32>(<usize>planI32(plan, P_CHUNK_NNZ) + (<usize>chunk << 2), nnz);
   const out = L > 1 ? layerPtr(plan, 0, L_A) : logits;
@@ -68,7 +82,7 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
       act0 >= 0 ? EPI_ACT : EPI_NONE, act, 0, 0,
     );
   } else {
-    sparseForward(out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, in0, out0, csrIdx, csrVal, csrNnz, act0);
+    sparseForward(out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, out0, csrIdx, csrVal, csrNnz, csrStride, act0);
   }
 
   // Layers 1..L-1: z = x W^T + b with W (out, in), dot form; hidden layers then apply f in place.

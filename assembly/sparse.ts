@@ -10,64 +10,68 @@ import { actv, acts } from './math';
 /**
  * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0), which are row chunk `chunk`
  * (rows 8 chunk .. 8 chunk + 7), two ways:
- *  - per row (CSR): byte offsets i * out0 * 4 of the W0T rows, and the values, for the forward;
+ *  - per row (CSR, rows csrStride entries apart): byte offsets i * out0 * 4 of the W0T rows, the
+ *    pixel indices i, and the values, for the forward;
  *  - per pixel (columns): bit n of pixel i's mask is set when x[n, i] != 0, and colVal[i, n] holds
  *    x[n, i], for the weight gradient. This chunk owns byte `chunk` of every pixel's mask, so
  *    chunks never write the same byte and need no atomics.
- * Compares four vectors of x with 0 at once and visits only the set bits of the 16-bit mask.
- * Returns the number of nonzeros found.
+ * Branch-free stream compaction: each f32x4 of x gives a 4-bit nonzero mask that picks, from the
+ * 16-entry table `lut`, the byte shuffle moving the nonzero lanes to the front; all 4 lanes are
+ * stored and the write position advances by the mask's popcount (so a row's list may be written
+ * up to 3 entries past its end: csrStride leaves room). Returns the number of nonzeros found.
  */
 export function scanRows(
   x: usize, r0: i32, r1: i32, chunk: i32, in0: i32, out0: i32, maxBatch: i32,
-  csrIdx: usize, csrVal: usize, csrNnz: usize, colMask: usize, maskStride: i32, colVal: usize,
+  csrIdx: usize, csrPix: usize, csrVal: usize, csrNnz: usize, csrStride: i32,
+  colMask: usize, maskStride: i32, colVal: usize, lut: usize,
 ): i32 {
   const maskByte = colMask + <usize>chunk;
   for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
   const wRow = out0 << 2;
   const zero = f32x4.splat(0);
+  const laneOffsets = i32x4(0, wRow, 2 * wRow, 3 * wRow);
+  const lanePixels = i32x4(0, 1, 2, 3);
+  const in4 = in0 & ~3;
   let total = 0;
   for (let n = r0; n < r1; n++) {
     const xr = x + (<usize>(n * in0) << 2);
-    const ir = csrIdx + (<usize>(n * in0) << 2);
-    const vr = csrVal + (<usize>(n * in0) << 2);
-    const bit = <u8>(<i32>1 << (n - r0));
+    const ir = csrIdx + (<usize>(n * csrStride) << 2);
+    const pr = csrPix + (<usize>(n * csrStride) << 2);
+    const vr = csrVal + (<usize>(n * csrStride) << 2);
     let nnz = 0;
     let i = 0;
-    for (; i + 16 <= in0; i += 16) {
-      const p = xr + (<usize>i << 2);
-      let mask = i32x4.bitmask(f32x4.ne(v128.load(p), zero))
-        | (i32x4.bitmask(f32x4.ne(v128.load(p, 16), zero)) << 4)
-        | (i32x4.bitmask(f32x4.ne(v128.load(p, 32), zero)) << 8)
-        | (i32x4.bitmask(f32x4.ne(v128.load(p, 48), zero)) << 12);
-      while (mask != 0) {
-        const k = i + ctz(mask);
-        mask &= mask - 1;
-        addNonzero(k, load<f32>(xr + (<usize>k << 2)), n, nnz, wRow, ir, vr, bit, maskByte, maskStride, maxBatch, colVal);
-        nnz++;
-      }
+    for (; i < in4; i += 4) {
+      const v = v128.load(xr + (<usize>i << 2));
+      const m = i32x4.bitmask(f32x4.ne(v, zero));
+      const ctl = v128.load(lut + (<usize>m << 4));
+      const at = <usize>nnz << 2;
+      v128.store(vr + at, i8x16.swizzle(v, ctl));
+      v128.store(ir + at, i8x16.swizzle(i32x4.add(i32x4.splat(i * wRow), laneOffsets), ctl));
+      v128.store(pr + at, i8x16.swizzle(i32x4.add(i32x4.splat(i), lanePixels), ctl));
+      nnz += <i32>popcnt(m);
     }
     for (; i < in0; i++) {
       const v = load<f32>(xr + (<usize>i << 2));
       if (v != 0) {
-        addNonzero(i, v, n, nnz, wRow, ir, vr, bit, maskByte, maskStride, maxBatch, colVal);
+        store<i32>(ir + (<usize>nnz << 2), i * wRow);
+        store<i32>(pr + (<usize>nnz << 2), i);
+        store<f32>(vr + (<usize>nnz << 2), v);
         nnz++;
       }
     }
     store<i32>(csrNnz + (<usize>n << 2), nnz);
     total += nnz;
+    // The row's column entries, from its list.
+    const bit = <u8>(<i32>1 << (n - r0));
+    const cv = colVal + (<usize>n << 2);
+    for (let j = 0; j < nnz; j++) {
+      const k = load<i32>(pr + (<usize>j << 2));
+      const mp = maskByte + <usize>(k * maskStride);
+      store<u8>(mp, load<u8>(mp) | bit);
+      store<f32>(cv + (<usize>(k * maxBatch) << 2), load<f32>(vr + (<usize>j << 2)));
+    }
   }
   return total;
-}
-
-@inline function addNonzero(
-  k: i32, v: f32, n: i32, nnz: i32, wRow: i32, ir: usize, vr: usize,
-  bit: u8, maskByte: usize, maskStride: i32, maxBatch: i32, colVal: usize,
-): void {
-  store<i32>(ir + (<usize>nnz << 2), k * wRow);
-  store<f32>(vr + (<usize>nnz << 2), v);
-  const mp = maskByte + <usize>(k * maskStride);
-  store<u8>(mp, load<u8>(mp) | bit);
-  store<f32>(colVal + (<usize>(k * maxBatch + n) << 2), v);
 }
 
 /**
@@ -77,13 +81,13 @@ export function scanRows(
  * walked once per chunk: 32 columns (8 accumulators), then 16, then 4, then single columns.
  */
 export function sparseForward(
-  out: usize, W0T: usize, b: usize, r0: i32, r1: i32, in0: i32, out0: i32,
-  csrIdx: usize, csrVal: usize, csrNnz: usize, act: i32,
+  out: usize, W0T: usize, b: usize, r0: i32, r1: i32, out0: i32,
+  csrIdx: usize, csrVal: usize, csrNnz: usize, csrStride: i32, act: i32,
 ): void {
   for (let n = r0; n < r1; n++) {
     const nnz = load<i32>(csrNnz + (<usize>n << 2));
-    const ir = csrIdx + (<usize>(n * in0) << 2);
-    const vr = csrVal + (<usize>(n * in0) << 2);
+    const ir = csrIdx + (<usize>(n * csrStride) << 2);
+    const vr = csrVal + (<usize>(n * csrStride) << 2);
     const o = out + (<usize>(n * out0) << 2);
     let c = 0;
     for (; c + 32 <= out0; c += 32) fwd32(o, W0T, b, c, nnz, ir, vr, act);

@@ -10,10 +10,10 @@
  */
 
 import {
-  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_SGD,
+  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD,
   P_CTRL, P_THREADS, planI32,
 } from './layout';
-import { backwardParamChunk, backwardRowChunk, forwardChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
+import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 
 /** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */
 const SPINS = 4096;
@@ -30,6 +30,7 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
     if (part == 0) backwardRowChunk(plan, chunk, batch);
     else backwardParamChunk(plan, chunk, batch);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
+  else if (cmd == CMD_LOAD) loadChunk(plan, chunk, batch, lr);
 }
 
 /**
@@ -44,6 +45,7 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
     return status != 0 ? status : phase(plan, cmd, 1, batch, paramChunks(plan), lr);
   }
   if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
+  if (cmd == CMD_LOAD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
     const ctrl = <usize>planI32(plan, P_CTRL);
     store<i32>(ctrl + C_ARGS, CMD_EXIT);

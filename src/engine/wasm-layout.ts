@@ -28,6 +28,9 @@ export const P_PARAM_COUNT = 18;
 export const P_LOGITS = 19;
 export const P_CHUNK_NNZ = 20;
 export const P_INPUT = 21;
+export const P_CSR_PIX = 22;
+export const P_CSR_STRIDE = 23;
+export const P_COMPACT_LUT = 24;
 export const P_HEADER = 32;
 export const P_LAYER_SLOTS = 16;
 
@@ -45,6 +48,7 @@ export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
 export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
+export const CMD_LOAD = 5;
 
 export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
 export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
@@ -52,7 +56,8 @@ export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
 /** Rows per row chunk (assembly/layout.ts ROW_CHUNK). */
 export const ROW_CHUNK = 8;
 
-/** The control block and the plan sit in the first page; buffers start at 64 KiB. */
+/** The compaction table, the control block and the plan sit in the first page; buffers start at 64 KiB. */
+const LUT_ADDR = 2048;
 const CTRL_ADDR = 4096;
 const CTRL_BYTES = 320;
 const PLAN_ADDR = 8192;
@@ -84,8 +89,11 @@ export interface WasmLayout {
   rowMax: number;
   rowSum: number;
   csrIdx: number;
+  csrPix: number;
   csrVal: number;
   csrNnz: number;
+  /** Entries per row of the CSR arrays: in0 + 4, as the compaction stores whole f32x4. */
+  csrStride: number;
   colMask: number;
   maskStride: number;
   colVal: number;
@@ -123,6 +131,7 @@ export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayo
     layer.dZ = take(4 * maxBatch * layer.outDim);
   }
   const maskStride = 8 * Math.ceil(maxBatch / 64);
+  const csrStride = in0 + 4;
   const layout: WasmLayout = {
     pages: 0,
     plan: PLAN_ADDR,
@@ -136,9 +145,11 @@ export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayo
     logits: take(4 * maxBatch * classes),
     rowMax: take(4 * maxBatch),
     rowSum: take(4 * maxBatch),
-    csrIdx: take(4 * maxBatch * in0),
-    csrVal: take(4 * maxBatch * in0),
+    csrIdx: take(4 * maxBatch * csrStride),
+    csrPix: take(4 * maxBatch * csrStride),
+    csrVal: take(4 * maxBatch * csrStride),
     csrNnz: take(4 * maxBatch),
+    csrStride,
     colMask: take(in0 * maskStride),
     maskStride,
     colVal: take(4 * in0 * maxBatch),
@@ -180,6 +191,18 @@ export function writePlan(
   plan[P_LOGITS] = layout.logits;
   plan[P_CHUNK_NNZ] = layout.chunkNnz;
   plan[P_INPUT] = layout.input;
+  plan[P_CSR_PIX] = layout.csrPix;
+  plan[P_CSR_STRIDE] = layout.csrStride;
+  plan[P_COMPACT_LUT] = LUT_ADDR;
+  // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
+  const lut = new Uint8Array(memory, LUT_ADDR, 256);
+  for (let m = 0; m < 16; m++) {
+    let at = 0;
+    lut.fill(0x80, m * 16, m * 16 + 16);
+    for (let lane = 0; lane < 4; lane++) {
+      if (m & (1 << lane)) for (let b = 0; b < 4; b++) lut[m * 16 + at++] = lane * 4 + b;
+    }
+  }
   layout.layers.forEach((layer, l) => {
     const s = P_HEADER + l * P_LAYER_SLOTS;
     plan[s + L_IN] = layer.inDim;

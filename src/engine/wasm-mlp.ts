@@ -9,7 +9,7 @@
 
 import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_SGD, LOSS_CODES, MAX_THREADS,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS,
   planLayout, writePlan, type WasmLayout,
 } from './wasm-layout.js';
 
@@ -35,11 +35,12 @@ export interface EngineExports {
   gemmDot(C: number, sc: number, A: number, sa: number, W: number, K: number, M: number, O: number, bias: number): void;
   scanRows(
     x: number, r0: number, r1: number, chunk: number, in0: number, out0: number, maxBatch: number,
-    csrIdx: number, csrVal: number, csrNnz: number, colMask: number, maskStride: number, colVal: number,
+    csrIdx: number, csrPix: number, csrVal: number, csrNnz: number, csrStride: number,
+    colMask: number, maskStride: number, colVal: number, lut: number,
   ): number;
   sparseForward(
-    out: number, W0T: number, b: number, r0: number, r1: number, in0: number, out0: number,
-    csrIdx: number, csrVal: number, csrNnz: number, act: number,
+    out: number, W0T: number, b: number, r0: number, r1: number, out0: number,
+    csrIdx: number, csrVal: number, csrNnz: number, csrStride: number, act: number,
   ): void;
   sparseWeightGrad(
     dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
@@ -192,7 +193,7 @@ export class WasmMlp {
         this.stage.set(images.subarray(src, src + pixels), n * pixels);
       }
     }
-    this.exports.bytesToFloats(this.layout.input, this.layout.stage, batch * pixels, scale);
+    this.run(CMD_LOAD, batch, scale); // the conversion, by row chunks on all threads
   }
 
   /** A copy of the parameters in canonical order (layer 0's weight transposed back to (out, in)). */
