@@ -31,6 +31,11 @@ export function fillBatch(
   }
 }
 
+/** Only the labels of fillBatch, for engines that fill their own input rows (Network.loadBatch). */
+export function fillLabels(batchLabels: Uint8Array, labels: Uint8Array, order: Uint32Array, start: number, batch: number): void {
+  for (let n = 0; n < batch; n++) batchLabels[n] = labels[order[start + n]];
+}
+
 /** Like fillBatch for consecutive examples [start, start+batch) (evaluation needs no shuffle). */
 export function fillRange(
   input: Float32Array, images: Uint8Array, start: number, batch: number, pixels: number, scale: number,

@@ -43,7 +43,8 @@ export function evaluate(net: Network, data: Dataset, inputScale: number): Evalu
   let correct = 0;
   for (let start = 0; start < data.count; start += net.maxBatch) {
     const batch = Math.min(net.maxBatch, data.count - start);
-    fillRange(net.input, data.images, start, batch, pixels, inputScale);
+    if (net.loadBatch !== undefined) net.loadBatch(data.images, null, start, batch, inputScale);
+    else fillRange(net.input, data.images, start, batch, pixels, inputScale);
     const labels = data.labels.subarray(start, start + batch);
     const probs = net.forward(batch);
     lossSum += net.loss(labels, batch) * batch;

@@ -6,7 +6,7 @@
  */
 
 import { Rng } from '../engine/rng.js';
-import { fillBatch, shuffledOrder } from '../data/batches.js';
+import { fillBatch, fillLabels, shuffledOrder } from '../data/batches.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers.js';
@@ -91,7 +91,12 @@ export async function train(
       if (signal?.aborted) return { epochs: history, interrupted: true, steps };
       const start = b * batchSize;
       const batch = Math.min(batchSize, trainSet.count - start);
-      fillBatch(net.input, batchLabels, trainSet.images, trainSet.labels, order, start, batch, pixels, inputScale);
+      if (net.loadBatch !== undefined) {
+        net.loadBatch(trainSet.images, order, start, batch, inputScale);
+        fillLabels(batchLabels, trainSet.labels, order, start, batch);
+      } else {
+        fillBatch(net.input, batchLabels, trainSet.images, trainSet.labels, order, start, batch, pixels, inputScale);
+      }
       net.forward(batch);
       const loss = net.loss(batchLabels, batch);
       if (!(loss <= DIVERGED_LOSS)) {

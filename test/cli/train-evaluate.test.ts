@@ -39,6 +39,10 @@ describe('mnist train', () => {
     const evaluation = await mnist(['evaluate', out, '--engine', 'reference']);
     expect(evaluation.code).toBe(0);
     expect(lines(evaluation.stdout)[0]).toBe(stdout[0].replace(/  loss.*/, ''));
+    // The fast engine reproduces the reference engine's figure exactly.
+    const fast = await mnist(['evaluate', out, '--engine', 'fast']);
+    expect(fast.code).toBe(0);
+    expect(lines(fast.stdout)[0]).toBe(lines(evaluation.stdout)[0]);
     expect(evaluation.stdout).toMatch(/^true\s+0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+recall\s+precision$/m);
     expect(lines(evaluation.stdout).filter((l) => /^\s+\d\s+(\s+\d+){10}\s+\d+\.\d%\s+\d+\.\d%$/.test(l))).toHaveLength(10);
   });
@@ -59,6 +63,17 @@ describe('mnist train', () => {
     expect(evaluation.confusion).toHaveLength(10);
     expect(evaluation.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
     expect(evaluation.perClass[3]).toHaveProperty('precision');
+  });
+
+  it('trains with the fast engine on two threads, and evaluate reproduces its figure', async () => {
+    const out = join(dir, 'fast.json');
+    const run = await mnist(['train', ...QUICK.filter((a) => a !== 'reference' && a !== '--engine'), '--engine', 'fast', '--threads', '2', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/, fast \(wasm simd, 2 threads\) engine$/m);
+    const [line] = lines(run.stdout);
+    expect(Number(line.match(ACCURACY_LINE)![1])).toBeGreaterThan(7000);
+    const evaluation = await mnist(['evaluate', out]);
+    expect(lines(evaluation.stdout)[0]).toBe(line.replace(/  loss.*/, ''));
   });
 
   it('the same seed and settings give identical weights', async () => {

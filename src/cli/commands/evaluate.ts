@@ -13,7 +13,7 @@ import { err, out } from '../../ui/colors.js';
 import { formatAccuracy } from '../../ui/format.js';
 import { confusionTable } from '../../ui/tables.js';
 import { createNetwork, ENGINE_CHOICES } from '../engine.js';
-import { dataDirOption, jsonOption, noColorOption, quietOption } from '../options.js';
+import { dataDirOption, jsonOption, noColorOption, parsePositiveInt, quietOption } from '../options.js';
 
 const EVAL_BATCH = 500;
 
@@ -21,7 +21,8 @@ export function makeEvaluateCommand() {
   return new Command('evaluate')
     .description('measure a model on the 10,000 MNIST test images')
     .argument('<model>', 'model file written by `mnist train`')
-    .addOption(new Option('--engine <name>', 'compute engine').choices(ENGINE_CHOICES).default('auto' as const))
+    .addOption(new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)').choices(ENGINE_CHOICES).default('auto' as const))
+    .option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)', parsePositiveInt)
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .addOption(quietOption())
@@ -38,7 +39,11 @@ Examples:
       const source = locateMnist({ dataDir: options.dataDir });
       log(err.dim(`model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; data: ${source.label}`));
       const test = await loadSplit(source, 'test');
-      const { net } = await createNetwork(model.architecture, EVAL_BATCH, { engine: options.engine, notice: log });
+      const { net } = await createNetwork(model.architecture, EVAL_BATCH, {
+        engine: options.engine,
+        threads: options.threads,
+        notice: log,
+      });
       let result;
       try {
         net.importParams(model.params);

@@ -41,15 +41,16 @@ export function makeTrainCommand() {
     .addOption(new Option('--loss <name>', 'loss function on the softmax output').choices(LOSSES).default('cross-entropy' as const))
     .addOption(new Option('--init <scheme>', 'weight initialisation (default: he for relu, xavier for sigmoid/tanh)').choices(INIT_SCHEMES))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('sgd' as const))
-    .option('--lr <rate>', 'learning rate (peak rate with --schedule cosine)', parsePositiveNumber, 0.1)
+    .option('--lr <rate>', 'learning rate (the peak rate with --schedule cosine)', parsePositiveNumber, 0.5)
     .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant, or cosine decay to 0').choices(LR_SCHEDULES).default('cosine' as const))
-    .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 10)
+    .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
     .option('--seed <n>', 'random seed for weights and batch order (same seed, same weights)', parseSeed, 42)
     .option('--val-size <n>', 'images held out of the 60,000 training images for per-epoch validation', parseNonNegativeInt, 5000)
     .option('--limit <n>', 'train on the first <n> training images only (quick experiments)', parsePositiveInt)
     .option('-o, --out <file>', 'where to write the model', 'model.json')
-    .addOption(new Option('--engine <name>', 'compute engine').choices(ENGINE_CHOICES).default('auto' as const))
+    .addOption(new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)').choices(ENGINE_CHOICES).default('auto' as const))
+    .option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)', parsePositiveInt)
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .addOption(quietOption())
@@ -75,6 +76,7 @@ Examples:
       const batchSize = Math.min(options.batchSize, trainSet.count);
       const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
         engine: options.engine,
+        threads: options.threads,
         notice: (line) => progress.log(line),
       });
       const interrupt = listenForInterrupt((line) => progress.log(line));
