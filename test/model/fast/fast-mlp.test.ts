@@ -23,15 +23,18 @@ const MAX_BATCH = 64;
 
 /** Fails fast with the fix when the wasm or the worker were built before their sources last changed. */
 beforeAll(() => {
-  const newest = (dir: URL) =>
-    Math.max(...readdirSync(dir).map((f) => statSync(new URL(f, dir)).mtimeMs));
-  for (const [built, sources] of [
-    [WASM_URL, new URL('../../../assembly/', import.meta.url)],
-    [WORKER_URL, new URL('../../../src/model/fast/', import.meta.url)],
-  ] as const) {
-    if (!existsSync(built) || statSync(built).mtimeMs < newest(sources)) {
-      throw new Error(`${built.pathname} is missing or older than its sources: run \`npm run build\``);
-    }
+  const mtime = (url: URL) => (existsSync(url) ? statSync(url).mtimeMs : 0);
+  const filesIn = (dir: URL, prefix = '') =>
+    readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => new URL(f, dir));
+  const sources = [
+    ...filesIn(new URL('../../../assembly/', import.meta.url)),
+    ...filesIn(new URL('../../../src/model/fast/', import.meta.url)),
+    ...filesIn(new URL('../../../src/engine/', import.meta.url), 'wasm'),
+  ];
+  const built = Math.min(mtime(WASM_URL), mtime(WORKER_URL));
+  const newer = sources.filter((f) => mtime(f) > built);
+  if (newer.length > 0) {
+    throw new Error(`the built engine in dist/ is missing or older than ${newer[0].pathname}: run \`npm run build\``);
   }
 });
 
