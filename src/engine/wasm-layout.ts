@@ -1,6 +1,6 @@
 /**
  * Where everything lives in the wasm engine's memory: the byte address of every buffer, for one
- * network spec, batch size and thread count, and the "plan" of i32 slots the kernels read them
+ * network spec and batch size, and the "plan" of i32 slots the kernels read them
  * from. The slot numbers mirror assembly/layout.ts; keep the two in step. Pure arithmetic on
  * numbers: no wasm, no node:*, nothing from the project.
  */
