@@ -20,7 +20,17 @@ peer=../shared/peers/run-numpy.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const o=JSON.parse(s.trim().split("\n").pop());console.log(eval("o."+process.argv[1]))})' "$1"; }
+# Prints field $1 (a property path such as epochs[0].seconds) of the JSON document on stdin (pretty or one line).
+json_field() {
+  node -e '
+    let s = "";
+    process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      let o;
+      try { o = JSON.parse(s); } catch { o = JSON.parse(s.trim().split("\n").pop()); }
+      for (const key of process.argv[1].match(/[^.[\]]+/g)) o = o[key];
+      console.log(o);
+    });' "$1"
+}
 
 mnist_epoch() {
   if [ "$via" = bench ]; then
