@@ -9,7 +9,7 @@
 
 import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
   planLayout, writePlan, type WasmLayout,
 } from './wasm-layout.js';
 
@@ -114,7 +114,10 @@ export class WasmMlp {
     if (spec.sizes.length < 2 || spec.sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new RangeError(`bad layer sizes ${spec.sizes.join('-')}`);
     }
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`bad maxBatch ${maxBatch}`);
+    // A phase counts its chunks in 16 bits (assembly/threads.ts), so at most 65535 row chunks.
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 65535 * ROW_CHUNK) {
+      throw new RangeError(`maxBatch must be 1..${65535 * ROW_CHUNK}, got ${maxBatch}`);
+    }
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
