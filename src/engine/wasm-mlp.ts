@@ -241,7 +241,14 @@ export class WasmMlp {
   private run(cmd: number, batch: number, lr: number): void {
     if (this.closed) throw new Error('the network was closed');
     if (this.failure !== null) throw this.failure;
-    const status = this.exports.exec(this.layout.plan, cmd, batch, lr);
+    let status: number;
+    try {
+      status = this.exports.exec(this.layout.plan, cmd, batch, lr);
+    } catch (error) {
+      // A trap left the phase half done (a worker may still hold a chunk): refuse any further work.
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
     if (status !== 0) {
       throw this.failure ?? new Error(status === 2 ? 'a wasm engine worker stopped responding' : 'a wasm engine worker failed (see its error above)');
     }
