@@ -13,6 +13,8 @@ import { sgdUpdate } from '../../../src/engine/kernels.js';
 import { Rng } from '../../../src/engine/rng.js';
 import { createFastNetwork, type FastNetwork } from '../../../src/model/fast/index.js';
 import { WASM_URL, WORKER_URL } from '../../../src/model/fast/load-wasm.js';
+import { L_W, P_HEADER, P_LAYER_SLOTS } from '../../../src/engine/wasm-layout.js';
+import type { WasmMlp } from '../../../src/engine/wasm-mlp.js';
 import { initParams } from '../../../src/model/init.js';
 import { ReferenceMlp } from '../../../src/model/mlp.js';
 import type { Activation, Loss, Network, NetworkSpec } from '../../../src/model/network.js';
@@ -292,6 +294,19 @@ describe('fast engine hooks and parameter order', () => {
   it('rejects a batch outside 1..maxBatch', () => {
     expect(() => fast.forward(0)).toThrow(RangeError);
     expect(() => fast.forward(17)).toThrow(RangeError);
+  });
+
+  it('a trap in the kernels (here: a corrupted weight address) throws instead of hanging, and sticks', async () => {
+    const net = await createFastNetwork(spec, 16, { threads: 2 });
+    try {
+      net.forward(16);
+      const core = (net as unknown as { core: WasmMlp }).core;
+      new Int32Array(core.exports.memory.buffer, core.layout.plan)[P_HEADER + P_LAYER_SLOTS + L_W] = 0x7ffffff0;
+      expect(() => net.forward(16)).toThrow(/out of bounds/);
+      expect(() => net.forward(16)).toThrow(/out of bounds/);
+    } finally {
+      await net.close();
+    }
   });
 
   it('close() ends the workers and the network refuses further work', async () => {
