@@ -188,12 +188,15 @@ export class WasmMlp {
   loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
     this.checkBatch(batch);
     const pixels = this.spec.sizes[0];
+    const count = images.length / pixels;
     if (order === null) {
+      if (start < 0 || start + batch > count) throw new RangeError(`images ${start}..${start + batch - 1} outside 0..${count - 1}`);
       this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
     } else {
       for (let n = 0; n < batch; n++) {
-        const src = order[start + n] * pixels;
-        this.stage.set(images.subarray(src, src + pixels), n * pixels);
+        const index = order[start + n];
+        if (!(index < count)) throw new RangeError(`order[${start + n}] = ${index} is not an image index (0..${count - 1})`);
+        this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
       }
     }
     this.run(CMD_LOAD, batch, scale); // the conversion, by row chunks on all threads
