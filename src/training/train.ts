@@ -6,7 +6,8 @@
  */
 
 import { Rng } from '../engine/rng.js';
-import { fillBatch, fillLabels, shuffledOrder } from '../data/batches.js';
+import { augmentImage, type AugmentSettings } from '../data/augment.js';
+import { fillBatch, fillLabels, fillRange, shuffledOrder } from '../data/batches.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers.js';
@@ -22,6 +23,8 @@ export interface TrainSettings {
   seed: number;
   /** Inputs are bytes * inputScale (1/255 maps pixels to [0, 1]). */
   inputScale: number;
+  /** Random affine distortions of every training image (data/augment.ts), or null for none. */
+  augment?: AugmentSettings | null;
 }
 
 export type LrSchedule = 'constant' | 'cosine';
@@ -76,6 +79,10 @@ export async function train(
   const rng = new Rng(seed ^ 0x5eed5eed); // a stream apart from the one that initialised the weights
   const order = new Uint32Array(trainSet.count);
   const batchLabels = new Uint8Array(batchSize);
+  const side = Math.round(Math.sqrt(pixels));
+  if (settings.augment && side * side !== pixels) throw new RangeError(`augmentation needs square images, got ${pixels} pixels`);
+  const augmented = settings.augment ? new Uint8Array(batchSize * pixels) : null;
+  const augmentRng = settings.augment ? new Rng(seed ^ 0xa06e47) : null;
   const batches = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * batches;
   const history: EpochMetrics[] = [];
@@ -91,7 +98,15 @@ export async function train(
       if (signal?.aborted) return { epochs: history, interrupted: true, steps };
       const start = b * batchSize;
       const batch = Math.min(batchSize, trainSet.count - start);
-      if (net.loadBatch !== undefined) {
+      if (augmented !== null) {
+        // Distorted copies go to a byte buffer first, then in as consecutive rows.
+        for (let n = 0; n < batch; n++) {
+          augmentImage(augmented, n * pixels, trainSet.images, order[start + n] * pixels, side, augmentRng!, settings.augment!);
+        }
+        if (net.loadBatch !== undefined) net.loadBatch(augmented, null, 0, batch, inputScale);
+        else fillRange(net.input, augmented, 0, batch, pixels, inputScale);
+        fillLabels(batchLabels, trainSet.labels, order, start, batch);
+      } else if (net.loadBatch !== undefined) {
         net.loadBatch(trainSet.images, order, start, batch, inputScale);
         fillLabels(batchLabels, trainSet.labels, order, start, batch);
       } else {

@@ -8,6 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
+import { DEFAULT_AUGMENT } from '../../data/augment.js';
 import { loadSplit, locateMnist, PIXELS, type MnistSplit } from '../../data/mnist.js';
 import { Rng } from '../../engine/rng.js';
 import { InterruptedError, UsageError } from '../../errors.js';
@@ -45,6 +46,7 @@ export function makeTrainCommand() {
     .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant, or cosine decay to 0').choices(LR_SCHEDULES).default('cosine' as const))
     .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
+    .option('--augment', 'train on randomly rotated, slanted, scaled and shifted copies of the images (reads real handwriting better)')
     .option('--seed <n>', 'random seed for weights and batch order (same seed, same weights)', parseSeed, 42)
     .option('--val-size <n>', 'images held out of the 60,000 training images for per-epoch validation', parseNonNegativeInt, 5000)
     .option('--limit <n>', 'train on the first <n> training images only (quick experiments)', parsePositiveInt)
@@ -93,7 +95,10 @@ Examples:
         const optimizer = createOptimizer(options.optimizer, net);
         result = await train(
           net, optimizer, trainSet, valSet.count > 0 ? valSet : null,
-          { epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed, inputScale: INPUT_SCALE },
+          {
+            epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
+            inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
+          },
           progress, interrupt.signal,
         );
       } catch (err) {

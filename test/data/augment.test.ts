@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { augmentImage, DEFAULT_AUGMENT, type AugmentSettings } from '../../src/data/augment.js';
+import { Rng } from '../../src/engine/rng.js';
+
+const side = 28;
+/** A 28x28 image with a filled 6x10 bar whose top-left corner is (x, y). */
+function bar(x: number, y: number): Uint8Array {
+  const img = new Uint8Array(side * side);
+  for (let j = y; j < y + 10; j++) for (let i = x; i < x + 6; i++) img[j * side + i] = 200;
+  return img;
+}
+const centreOfMass = (img: Uint8Array) => {
+  let m = 0, mx = 0, my = 0;
+  img.forEach((v, i) => {
+    m += v;
+    mx += v * (i % side);
+    my += v * Math.floor(i / side);
+  });
+  return { x: mx / m, y: my / m, mass: m };
+};
+const none: AugmentSettings = { maxRotateDeg: 0, maxShear: 0, maxScale: 0, maxShift: 0 };
+
+describe('augmentImage', () => {
+  it('with no distortion allowed, copies the image exactly', () => {
+    const src = bar(9, 7);
+    const out = new Uint8Array(side * side);
+    augmentImage(out, 0, src, 0, side, new Rng(1), none);
+    expect(Array.from(out)).toEqual(Array.from(src));
+  });
+
+  it('the same seed gives the same distortions, and distortions change the image', () => {
+    const src = bar(11, 9);
+    const a = new Uint8Array(2 * side * side), b = new Uint8Array(2 * side * side);
+    const rngA = new Rng(5), rngB = new Rng(5);
+    for (let n = 0; n < 2; n++) {
+      augmentImage(a, n * side * side, src, 0, side, rngA, DEFAULT_AUGMENT);
+      augmentImage(b, n * side * side, src, 0, side, rngB, DEFAULT_AUGMENT);
+    }
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a.subarray(0, side * side))).not.toEqual(Array.from(src));
+    expect(Array.from(a.subarray(0, side * side))).not.toEqual(Array.from(a.subarray(side * side)));
+  });
+
+  it('keeps the ink near where it was and about as heavy, within the allowed distortion', () => {
+    const src = bar(11, 9);
+    const before = centreOfMass(src);
+    const out = new Uint8Array(side * side);
+    const rng = new Rng(8);
+    for (let trial = 0; trial < 200; trial++) {
+      augmentImage(out, 0, src, 0, side, rng, DEFAULT_AUGMENT);
+      const after = centreOfMass(out);
+      // shift <= 2 px, plus what rotation/shear/scale about the centre do to a point ~1 px from it
+      expect(Math.hypot(after.x - before.x, after.y - before.y)).toBeLessThan(4);
+      expect(after.mass / before.mass).toBeGreaterThan(0.7);
+      expect(after.mass / before.mass).toBeLessThan(1.35);
+    }
+  });
+
+  it('a shift-only distortion moves the centre of mass by at most the shift', () => {
+    const src = bar(11, 9);
+    const out = new Uint8Array(side * side);
+    const rng = new Rng(3);
+    for (let trial = 0; trial < 50; trial++) {
+      augmentImage(out, 0, src, 0, side, rng, { ...none, maxShift: 2 });
+      const after = centreOfMass(out), before = centreOfMass(src);
+      expect(Math.abs(after.x - before.x)).toBeLessThanOrEqual(2.0001);
+      expect(Math.abs(after.y - before.y)).toBeLessThanOrEqual(2.0001);
+    }
+  });
+});
