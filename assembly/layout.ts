@@ -12,8 +12,8 @@ export const P_ACT = 2; //         0 relu, 1 sigmoid, 2 tanh (math.ts)
 export const P_LOSS = 3; //        0 cross-entropy, 1 mse
 export const P_THREADS = 4;
 export const P_LABELS = 5; //      u8[maxBatch]
-export const P_CSR_IDX = 6; //     i32[maxBatch * csrStride]: per row, byte offsets of the W0T rows of its nonzero inputs
-export const P_CSR_VAL = 7; //     f32[maxBatch * csrStride]: the matching input values
+export const P_CSR_PAIRS = 6; //   (i32, f32)[maxBatch * csrStride]: per row, (byte offset of W0T row i, x[n, i]) for nonzero x
+//                                  slot 7 is unused
 export const P_CSR_NNZ = 8; //     i32[maxBatch]: nonzeros per row
 export const P_COL_MASK = 9; //    u8[in0 * maskStride]: per pixel, a bit per row whose input there is nonzero
 export const P_MASK_STRIDE = 10; // bytes per pixel in P_COL_MASK: maxBatch bits rounded up to whole u64 words

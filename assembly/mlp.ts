@@ -8,7 +8,7 @@
 
 import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
-  P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_IDX, P_CSR_NNZ, P_CSR_PIX, P_CSR_STRIDE, P_CSR_VAL, P_GRADS, P_LABELS,
+  P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_PIX, P_CSR_STRIDE, P_GRADS, P_LABELS,
   P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM, P_STAGE,
   layerI32, layerPtr, planI32,
 } from './layout';
@@ -61,13 +61,12 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
   const in0 = layerI32(plan, 0, L_IN);
   const out0 = layerI32(plan, 0, L_OUT);
   const x = layerPtr(plan, 0, L_X);
-  const csrIdx = <usize>planI32(plan, P_CSR_IDX);
-  const csrVal = <usize>planI32(plan, P_CSR_VAL);
+  const csrPairs = <usize>planI32(plan, P_CSR_PAIRS);
   const csrNnz = <usize>planI32(plan, P_CSR_NNZ);
   const csrStride = planI32(plan, P_CSR_STRIDE);
   const nnz = scanRows(
     x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH),
-    csrIdx, <usize>planI32(plan, P_CSR_PIX), csrVal, csrNnz, csrStride,
+    csrPairs, <usize>planI32(plan, P_CSR_PIX), csrNnz, csrStride,
     <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
     <usize>planI32(plan, P_COMPACT_LUT),
   );
@@ -82,7 +81,7 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
       act0 >= 0 ? EPI_ACT : EPI_NONE, act, 0, 0,
     );
   } else {
-    sparseForward(out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, out0, csrIdx, csrVal, csrNnz, csrStride, act0);
+    sparseForward(out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, out0, csrPairs, csrNnz, csrStride, act0);
   }
 
   // Layers 1..L-1: z = x W^T + b with W (out, in), dot form; hidden layers then apply f in place.

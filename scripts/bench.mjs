@@ -139,10 +139,10 @@ async function kernelProfile() {
     t = performance.now();
     net.loadBatch(train.images, order, start, batch, SCALE); lap(0);
     for (let c = 0; c * 8 < batch; c++) {
-      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrIdx, L.csrPix, L.csrVal, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048);
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048);
     }
     lap(1);
-    x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrIdx, L.csrVal, L.csrNnz, L.csrStride, 0); lap(2);
+    x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrPairs, L.csrNnz, L.csrStride, 0); lap(2);
     x.gemmDot(L.logits, classes, l0.a, out0, W1, out0, batch, classes, b1); lap(3);
     x.softmaxRows(l1.a, L.logits, L.rowMax, L.rowSum, 0, batch, classes); lap(4);
     net.loss(labels, batch); lap(5);

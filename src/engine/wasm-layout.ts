@@ -12,8 +12,7 @@ export const P_ACT = 2;
 export const P_LOSS = 3;
 export const P_THREADS = 4;
 export const P_LABELS = 5;
-export const P_CSR_IDX = 6;
-export const P_CSR_VAL = 7;
+export const P_CSR_PAIRS = 6;
 export const P_CSR_NNZ = 8;
 export const P_COL_MASK = 9;
 export const P_MASK_STRIDE = 10;
@@ -88,9 +87,9 @@ export interface WasmLayout {
   logits: number;
   rowMax: number;
   rowSum: number;
-  csrIdx: number;
+  /** Per row, csrStride (W0T byte offset, value) pairs of 8 bytes. */
+  csrPairs: number;
   csrPix: number;
-  csrVal: number;
   csrNnz: number;
   /** Entries per row of the CSR arrays: in0 + 4, as the compaction stores whole f32x4. */
   csrStride: number;
@@ -145,9 +144,8 @@ export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayo
     logits: take(4 * maxBatch * classes),
     rowMax: take(4 * maxBatch),
     rowSum: take(4 * maxBatch),
-    csrIdx: take(4 * maxBatch * csrStride),
+    csrPairs: take(8 * maxBatch * csrStride),
     csrPix: take(4 * maxBatch * csrStride),
-    csrVal: take(4 * maxBatch * csrStride),
     csrNnz: take(4 * maxBatch),
     csrStride,
     colMask: take(in0 * maskStride),
@@ -175,8 +173,7 @@ export function writePlan(
   plan[P_LOSS] = loss;
   plan[P_THREADS] = threads;
   plan[P_LABELS] = layout.labels;
-  plan[P_CSR_IDX] = layout.csrIdx;
-  plan[P_CSR_VAL] = layout.csrVal;
+  plan[P_CSR_PAIRS] = layout.csrPairs;
   plan[P_CSR_NNZ] = layout.csrNnz;
   plan[P_COL_MASK] = layout.colMask;
   plan[P_MASK_STRIDE] = layout.maskStride;

@@ -35,12 +35,12 @@ export interface EngineExports {
   gemmDot(C: number, sc: number, A: number, sa: number, W: number, K: number, M: number, O: number, bias: number): void;
   scanRows(
     x: number, r0: number, r1: number, chunk: number, in0: number, out0: number, maxBatch: number,
-    csrIdx: number, csrPix: number, csrVal: number, csrNnz: number, csrStride: number,
+    csrPairs: number, csrPix: number, csrNnz: number, csrStride: number,
     colMask: number, maskStride: number, colVal: number, lut: number,
   ): number;
   sparseForward(
     out: number, W0T: number, b: number, r0: number, r1: number, out0: number,
-    csrIdx: number, csrVal: number, csrNnz: number, csrStride: number, act: number,
+    csrPairs: number, csrNnz: number, csrStride: number, act: number,
   ): void;
   sparseWeightGrad(
     dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,

@@ -23,7 +23,8 @@ describe('wasm layout', () => {
       ['params', layout.params, 4 * layout.paramCount],
       ['grads', layout.grads, 4 * layout.paramCount],
       ['input', layout.input, 4 * 61 * 784],
-      ['csrIdx', layout.csrIdx, 4 * 61 * layout.csrStride],
+      ['csrPairs', layout.csrPairs, 8 * 61 * layout.csrStride],
+      ['csrPix', layout.csrPix, 4 * 61 * layout.csrStride],
       ['colVal', layout.colVal, 4 * 61 * 784],
       ...layout.layers.flatMap((l, i): [string, number, number][] => [
         [`a${i}`, l.a, 4 * 61 * l.outDim],
