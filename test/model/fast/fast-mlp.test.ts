@@ -106,6 +106,7 @@ const CASES: Case[] = [
   { sizes: [784, 21, 13, 10], activation: 'relu', loss: 'mse', threads: 3 },
   { sizes: [50, 7, 3], activation: 'tanh', loss: 'cross-entropy', threads: 1 },
   { sizes: [784, 10], activation: 'relu', loss: 'cross-entropy', threads: 2 },
+  { sizes: [3, 5, 2], activation: 'sigmoid', loss: 'mse', threads: 2 },
 ];
 
 describe.each(CASES)('fast engine $sizes $activation $loss, $threads thread(s)', (c) => {
