@@ -5,12 +5,14 @@
 // ../shared/peers/run-numpy.sh. Prints the fast engine's seconds per epoch, images/s and achieved
 // GFLOP/s (dense-equivalent: the arithmetic a dense engine does, ~24.5 GFLOP per epoch here), the
 // time of each kernel (measured by running one single-thread epoch kernel by kernel), and the same
-// for the reference engine (timed on --ref-steps steps and extrapolated: it takes ~25 s an epoch).
+// for the reference engine (timed on --ref-steps steps and extrapolated: it takes ~30 s an epoch).
 // Uses the built dist/: `npm run build` first (npm run bench does).
 
 import { performance } from 'node:perf_hooks';
 import { loadSplit, locateMnist } from '../dist/data/mnist.js';
+import * as K from '../dist/engine/kernels.js';
 import { Rng } from '../dist/engine/rng.js';
+import { fillBatch } from '../dist/data/batches.js';
 import { WasmMlp } from '../dist/engine/wasm-mlp.js';
 import { createFastNetwork, defaultThreads } from '../dist/model/fast/index.js';
 import { engineModule } from '../dist/model/fast/load-wasm.js';
@@ -164,6 +166,67 @@ async function kernelProfile() {
   return { total, kernels: names.map((name, k) => ({ name, seconds: ms[k] / 1000 })) };
 }
 
+/**
+ * The reference engine's kernels (engine/kernels.ts, as ReferenceMlp calls them) timed one by one
+ * over the first `refSteps` steps of an epoch, then scaled to the whole epoch.
+ */
+function referenceKernelProfile() {
+  const [in0, hid, classes] = SPEC.sizes;
+  const layout = paramLayoutOf(SPEC.sizes);
+  const params = initialParams();
+  const grads = new Float32Array(params.length);
+  const W0 = params.subarray(0, in0 * hid), b0 = params.subarray(in0 * hid, layout.l1);
+  const W1 = params.subarray(layout.l1, layout.l1 + hid * classes), b1 = params.subarray(layout.l1 + hid * classes);
+  const dW0 = grads.subarray(0, in0 * hid), dB0 = grads.subarray(in0 * hid, layout.l1);
+  const dW1 = grads.subarray(layout.l1, layout.l1 + hid * classes), dB1 = grads.subarray(layout.l1 + hid * classes);
+  const x = new Float32Array(BATCH * in0), z0 = new Float32Array(BATCH * hid), a0 = new Float32Array(BATCH * hid);
+  const z1 = new Float32Array(BATCH * classes), p = new Float32Array(BATCH * classes);
+  const dA0 = new Float32Array(BATCH * hid), dZ0 = new Float32Array(BATCH * hid), dZ1 = new Float32Array(BATCH * classes);
+  const labels = new Uint8Array(BATCH);
+  const order = new Uint32Array(N);
+  for (let i = 0; i < N; i++) order[i] = i;
+  new Rng(SEED).shuffle(order);
+  const names = [
+    'fillBatch (bytes -> floats)', 'layer 0 forward (denseForward)', 'relu', 'layer 1 forward (denseForward)',
+    'softmax + cross-entropy', 'output gradient', 'layer 1 backward (denseBackward)', "relu'",
+    'layer 0 backward (denseBackward)', 'SGD update (sgdUpdate)',
+  ];
+  const ms = new Float64Array(names.length);
+  let t = 0;
+  const lap = (k) => {
+    const now = performance.now();
+    ms[k] += now - t;
+    t = now;
+  };
+  const measured = Math.min(refSteps, steps);
+  const t0 = performance.now();
+  for (let s = 0; s < measured; s++) {
+    const batch = Math.min(BATCH, N - s * BATCH);
+    t = performance.now();
+    fillBatch(x, labels, train.images, train.labels, order, s * BATCH, batch, in0, SCALE); lap(0);
+    K.denseForward(z0, x, W0, b0, batch, in0, hid); lap(1);
+    K.reluForward(a0, z0, batch * hid); lap(2);
+    K.denseForward(z1, a0, W1, b1, batch, hid, classes); lap(3);
+    K.softmaxCrossEntropyForward(p, z1, labels, batch, classes); lap(4);
+    grads.fill(0); dZ1.fill(0); dA0.fill(0); dZ0.fill(0);
+    K.softmaxCrossEntropyBackward(dZ1, p, labels, batch, classes); lap(5);
+    K.denseBackward(dA0, dW1, dB1, dZ1, a0, W1, batch, hid, classes); lap(6);
+    K.reluBackward(dZ0, dA0, a0, batch * hid); lap(7);
+    K.denseBackward(null, dW0, dB0, dZ0, x, W0, batch, in0, hid); lap(8);
+    K.sgdUpdate(params, grads, LR, params.length); lap(9);
+  }
+  const scale = steps / measured;
+  return {
+    measuredSteps: measured,
+    epochSecondsEstimated: ((performance.now() - t0) / 1000) * scale,
+    kernels: names.map((name, k) => ({ name, seconds: (ms[k] / 1000) * scale })),
+  };
+}
+
+function paramLayoutOf(sizes) {
+  return { l1: sizes[0] * sizes[1] + sizes[1] };
+}
+
 async function referenceEstimate() {
   const net = new ReferenceMlp(SPEC, BATCH);
   net.importParams(initialParams());
@@ -203,5 +266,9 @@ if (!epochOnly) {
   };
   log(`reference engine: ~${ref.seconds.toFixed(1)} s/epoch (${ref.measuredSteps} steps timed, extrapolated to ${steps}), ${Math.round(N / ref.seconds).toLocaleString('en-US')} images/s, ${(epochFlops / 1e9 / ref.seconds).toFixed(2)} GFLOP/s`);
   log(`fast / reference: ${(median / ref.seconds).toFixed(3)} (${(ref.seconds / median).toFixed(0)}x faster)`);
+  const refProfile = referenceKernelProfile();
+  report.reference.kernelProfile = refProfile;
+  log(`reference kernel profile (${refProfile.measuredSteps} steps timed kernel by kernel, scaled to one epoch: ${refProfile.epochSecondsEstimated.toFixed(1)} s):`);
+  for (const k of refProfile.kernels) log(`  ${k.name.padEnd(40)} ${k.seconds.toFixed(2).padStart(7)} s   ${((100 * k.seconds) / refProfile.epochSecondsEstimated).toFixed(1).padStart(5)}%`);
 }
 if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
