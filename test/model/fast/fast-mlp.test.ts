@@ -27,7 +27,7 @@ const MAX_BATCH = 64;
 beforeAll(() => {
   const mtime = (url: URL) => (existsSync(url) ? statSync(url).mtimeMs : 0);
   const filesIn = (dir: URL, prefix = '') =>
-    readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => new URL(f, dir));
+    readdirSync(dir).filter((f) => f.startsWith(prefix) && /\.(ts|json)$/.test(f)).map((f) => new URL(f, dir));
   const sources = [
     ...filesIn(new URL('../../../assembly/', import.meta.url)),
     ...filesIn(new URL('../../../src/model/fast/', import.meta.url)),
