@@ -1,0 +1,334 @@
+/**
+ * PNG bytes -> a grayscale float plane plus an alpha plane, and the flattening of alpha onto
+ * a paper colour. We check the signature, the IHDR and every chunk's length and CRC ourselves
+ * before pngjs sees the file, so absurd sizes are refused before anything is allocated and each
+ * failure becomes one DataError line naming the file. Not here: finding or normalising the digit.
+ */
+import { crc32 } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
+import pngjs from 'pngjs';
+import { DataError } from '../errors.js';
+import type { Plane } from './plane.js';
+
+const { PNG } = pngjs;
+
+/** Refuse images larger than this before decoding: a phone photo is 12-48 megapixels. */
+export const MAX_PNG_SIDE = 20000;
+export const MAX_PNG_PIXELS = 50_000_000;
+
+/** What the IHDR chunk declares. */
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  /** 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA. */
+  colorType: number;
+  interlaced: boolean;
+}
+
+/** A decoded PNG: luma in 0..1 (0 black) and, when any pixel is not fully opaque, alpha in 0..1. */
+export interface DecodedPng {
+  header: PngHeader;
+  gray: Plane;
+  alpha: Plane | null;
+}
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const HINT_FORMAT = 'predict reads PNG images; convert the image to PNG first';
+const HINT_CORRUPT = 'the file is damaged; save or export the image again';
+
+/** Bit depths the PNG specification allows for each colour type. */
+const DEPTHS: Record<number, number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+function fail(name: string, problem: string, hint: string): never {
+  throw new DataError(`${name}: ${problem}; ${hint}`);
+}
+
+/** Names the format when a user hands us a JPEG or similar, so the message says what to do. */
+function sniffOtherFormat(b: Uint8Array): string | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
+  if (b.length >= 4 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return 'GIF';
+  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'BMP';
+  if (b.length >= 12 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'WebP';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) && (b[2] === 42 || b[3] === 42)) return 'TIFF';
+  return null;
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+function chunkName(b: Uint8Array, at: number): string {
+  return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
+}
+
+/**
+ * Reads and validates the signature and the IHDR chunk (the first 33 bytes) without
+ * allocating anything proportional to the declared size.
+ */
+export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
+  if (bytes.length === 0) fail(name, 'the file is empty', HINT_FORMAT);
+  for (let i = 0; i < SIGNATURE.length; i++) {
+    if (i >= bytes.length || bytes[i] !== SIGNATURE[i]) {
+      const other = sniffOtherFormat(bytes);
+      fail(name, other ? `not a PNG file (it looks like a ${other} image)` : 'not a PNG file (bad signature)', HINT_FORMAT);
+    }
+  }
+  if (bytes.length < 33) {
+    fail(name, `the PNG file is truncated (${bytes.length} bytes, too short to hold its header)`, HINT_CORRUPT);
+  }
+  const length = readU32(bytes, 8);
+  const type = chunkName(bytes, 12);
+  if (type !== 'IHDR' || length !== 13) {
+    fail(name, `bad PNG header (first chunk is ${JSON.stringify(type)} of ${length} bytes, expected IHDR of 13)`, HINT_CORRUPT);
+  }
+  const stored = readU32(bytes, 29);
+  const computed = crc32(bytes.subarray(12, 29)) >>> 0;
+  if (stored !== computed) {
+    fail(name, `PNG header chunk IHDR fails its CRC check (stored 0x${hex(stored)}, computed 0x${hex(computed)})`, HINT_CORRUPT);
+  }
+  const width = readU32(bytes, 16);
+  const height = readU32(bytes, 20);
+  const bitDepth = bytes[24];
+  const colorType = bytes[25];
+  if (width === 0 || height === 0) {
+    fail(name, `the PNG declares a zero-sized image (${width}x${height} pixels)`, 'there is nothing to read; export the image again');
+  }
+  if (width > MAX_PNG_SIDE || height > MAX_PNG_SIDE || width * height > MAX_PNG_PIXELS) {
+    fail(
+      name,
+      `the PNG declares ${width}x${height} pixels, more than predict accepts (at most ${MAX_PNG_SIDE} per side and ${MAX_PNG_PIXELS / 1e6} megapixels)`,
+      'scale the image down first',
+    );
+  }
+  if (!(colorType in DEPTHS)) fail(name, `bad PNG header (colour type ${colorType} does not exist)`, HINT_CORRUPT);
+  if (!DEPTHS[colorType].includes(bitDepth)) {
+    fail(name, `bad PNG header (bit depth ${bitDepth} is not allowed with colour type ${colorType})`, HINT_CORRUPT);
+  }
+  if (bytes[26] !== 0 || bytes[27] !== 0) {
+    fail(name, `bad PNG header (compression method ${bytes[26]}, filter method ${bytes[27]}; only 0 exists)`, HINT_CORRUPT);
+  }
+  if (bytes[28] > 1) fail(name, `bad PNG header (interlace method ${bytes[28]}; only 0 and 1 exist)`, HINT_CORRUPT);
+  return { width, height, bitDepth, colorType, interlaced: bytes[28] === 1 };
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/**
+ * Walks every chunk after IHDR: lengths inside the file, CRCs, an IDAT, a PLTE for palette
+ * images, and an IEND. Returns the byte offset just past IEND (trailing bytes some tools
+ * append are ignored) and the IDAT payload size.
+ */
+function checkChunks(bytes: Uint8Array, header: PngHeader, name: string): { end: number; idat: Uint8Array[] } {
+  let at = 33;
+  const idat: Uint8Array[] = [];
+  let sawPalette = false;
+  for (;;) {
+    if (at + 12 > bytes.length) {
+      fail(name, `the PNG file is truncated (it ends at byte ${bytes.length} before the IEND chunk)`, HINT_CORRUPT);
+    }
+    const length = readU32(bytes, at);
+    const type = chunkName(bytes, at + 4);
+    if (!/^[A-Za-z]{4}$/.test(type) || length > 0x7fffffff) {
+      fail(name, `the PNG file is corrupt at byte ${at} (not a valid chunk header)`, HINT_CORRUPT);
+    }
+    if (at + 12 + length > bytes.length) {
+      fail(
+        name,
+        `the PNG file is truncated (chunk ${type} at byte ${at} needs ${length + 12} bytes, only ${bytes.length - at} remain)`,
+        HINT_CORRUPT,
+      );
+    }
+    const stored = readU32(bytes, at + 8 + length);
+    const computed = crc32(bytes.subarray(at + 4, at + 8 + length)) >>> 0;
+    if (stored !== computed) {
+      fail(name, `PNG chunk ${type} at byte ${at} fails its CRC check (stored 0x${hex(stored)}, computed 0x${hex(computed)})`, HINT_CORRUPT);
+    }
+    if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
+    if (type === 'PLTE') sawPalette = true;
+    at += 12 + length;
+    if (type === 'IEND') break;
+  }
+  if (idat.length === 0) fail(name, 'the PNG file has no image data (no IDAT chunk)', HINT_CORRUPT);
+  if (header.colorType === 3 && !sawPalette) fail(name, 'the palette PNG has no palette (PLTE chunk)', HINT_CORRUPT);
+  return { end: at, idat };
+}
+
+/** Size of the zlib-decompressed image data the header implies (filter bytes included). */
+export function expectedDataLength(h: PngHeader): number {
+  const bitsPerPixel = CHANNELS[h.colorType] * h.bitDepth;
+  const rowBytes = (w: number) => Math.ceil((w * bitsPerPixel) / 8) + 1;
+  if (!h.interlaced) return rowBytes(h.width) * h.height;
+  // Adam7 passes: x start, y start, x step, y step.
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = h.width > x0 ? Math.ceil((h.width - x0) / dx) : 0;
+    const ph = h.height > y0 ? Math.ceil((h.height - y0) / dy) : 0;
+    if (pw > 0 && ph > 0) total += rowBytes(pw) * ph;
+  }
+  return total;
+}
+
+/**
+ * Decodes a PNG of any colour type, bit depth 1-16, palette, tRNS or interlace into luma
+ * and alpha planes. Luma uses the Rec. 601 weights (0.299, 0.587, 0.114) on the stored
+ * (gamma-encoded) values, as libpng, PIL's convert('L') and OpenCV do, so the gray we see
+ * is the gray other tools show; Rec. 709 weights would only matter for linear-light values.
+ */
+export function decodePng(bytes: Uint8Array, name: string): DecodedPng {
+  const header = readPngHeader(bytes, name);
+  const { end, idat } = checkChunks(bytes, header, name);
+  const expected = expectedDataLength(header);
+
+  if (header.interlaced) {
+    // pngjs inflates interlaced data without an output limit; bound it ourselves so a small
+    // file cannot expand into gigabytes.
+    try {
+      inflateSync(Buffer.concat(idat), { maxOutputLength: expected + 1 });
+    } catch (err) {
+      zlibFailure(name, err);
+    }
+  }
+
+  let decoded: ReturnType<typeof PNG.sync.read>;
+  const keep16 = header.bitDepth === 16;
+  try {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, end);
+    decoded = PNG.sync.read(buf, { skipRescale: keep16 });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/inflate|zlib|header check|invalid (block|distance|code|stored)|incorrect|unexpected end/i.test(message)) {
+      zlibFailure(name, err);
+    }
+    fail(name, `cannot decode the PNG image data (${message})`, HINT_CORRUPT);
+  }
+  if (decoded.width !== header.width || decoded.height !== header.height) {
+    fail(name, 'the PNG decoder disagrees with the header about the image size', HINT_CORRUPT);
+  }
+
+  const n = header.width * header.height;
+  const data = decoded.data as Uint8Array | Uint16Array;
+  const max = keep16 ? 65535 : 255;
+  const gray = new Float32Array(n);
+  const wr = 0.299 / max;
+  const wg = 0.587 / max;
+  const wb = 0.114 / max;
+  let minAlpha = max;
+  for (let i = 0, p = 0; i < n; i++, p += 4) {
+    gray[i] = wr * data[p] + wg * data[p + 1] + wb * data[p + 2];
+    const a = data[p + 3];
+    if (a < minAlpha) minAlpha = a;
+  }
+  let alpha: Plane | null = null;
+  if (minAlpha < max) {
+    const a = new Float32Array(n);
+    for (let i = 0, p = 3; i < n; i++, p += 4) a[i] = data[p] / max;
+    alpha = { width: header.width, height: header.height, data: a };
+  }
+  return { header, gray: { width: header.width, height: header.height, data: gray }, alpha };
+}
+
+function zlibFailure(name: string, err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/maxOutputLength|larger than|buffer/i.test(message)) {
+    fail(name, 'the PNG image data decompresses to more bytes than its header declares', HINT_CORRUPT);
+  }
+  fail(name, `the PNG image data cannot be decompressed (${message})`, HINT_CORRUPT);
+}
+
+/**
+ * Chooses the gray level that transparent pixels are shown on. Two kinds of image carry alpha:
+ * - a picture with transparent margins: the opaque pixels are the majority and hold paper and
+ *   ink, so their paper (the median gray) is extended into the margins;
+ * - strokes painted on a transparent canvas: the opaque pixels are a minority and are the ink,
+ *   so the paper must contrast with the pen's colour (white under dark strokes, black under
+ *   light ones). The pen's colour is read from the strokes' cores (the deepest quarter of the
+ *   opaque pixels, by distance from transparency), because programs that bake anti-aliasing
+ *   into the colour (palette images) give the strokes wide rims blended towards their background.
+ */
+export function choosePaperLevel(gray: Plane, alpha: Plane): number {
+  const { width: w, height: h } = gray;
+  const g = gray.data;
+  const a = alpha.data;
+  const n = g.length;
+  // City-block distance of each opaque pixel to the nearest transparent one (two passes).
+  const depth = new Uint32Array(n);
+  const far = w + h;
+  let opaque = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (a[i] < 0.5) continue;
+      opaque++;
+      const left = x > 0 ? depth[i - 1] : far;
+      const up = y > 0 ? depth[i - w] : far;
+      depth[i] = Math.min(left, up) + 1;
+    }
+  }
+  if (opaque === 0) return 1;
+  const all = new Uint32Array(256);
+  for (let i = 0; i < n; i++) if (a[i] >= 0.5) all[Math.min(255, Math.max(0, Math.round(g[i] * 255)))]++;
+  if (opaque > 0.5 * n) return medianOfHistogram(all, opaque);
+  let maxDepth = 0;
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (!depth[i]) continue;
+      const right = x < w - 1 ? depth[i + 1] : far;
+      const down = y < h - 1 ? depth[i + w] : far;
+      depth[i] = Math.min(depth[i], Math.min(right, down) + 1);
+      if (depth[i] > maxDepth) maxDepth = depth[i];
+    }
+  }
+  const depthCount = new Uint32Array(maxDepth + 1);
+  for (let i = 0; i < n; i++) if (depth[i]) depthCount[depth[i]]++;
+  let minCore = maxDepth;
+  for (let acc = 0; minCore > 1 && acc + depthCount[minCore] < 0.25 * opaque; minCore--) acc += depthCount[minCore];
+  const core = new Uint32Array(256);
+  let cores = 0;
+  for (let i = 0; i < n; i++) {
+    if (depth[i] >= minCore) {
+      core[Math.min(255, Math.max(0, Math.round(g[i] * 255)))]++;
+      cores++;
+    }
+  }
+  const pen = medianOfHistogram(core, cores);
+  return pen < 0.5 ? 1 : 0;
+}
+
+function medianOfHistogram(hist: Uint32Array, total: number): number {
+  let acc = 0;
+  for (let v = 0; v < hist.length; v++) {
+    acc += hist[v];
+    if (acc >= 0.5 * total) return v / (hist.length - 1);
+  }
+  return 1;
+}
+
+/** Composites gray over a uniform paper level: out = a * gray + (1 - a) * paper. */
+export function flattenAlpha(gray: Plane, alpha: Plane | null, paper: number): Plane {
+  if (!alpha) return gray;
+  const out = new Float32Array(gray.data.length);
+  const g = gray.data;
+  const a = alpha.data;
+  for (let i = 0; i < g.length; i++) out[i] = a[i] * g[i] + (1 - a[i]) * paper;
+  return { width: gray.width, height: gray.height, data: out };
+}
