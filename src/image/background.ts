@@ -1,0 +1,385 @@
+/**
+ * Paper and ink: a smooth model of the paper's brightness (so a phone photo's uneven light and
+ * grey paper stop mattering), the decision whether the ink is darker or lighter than the paper,
+ * and the raw ink map measured against that paper, with its contrast normalised.
+ * Not here: which ink is the digit (segment.ts) or how it is scaled (layout.ts).
+ */
+import { downsampleBox, type Plane, type Rect } from './plane.js';
+
+export type Polarity = 'dark-on-light' | 'light-on-dark';
+
+/**
+ * Paper brightness as a quadratic surface over the image, b = c0 + c1 u + c2 v + c3 u^2 + c4 uv + c5 v^2,
+ * with u, v the pixel-centre position scaled to -1..1 across the image. A quadratic follows
+ * vignetting and light falling off across a page but cannot bend around strokes, so it needs no
+ * guess of the stroke width; defined on relative positions, it applies to the image at any scale.
+ */
+export interface Background {
+  coeffs: Float64Array;
+  /** Robust standard deviation of the fit's residuals on the grid it was fitted to. */
+  gridNoise: number;
+}
+
+/** Fits are made on a grid of at most this many cells per side (cell means of the plane). */
+const GRID_SIDE = 16;
+
+export function backgroundAt(bg: Background, u: number, v: number): number {
+  const c = bg.coeffs;
+  return c[0] + c[1] * u + c[2] * v + c[3] * u * u + c[4] * u * v + c[5] * v * v;
+}
+
+/**
+ * Evaluates the background at every pixel of a plane covering the whole image (width x height),
+ * or only over `rect` of it (the result is then rect-sized): the surface is defined on relative
+ * positions, so the same fit serves the downsampled working image and the full-resolution crop.
+ */
+export function renderBackground(bg: Background, width: number, height: number, rect?: Rect): Plane {
+  const r = rect ?? { x0: 0, y0: 0, x1: width, y1: height };
+  const ow = r.x1 - r.x0;
+  const oh = r.y1 - r.y0;
+  const out = new Float32Array(ow * oh);
+  const c = bg.coeffs;
+  for (let y = 0; y < oh; y++) {
+    const v = (2 * (r.y0 + y + 0.5)) / height - 1;
+    // b is quadratic in u for a fixed row: collect the row's constant, linear and square terms.
+    const k0 = c[0] + c[2] * v + c[5] * v * v;
+    const k1 = c[1] + c[4] * v;
+    const row = y * ow;
+    for (let x = 0; x < ow; x++) {
+      const u = (2 * (r.x0 + x + 0.5)) / width - 1;
+      out[row + x] = k0 + (k1 + c[3] * u) * u;
+    }
+  }
+  return { width: ow, height: oh, data: out };
+}
+
+/** Median of a copy of the values (they are few: grid cells or a sample). */
+function median(values: Float64Array | Float32Array): number {
+  if (values.length === 0) return 0;
+  const s = Float64Array.from(values).sort();
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+}
+
+/** Solves the weighted least-squares quadratic (or a constant when there are too few points). */
+function solveQuadratic(u: Float64Array, v: Float64Array, z: Float64Array, use: Uint8Array, quadratic: boolean): Float64Array {
+  const n = quadratic ? 6 : 1;
+  const A = new Float64Array(n * n);
+  const rhs = new Float64Array(n);
+  const f = new Float64Array(6);
+  let count = 0;
+  for (let i = 0; i < z.length; i++) {
+    if (!use[i]) continue;
+    count++;
+    f[0] = 1;
+    f[1] = u[i];
+    f[2] = v[i];
+    f[3] = u[i] * u[i];
+    f[4] = u[i] * v[i];
+    f[5] = v[i] * v[i];
+    for (let r = 0; r < n; r++) {
+      rhs[r] += f[r] * z[i];
+      for (let c = r; c < n; c++) A[r * n + c] += f[r] * f[c];
+    }
+  }
+  for (let r = 1; r < n; r++) for (let c = 0; c < r; c++) A[r * n + c] = A[c * n + r];
+  const coeffs = new Float64Array(6);
+  if (count === 0) return coeffs;
+  // A tiny ridge keeps the system solvable when the inliers sit on a line (e.g. one row).
+  for (let r = 1; r < n; r++) A[r * n + r] += 1e-6 * count;
+  // Gaussian elimination with partial pivoting on the small normal equations.
+  const M = A;
+  const b = rhs;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(M[r * n + col]) > Math.abs(M[piv * n + col])) piv = r;
+    if (Math.abs(M[piv * n + col]) < 1e-12) continue;
+    if (piv !== col) {
+      for (let c = 0; c < n; c++) {
+        const t = M[col * n + c];
+        M[col * n + c] = M[piv * n + c];
+        M[piv * n + c] = t;
+      }
+      const t = b[col];
+      b[col] = b[piv];
+      b[piv] = t;
+    }
+    for (let r = col + 1; r < n; r++) {
+      const factor = M[r * n + col] / M[col * n + col];
+      if (factor === 0) continue;
+      for (let c = col; c < n; c++) M[r * n + c] -= factor * M[col * n + c];
+      b[r] -= factor * b[col];
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let c = r + 1; c < n; c++) s -= M[r * n + c] * coeffs[c];
+    coeffs[r] = Math.abs(M[r * n + r]) < 1e-12 ? 0 : s / M[r * n + r];
+  }
+  return coeffs;
+}
+
+/**
+ * The plane averaged into cells, at most GRID_SIDE per side: what fitBackground fits, and enough
+ * to decide the polarity (averaging keeps each cell's total ink, and evens out the noise).
+ */
+export function backgroundGrid(plane: Plane): Plane {
+  return downsampleBox(plane, Math.max(1, Math.ceil(Math.max(plane.width, plane.height) / GRID_SIDE)));
+}
+
+/**
+ * Robust fit of the paper brightness on backgroundGrid(plane) (pass the grid itself to reuse it:
+ * a plane that small is its own grid). Strokes, shadows and specks are outliers: start from the
+ * median and its MAD, then alternate least squares on the inliers with re-selecting inliers.
+ * Before the polarity is known the rejection is symmetric; once it is known, cells on the ink
+ * side are rejected sooner (1.5 sigma) than cells on the paper side (3 sigma), because partly
+ * inked cells otherwise drag the paper towards the ink.
+ */
+export function fitBackground(plane: Plane, polarity?: Polarity): Background {
+  const grid = backgroundGrid(plane);
+  const n = grid.width * grid.height;
+  const u = new Float64Array(n);
+  const v = new Float64Array(n);
+  const z = new Float64Array(n);
+  for (let y = 0; y < grid.height; y++) {
+    for (let x = 0; x < grid.width; x++) {
+      const i = y * grid.width + x;
+      u[i] = (2 * (x + 0.5)) / grid.width - 1;
+      v[i] = (2 * (y + 0.5)) / grid.height - 1;
+      z[i] = grid.data[i];
+    }
+  }
+  // A quadratic needs cells spread over the image; tiny images get a constant.
+  const quadratic = grid.width >= 6 && grid.height >= 6;
+  const use = new Uint8Array(n);
+  const res = new Float64Array(n);
+  const minSigma = 0.5 / 255;
+  const med = median(z);
+  for (let i = 0; i < n; i++) res[i] = z[i] - med;
+  let sigma = Math.max(minSigma, 1.4826 * median(res.map(Math.abs)));
+  let coeffs: Float64Array = new Float64Array(6);
+  coeffs[0] = med;
+  const inkSign = polarity === undefined ? 0 : polarity === 'dark-on-light' ? -1 : 1;
+  for (let iter = 0; iter < 3; iter++) {
+    let used = 0;
+    for (let i = 0; i < n; i++) {
+      const r = res[i] * (inkSign || 1);
+      const ok = inkSign === 0 ? Math.abs(res[i]) <= 2.5 * sigma : r <= 1.5 * sigma && r >= -3 * sigma;
+      use[i] = ok ? 1 : 0;
+      used += use[i];
+    }
+    if (used < 6) break;
+    coeffs = solveQuadratic(u, v, z, use, quadratic);
+    const bg: Background = { coeffs, gridNoise: sigma };
+    const absInliers: number[] = [];
+    for (let i = 0; i < n; i++) {
+      res[i] = z[i] - backgroundAt(bg, u[i], v[i]);
+      if (use[i]) absInliers.push(Math.abs(res[i]));
+    }
+    sigma = Math.max(minSigma, 1.4826 * median(Float64Array.from(absInliers)));
+  }
+  return { coeffs, gridNoise: sigma };
+}
+
+/**
+ * Pixel noise (paper texture, sensor noise) around the background, as a standard deviation in
+ * gray units: 1.4826 times the median absolute residual, from a 4096-bin histogram so it costs
+ * one pass. Robust to the ink, which is a minority of the pixels.
+ */
+export function pixelNoise(plane: Plane, bgPlane: Plane): number {
+  const bins = 4096;
+  const hist = new Uint32Array(bins);
+  const p = plane.data;
+  const b = bgPlane.data;
+  for (let i = 0; i < p.length; i++) {
+    const r = p[i] - b[i];
+    const a = r < 0 ? -r : r;
+    hist[a >= 1 ? bins - 1 : (a * bins) | 0]++;
+  }
+  let acc = 0;
+  for (let bin = 0; bin < bins; bin++) {
+    acc += hist[bin];
+    if (acc >= 0.5 * p.length) return (1.4826 * (bin + 0.5)) / bins;
+  }
+  return 0;
+}
+
+/** The evidence for the polarity: how much deviation each side of the paper holds. */
+export interface PolarityEvidence {
+  polarity: Polarity;
+  /** Sum over cells of how far each lies darker than the paper beyond the noise. */
+  darkMass: number;
+  lightMass: number;
+}
+
+/**
+ * Decides whether the ink is darker or lighter than the paper by comparing the two tails of the
+ * residuals around the paper model, not by a fixed threshold: a dim photo has grey paper and
+ * pencil can be light grey, but the ink is always the side with the large excursion. Run on the
+ * background grid: averaging into cells keeps each cell's ink and shrinks the noise.
+ */
+export function decidePolarity(grid: Plane, bg: Background): PolarityEvidence {
+  const bgPlane = renderBackground(bg, grid.width, grid.height);
+  const t = 3 * pixelNoise(grid, bgPlane) + 0.5 / 255;
+  let dark = 0;
+  let light = 0;
+  const p = grid.data;
+  const b = bgPlane.data;
+  for (let i = 0; i < p.length; i++) {
+    const r = p[i] - b[i];
+    if (r < -t) dark += -r - t;
+    else if (r > t) light += r - t;
+  }
+  return { polarity: dark >= light ? 'dark-on-light' : 'light-on-dark', darkMass: dark, lightMass: light };
+}
+
+/** Where a plane sits in the whole image, so the background (defined on relative positions) applies. */
+export interface Frame {
+  /** Size of the whole image, in the plane's pixels. */
+  width: number;
+  height: number;
+  /** The plane's top-left corner in the whole image. */
+  x0: number;
+  y0: number;
+}
+
+/** The ink map and the pixel noise measured while making it. */
+export interface InkMeasure {
+  /** Ink relative to the paper, 0 = paper, about 1 = black ink on white (or white on black). */
+  ink: Plane;
+  /**
+   * Pixel noise (paper texture, sensor noise) in ink units: 1.4826 times the median absolute
+   * deviation from the paper, over all pixels (the ink is a minority, so the median is paper).
+   */
+  noise: number;
+  /** inkHistogram(ink), made in the same pass. */
+  histogram: Uint32Array;
+}
+
+/** Bins of the ink histograms (resolution 1/4096 of full contrast). */
+export const INK_BINS = 4096;
+
+/**
+ * Ink relative to the paper. Dark ink is measured as the fraction of the paper's brightness it
+ * removes, (b - p) / b: light falling off across a photo scales paper and ink alike, so the ratio
+ * stays constant where a difference would not. Light ink on a dark ground (a screen, chalk) is
+ * measured towards white, (p - b) / (1 - b). The background is evaluated row by row in the same
+ * pass (it is quadratic in x for a fixed row), and the noise comes from a histogram of the same
+ * deviations, so this is one pass over the pixels.
+ */
+export function inkMap(plane: Plane, bg: Background, polarity: Polarity, frame?: Frame): InkMeasure {
+  const { width: w, height: h, data: p } = plane;
+  const fw = frame?.width ?? w;
+  const fh = frame?.height ?? h;
+  const fx0 = frame?.x0 ?? 0;
+  const fy0 = frame?.y0 ?? 0;
+  const out = new Float32Array(w * h);
+  const c = bg.coeffs;
+  const dark = polarity === 'dark-on-light';
+  const bins = INK_BINS;
+  const hist = new Uint32Array(bins);
+  const inkHist = new Uint32Array(bins);
+  for (let y = 0; y < h; y++) {
+    const v = (2 * (fy0 + y + 0.5)) / fh - 1;
+    const k0 = c[0] + c[2] * v + c[5] * v * v;
+    const k1 = c[1] + c[4] * v;
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const u = (2 * (fx0 + x + 0.5)) / fw - 1;
+      const b = k0 + (k1 + c[3] * u) * u;
+      let r: number;
+      if (dark) {
+        const paper = b > 0.02 ? b : 0.02;
+        r = (paper - p[row + x]) / paper;
+      } else {
+        r = (p[row + x] - b) / (b < 0.98 ? 1 - b : 0.02);
+      }
+      if (r > 0) {
+        out[row + x] = r;
+        const bin = r >= 1 ? bins - 1 : (r * bins) | 0;
+        hist[bin]++;
+        inkHist[bin]++;
+      } else {
+        hist[r <= -1 ? bins - 1 : (-r * bins) | 0]++;
+        inkHist[0]++;
+      }
+    }
+  }
+  let acc = 0;
+  let noise = 0;
+  for (let bin = 0; bin < bins; bin++) {
+    acc += hist[bin];
+    if (acc >= 0.5 * w * h) {
+      noise = (1.4826 * (bin + 0.5)) / bins;
+      break;
+    }
+  }
+  return { ink: { width: w, height: h, data: out }, noise, histogram: inkHist };
+}
+
+/** How the raw ink map is mapped to 0..1: at or below floor it becomes 0, at or above peak 1. */
+export interface ContrastLevels {
+  floor: number;
+  peak: number;
+}
+
+/** The faintest ink we accept: 6% of the paper's brightness (or of the room above a dark ground). */
+export const MIN_INK_CONTRAST = 0.06;
+
+/**
+ * Picks the contrast levels: floor a few noise deviations above paper, so paper texture and
+ * sensor noise become exactly 0 as MNIST's background is; peak at the 90th percentile of the
+ * clearly-inked pixels, so a stroke's core reaches full ink whatever the pen or the light.
+ * Works on the ink map's histogram (inkHistogram, or the one inkMap makes on the way).
+ * Returns null when nothing stands out from the paper (a blank image).
+ */
+export function contrastLevels(histogram: Uint32Array, noise: number): ContrastLevels | null {
+  const bins = histogram.length;
+  const floor = Math.max(3 * noise, 0.5 / 255);
+  const candidate = Math.max(2 * floor, MIN_INK_CONTRAST / 2);
+  const firstBin = Math.min(bins - 1, Math.floor(candidate * bins) + 1);
+  let count = 0;
+  for (let bin = firstBin; bin < bins; bin++) count += histogram[bin];
+  if (count < 3) return null;
+  let acc = 0;
+  let peak = 1;
+  for (let bin = firstBin; bin < bins; bin++) {
+    acc += histogram[bin];
+    if (acc >= 0.9 * count) {
+      peak = (bin + 0.5) / bins;
+      break;
+    }
+  }
+  if (peak < MIN_INK_CONTRAST || peak < 6 * noise) return null;
+  return { floor: Math.min(floor, 0.5 * peak), peak };
+}
+
+/** Histogram of ink values over 0..1 in INK_BINS bins (the last bin also holds values >= 1). */
+export function inkHistogram(ink: Plane): Uint32Array {
+  const hist = new Uint32Array(INK_BINS);
+  const d = ink.data;
+  for (let i = 0; i < d.length; i++) hist[d[i] >= 1 ? INK_BINS - 1 : (d[i] * INK_BINS) | 0]++;
+  return hist;
+}
+
+/**
+ * Applies contrast levels: ink / peak, clamped to 0..1, with a soft floor: values up to the floor
+ * become 0 and the next floor's worth ramps up to the plain ratio. The floor only removes noise;
+ * it does not shift where a stroke's edge is, so a noisy photo's strokes measure as wide as a
+ * clean scan's.
+ */
+export function normaliseContrast(rawInk: Plane, levels: ContrastLevels): Plane {
+  const out = new Float32Array(rawInk.data.length);
+  const d = rawInk.data;
+  const f = levels.floor;
+  const scale = 1 / Math.max(1e-6, levels.peak);
+  const ramp = 1 / Math.max(1e-6, f);
+  for (let i = 0; i < d.length; i++) {
+    const r = d[i];
+    if (r <= f) continue;
+    let v = r * scale;
+    if (r < 2 * f) v *= (r - f) * ramp;
+    out[i] = v >= 1 ? 1 : v;
+  }
+  return { width: rawInk.width, height: rawInk.height, data: out };
+}
