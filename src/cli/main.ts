@@ -11,6 +11,7 @@ import { configureColors, err } from '../ui/colors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import { makeDownloadCommand } from './commands/download.js';
 import { makeEvaluateCommand } from './commands/evaluate.js';
+import { makePredictCommand } from './commands/predict.js';
 import { makeTrainCommand } from './commands/train.js';
 
 export function makeProgram() {
@@ -26,6 +27,7 @@ Run \`mnist <command> --help\` for a command's options.`);
   // commands:
   program.addCommand(makeTrainCommand());
   program.addCommand(makeEvaluateCommand());
+  program.addCommand(makePredictCommand());
   program.addCommand(makeDownloadCommand());
   configureTree(program);
   return program;

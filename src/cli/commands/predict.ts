@@ -1,0 +1,117 @@
+/**
+ * `mnist predict model.json a.png b.png photos/`: reads each PNG, turns it into an MNIST-style
+ * 28x28 input (src/image/), and prints the digit with its probability and the runners-up. One
+ * result per image in a stable order (arguments in order, each folder's PNGs by name); a bad image
+ * reports its error and the rest still run; the exit code is 1 if any image failed.
+ */
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { MnistError, UsageError } from '../../errors.js';
+import { loadDigitImage } from '../../image/digit.js';
+import { loadModel } from '../../io/model-file.js';
+import { createReferenceNetwork } from '../../model/mlp.js';
+import type { Network } from '../../model/network.js';
+import { err, out } from '../../ui/colors.js';
+import { renderDigit } from '../../ui/digit-art.js';
+import { formatPercent } from '../../ui/format.js';
+import { noColorOption } from '../options.js';
+
+function parseTop(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 10) throw new InvalidArgumentError('expected a whole number from 1 to 10.');
+  return n;
+}
+
+export function makePredictCommand() {
+  return new Command('predict')
+    .description('read handwritten digits from PNG images (photos, scans, drawings) with a trained model')
+    .argument('<model>', 'model file written by `mnist train`')
+    .argument('<images...>', 'PNG files, or folders whose .png files are all read')
+    .option('--top <k>', 'how many digits to list per image, most likely first', parseTop, 3)
+    .option('--show', 'also draw the 28x28 image the network saw (to see why a prediction went wrong)')
+    .option('--json', 'one JSON object per image per line: {"file", "digit", "probabilities"} or {"file", "error"}')
+    .addOption(noColorOption())
+    .addHelpText('after', `
+Any PNG works: dark ink on light paper or light on dark, any size, transparent or not. The digit
+is found, scaled into a 20x20 box and centred by its centre of mass in 28x28, as MNIST's digits were.
+
+Examples:
+  $ mnist predict model.json my-digit.png
+  $ mnist predict model.json photos/ --top 1
+  $ mnist predict model.json scan.png --show
+  $ mnist predict model.json photos/ --json | jq -r 'select(.digit != null) | "\\(.file) \\(.digit)"'`)
+    .action(async (modelPath, inputs, options) => {
+      const files = expandInputs(inputs);
+      const model = await loadModel(modelPath);
+      const net: Network = createReferenceNetwork(model.architecture, 1);
+      net.importParams(model.params);
+      const classes = model.architecture.sizes[model.architecture.sizes.length - 1];
+      const inputSize = model.architecture.sizes[0];
+      const prefix = files.length > 1;
+      let failed = 0;
+
+      for (const file of files) {
+        let pixels: Uint8Array;
+        try {
+          ({ pixels } = await loadDigitImage(file));
+          if (pixels.length !== inputSize) throw new UsageError(`${file}: the model expects ${inputSize} inputs, the image gives ${pixels.length}`);
+        } catch (error) {
+          if (!(error instanceof MnistError)) throw error;
+          failed++;
+          if (options.json) process.stdout.write(JSON.stringify({ file, error: error.message }) + '\n');
+          else process.stderr.write(err.red(`error: ${error.message}`) + '\n');
+          continue;
+        }
+        for (let i = 0; i < inputSize; i++) net.input[i] = pixels[i] * model.input.scale;
+        const probabilities = Array.from(net.forward(1).subarray(0, classes));
+        const ranked = probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p || a.digit - b.digit);
+        const best = ranked[0];
+
+        if (options.json) {
+          process.stdout.write(JSON.stringify({ file, digit: best.digit, probabilities: probabilities.map((p) => Number(p.toPrecision(6))) }) + '\n');
+          if (options.show) process.stderr.write(renderDigit(pixels).join('\n') + '\n');
+          continue;
+        }
+        const others = ranked.slice(1, options.top).map((r) => `${r.digit} (${formatPercent(r.p, 1)})`);
+        const line = `${out.bold(String(best.digit))}  (${formatPercent(best.p, 1)})${others.length ? `   then ${others.join(', ')}` : ''}`;
+        process.stdout.write(`${prefix ? `${file}: ` : ''}${line}\n`);
+        if (options.show) process.stdout.write(renderDigit(pixels).join('\n') + '\n');
+      }
+      await net.close();
+      if (failed > 0) {
+        throw new MnistError(`${failed} of ${files.length} image${files.length === 1 ? '' : 's'} could not be read`, 'EPREDICT', 1);
+      }
+    });
+}
+
+/** digit-2.png before digit-10.png; the same order on every machine (no locale dependence). */
+const naturalCollator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+function byNaturalName(a: string, b: string): number {
+  return naturalCollator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Files as given; folders become their .png files sorted by name. Missing paths fail later, per file. */
+function expandInputs(inputs: string[]): string[] {
+  const files: string[] = [];
+  for (const input of inputs) {
+    let isDir = false;
+    try {
+      isDir = statSync(input).isDirectory();
+    } catch {
+      // Not there: loadDigitImage reports it in the per-file error, and the other files still run.
+    }
+    if (!isDir) {
+      files.push(input);
+      continue;
+    }
+    const pngs = readdirSync(input)
+      .filter((name) => name.toLowerCase().endsWith('.png'))
+      .sort(byNaturalName)
+      .map((name) => join(input, name));
+    if (pngs.length === 0) throw new UsageError(`${input}: the folder holds no .png files`);
+    files.push(...pngs);
+  }
+  return files;
+}
