@@ -5,7 +5,6 @@
  */
 
 import { MnistError } from '../errors.js';
-import { createFastNetwork, defaultThreads, fastEngineSupport } from '../model/fast/index.js';
 import { createReferenceNetwork } from '../model/mlp.js';
 import type { Network, NetworkSpec } from '../model/network.js';
 
@@ -24,6 +23,8 @@ export async function createNetwork(
   spec: NetworkSpec, maxBatch: number, options: EngineOptions,
 ): Promise<{ net: Network; engine: string }> {
   if (options.engine !== 'reference') {
+    // Loaded only when asked for: predict and --help do not need it.
+    const { createFastNetwork, defaultThreads, fastEngineSupport } = await import('../model/fast/index.js');
     const support = fastEngineSupport();
     if (support.ok) {
       const threads = options.threads ?? defaultThreads();
@@ -37,5 +38,3 @@ export async function createNetwork(
   }
   return { net: createReferenceNetwork(spec, maxBatch), engine: 'reference' };
 }
-
-export { defaultThreads };

@@ -9,12 +9,24 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { MnistError } from '../errors.js';
 import { configureColors, err } from '../ui/colors.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { makeDownloadCommand } from './commands/download.js';
-import { makeEvaluateCommand } from './commands/evaluate.js';
-import { makePredictCommand } from './commands/predict.js';
-import { makeTrainCommand } from './commands/train.js';
 
-export function makeProgram() {
+/**
+ * The commands, in help order, each loaded on demand: `mnist predict` should not pay for loading
+ * the trainer, the fast engine, the HTTP client or the progress bars (issue: an answer within 200 ms).
+ */
+const COMMANDS = {
+  train: async () => (await import('./commands/train.js')).makeTrainCommand(),
+  evaluate: async () => (await import('./commands/evaluate.js')).makeEvaluateCommand(),
+  predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
+  download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
+};
+type CommandName = keyof typeof COMMANDS;
+
+/**
+ * Builds the program with the command named in argv, or with every command when none is named
+ * (or an unknown one is: help and commander's suggestions need them all).
+ */
+export async function makeProgram(argv: readonly string[] = process.argv) {
   const program = new Command('mnist')
     .description('Train, evaluate and use a multilayer perceptron on MNIST handwritten digits.')
     .version(PACKAGE_VERSION, '-V, --version')
@@ -24,11 +36,11 @@ Quick start:
   $ mnist evaluate model.json      # accuracy and confusion matrix on the test set
 
 Run \`mnist <command> --help\` for a command's options.`);
-  // commands:
-  program.addCommand(makeTrainCommand());
-  program.addCommand(makeEvaluateCommand());
-  program.addCommand(makePredictCommand());
-  program.addCommand(makeDownloadCommand());
+  const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const names = Object.keys(COMMANDS) as CommandName[];
+  for (const name of named !== undefined && named in COMMANDS ? [named as CommandName] : names) {
+    program.addCommand(await COMMANDS[name]());
+  }
   configureTree(program);
   return program;
 }
@@ -45,7 +57,7 @@ function configureTree(command: Command<any, any, any>): void {
 export async function main(argv: string[] = process.argv): Promise<number> {
   configureColors(argv, process.env);
   try {
-    await makeProgram().parseAsync(argv);
+    await (await makeProgram(argv)).parseAsync(argv);
     return 0;
   } catch (error) {
     return reportError(error);
