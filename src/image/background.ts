@@ -119,24 +119,36 @@ function solveQuadratic(u: Float64Array, v: Float64Array, z: Float64Array, use: 
   return coeffs;
 }
 
-/**
- * The plane averaged into cells, at most GRID_SIDE per side: what fitBackground fits, and enough
- * to decide the polarity (averaging keeps each cell's total ink, and evens out the noise).
- */
-export function backgroundGrid(plane: Plane): Plane {
-  return downsampleBox(plane, Math.max(1, Math.ceil(Math.max(plane.width, plane.height) / GRID_SIDE)));
+/** Cell means of a plane, with each cell's centre as a relative position (-1..1) in the image. */
+export interface Grid extends Plane {
+  /** Centre of each column of cells, and of each row, in the coordinates of the Background. */
+  u: Float64Array;
+  v: Float64Array;
 }
 
 /**
- * Robust fit of the paper brightness on backgroundGrid(plane) (pass the grid itself to reuse it:
- * a plane that small is its own grid). Strokes, shadows and specks are outliers: start from the
- * median and its MAD, then alternate least squares on the inliers with re-selecting inliers.
- * Before the polarity is known the rejection is symmetric; once it is known, cells on the ink
- * side are rejected sooner (1.5 sigma) than cells on the paper side (3 sigma), because partly
- * inked cells otherwise drag the paper towards the ink.
+ * The plane averaged into cells, at most GRID_SIDE per side: what fitBackground fits, and enough
+ * to decide the polarity (averaging keeps each cell's total ink, and evens out the noise). The
+ * last row and column of cells may be partial; their true centres are recorded.
  */
-export function fitBackground(plane: Plane, polarity?: Polarity): Background {
-  const grid = backgroundGrid(plane);
+export function backgroundGrid(plane: Plane): Grid {
+  const k = Math.max(1, Math.ceil(Math.max(plane.width, plane.height) / GRID_SIDE));
+  const cells = downsampleBox(plane, k);
+  const centres = (n: number, size: number) =>
+    Float64Array.from({ length: n }, (_, i) => (i * k + Math.min(size, (i + 1) * k)) / size - 1);
+  return { ...cells, u: centres(cells.width, plane.width), v: centres(cells.height, plane.height) };
+}
+
+/**
+ * Robust fit of the paper brightness on the plane's backgroundGrid (pass a Grid to reuse one).
+ * Strokes, shadows and specks are outliers: start from the median and its MAD, then alternate
+ * least squares on the inliers with re-selecting inliers. Before the polarity is known the
+ * rejection is symmetric; once it is known, cells on the ink side are rejected sooner (1.5 sigma)
+ * than cells on the paper side (3 sigma), because partly inked cells otherwise drag the paper
+ * towards the ink.
+ */
+export function fitBackground(source: Plane | Grid, polarity?: Polarity): Background {
+  const grid = 'u' in source ? source : backgroundGrid(source);
   const n = grid.width * grid.height;
   const u = new Float64Array(n);
   const v = new Float64Array(n);
@@ -144,8 +156,8 @@ export function fitBackground(plane: Plane, polarity?: Polarity): Background {
   for (let y = 0; y < grid.height; y++) {
     for (let x = 0; x < grid.width; x++) {
       const i = y * grid.width + x;
-      u[i] = (2 * (x + 0.5)) / grid.width - 1;
-      v[i] = (2 * (y + 0.5)) / grid.height - 1;
+      u[i] = grid.u[x];
+      v[i] = grid.v[y];
       z[i] = grid.data[i];
     }
   }
@@ -218,8 +230,11 @@ export interface PolarityEvidence {
  * pencil can be light grey, but the ink is always the side with the large excursion. Run on the
  * background grid: averaging into cells keeps each cell's ink and shrinks the noise.
  */
-export function decidePolarity(grid: Plane, bg: Background): PolarityEvidence {
-  const bgPlane = renderBackground(bg, grid.width, grid.height);
+export function decidePolarity(grid: Grid, bg: Background): PolarityEvidence {
+  const bgPlane = { width: grid.width, height: grid.height, data: new Float32Array(grid.width * grid.height) };
+  for (let y = 0; y < grid.height; y++) {
+    for (let x = 0; x < grid.width; x++) bgPlane.data[y * grid.width + x] = backgroundAt(bg, grid.u[x], grid.v[y]);
+  }
   const t = 3 * pixelNoise(grid, bgPlane) + 0.5 / 255;
   let dark = 0;
   let light = 0;

@@ -122,7 +122,8 @@ export function labelComponents(mask: Uint8Array, width: number, height: number,
  * the pixels to erase. A band of rows whose ink covers at least 80% of the width (a rule crosses
  * the page) counts as a line only if it is thin (at most 6% of the height), at least 1.3 times as long as the rest of the ink is wide, runs past
  * that rest by 10% of the width on both sides, and the rest has at least 30% of the band's ink
- * (a lone stroke is more likely a 1 than a rule):
+ * (a lone stroke is more likely a 1 than a rule; a shadow filling most of a column is not counted
+ * as the rest):
  * a 7's top bar or a 2's base ends where the digit ends, a ruled line does not. Where a stroke
  * crosses the line (ink right above and below), that column of the band is kept. Returns null
  * when there are no lines (the usual case).
@@ -189,22 +190,24 @@ function markLines(
     let restPixels = 0;
     for (let a = 0; a < along; a++) {
       let inBand = false;
-      let inRest = false;
+      let restHere = 0;
       for (let cc = 0; cc < across; cc++) {
         if (!mask[cc * acrossStride + a * alongStride]) continue;
         if (cc >= bandStart && cc <= bandEnd) {
           inBand = true;
           bandPixels++;
         } else if (cc < bandStart - 1 || cc > bandEnd + 1) {
-          inRest = true;
-          restPixels++;
+          restHere++;
         }
       }
       if (inBand) {
         if (a < bandLo) bandLo = a;
         bandHi = a;
       }
-      if (inRest) {
+      // A position where ink fills most of the way across is a shadow or the page's edge, which
+      // the line runs into; it says nothing about where the digit ends.
+      if (restHere > 0 && restHere < 0.6 * across) {
+        restPixels += restHere;
         if (a < restLo) restLo = a;
         restHi = a;
       }
