@@ -22,6 +22,8 @@ export interface TrainingSettingsRecord {
   optimizer: string;
   init: string;
   seed: number;
+  /** Whether training images were randomly distorted (train --augment). */
+  augment: boolean;
   valSize: number;
   trainImages: number;
   engine: string;
@@ -147,6 +149,12 @@ function str(parent: Json, key: string, name: string, path: string): string {
   return v;
 }
 
+function bool(parent: Json, key: string, name: string, path: string): boolean {
+  const v = parent[key];
+  if (typeof v !== 'boolean') fail(name, path, v === undefined ? 'is missing' : 'must be true or false');
+  return v;
+}
+
 const positiveInt = (n: number) => (Number.isInteger(n) && n > 0 ? null : `must be a positive integer, got ${n}`);
 const nonNegativeInt = (n: number) => (Number.isInteger(n) && n >= 0 ? null : `must be a non-negative integer, got ${n}`);
 
@@ -188,6 +196,7 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
     optimizer: str(training, 'optimizer', name, 'training.optimizer'),
     init: str(training, 'init', name, 'training.init'),
     seed: num(training, 'seed', name, 'training.seed'),
+    augment: bool(training, 'augment', name, 'training.augment'),
     valSize: num(training, 'valSize', name, 'training.valSize', nonNegativeInt),
     trainImages: num(training, 'trainImages', name, 'training.trainImages', nonNegativeInt),
     engine: str(training, 'engine', name, 'training.engine'),

@@ -19,7 +19,7 @@ export function makeModel(spec: NetworkSpec = { sizes: [784, 16, 10], activation
     architecture: { ...spec, output: 'softmax' },
     input: { width: 28, height: 28, scale: 1 / 255 },
     training: {
-      epochs: 1, batchSize: 64, lr: 0.1, schedule: 'cosine', optimizer: 'sgd', init: 'he', seed,
+      epochs: 1, batchSize: 64, lr: 0.1, schedule: 'cosine', optimizer: 'sgd', init: 'he', seed, augment: false,
       valSize: 0, trainImages: 100, engine: 'reference', steps: 2,
     },
     metrics: { epochs: [{ epoch: 1, seconds: 0.5, trainLoss: 1.2, valLoss: null, valAccuracy: null }], test: { correct: 9, total: 10, accuracy: 0.9, loss: 0.3 } },

@@ -128,7 +128,7 @@ Examples:
         input: { width: 28, height: 28, scale: INPUT_SCALE },
         training: {
           epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
-          init, seed: options.seed, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
+          init, seed: options.seed, augment: Boolean(options.augment), valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
         },
         metrics: { epochs: result.epochs, test },
         data: {
