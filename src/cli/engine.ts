@@ -8,7 +8,8 @@ import { MnistError } from '../errors.js';
 import { createReferenceNetwork } from '../model/mlp.js';
 import type { Network, NetworkSpec } from '../model/network.js';
 
-export const ENGINE_CHOICES = ['auto', 'fast', 'reference'] as const;
+import type { ENGINE_CHOICES } from './options.js';
+
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {

@@ -58,6 +58,15 @@ export function parseArch(value: string): number[] {
   return sizes;
 }
 
+/** Engines a command can compute with (cli/engine.ts picks and falls back). */
+export const ENGINE_CHOICES = ['auto', 'fast', 'reference'] as const;
+export const engineOption = () =>
+  new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)')
+    .choices(ENGINE_CHOICES)
+    .default('auto' as const);
+export const threadsOption = () =>
+  new Option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)').argParser(parsePositiveInt);
+
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'read the MNIST files from <dir> (default: ./data if complete, else the embedded copy)');
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');

@@ -84,22 +84,33 @@ export function tanhBackward(dIn: Floats, dOut: Floats, out: Floats, n: number):
 // Output: softmax, and the two losses. Rows are examples; each loss is the mean over the batch.
 
 /**
- * logits and probs are (batch, classes). Subtracting the row's max before exp changes nothing
+ * Softmax of one row, logits[row .. row+classes) -> probs[same]; returns log(sum_k e^(z_k - max)),
+ * which with max gives the row's log-sum-exp. Subtracting the row's max before exp changes nothing
  * mathematically (it cancels in the ratio) but keeps exp from overflowing to Infinity. The max is
  * per row: a max over the whole batch would still underflow rows far below it.
  */
+function softmaxRow(probs: Floats, logits: Floats, row: number, classes: number, max: number): number {
+  let sum = 0;
+  for (let k = 0; k < classes; k++) {
+    const e = Math.exp(logits[row + k] - max);
+    probs[row + k] = e;
+    sum += e;
+  }
+  for (let k = 0; k < classes; k++) probs[row + k] /= sum;
+  return Math.log(sum);
+}
+
+function rowMax(values: Floats, row: number, classes: number): number {
+  let max = values[row];
+  for (let k = 1; k < classes; k++) if (values[row + k] > max) max = values[row + k];
+  return max;
+}
+
+/** logits and probs are (batch, classes): probs = softmax(logits) row by row. */
 export function softmaxForward(probs: Floats, logits: Floats, batch: number, classes: number): void {
   for (let n = 0; n < batch; n++) {
     const row = n * classes;
-    let max = logits[row];
-    for (let k = 1; k < classes; k++) if (logits[row + k] > max) max = logits[row + k];
-    let sum = 0;
-    for (let k = 0; k < classes; k++) {
-      const e = Math.exp(logits[row + k] - max);
-      probs[row + k] = e;
-      sum += e;
-    }
-    for (let k = 0; k < classes; k++) probs[row + k] /= sum;
+    softmaxRow(probs, logits, row, classes, rowMax(logits, row, classes));
   }
 }
 
@@ -127,16 +138,9 @@ export function softmaxCrossEntropyForward(
   let total = 0;
   for (let n = 0; n < batch; n++) {
     const row = n * classes;
-    let max = logits[row];
-    for (let k = 1; k < classes; k++) if (logits[row + k] > max) max = logits[row + k];
-    let sum = 0;
-    for (let k = 0; k < classes; k++) {
-      const e = Math.exp(logits[row + k] - max);
-      probs[row + k] = e;
-      sum += e;
-    }
-    for (let k = 0; k < classes; k++) probs[row + k] /= sum;
-    total += Math.log(sum) - (logits[row + labels[n]] - max);
+    const max = rowMax(logits, row, classes);
+    const logSum = softmaxRow(probs, logits, row, classes, max);
+    total += logSum - (logits[row + labels[n]] - max);
   }
   return total / batch;
 }

@@ -4,7 +4,7 @@
  * for its final figure, so the two agree exactly.
  */
 
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command } from '@commander-js/extra-typings';
 import { loadSplit, locateMnist } from '../../data/mnist.js';
 import { loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
@@ -12,8 +12,8 @@ import { evaluate } from '../../training/evaluate.js';
 import { err, out } from '../../ui/colors.js';
 import { formatAccuracy } from '../../ui/format.js';
 import { confusionTable } from '../../ui/tables.js';
-import { createNetwork, ENGINE_CHOICES } from '../engine.js';
-import { dataDirOption, jsonOption, noColorOption, parsePositiveInt, quietOption } from '../options.js';
+import { createNetwork } from '../engine.js';
+import { dataDirOption, engineOption, jsonOption, noColorOption, quietOption, threadsOption } from '../options.js';
 
 const EVAL_BATCH = 500;
 
@@ -21,8 +21,8 @@ export function makeEvaluateCommand() {
   return new Command('evaluate')
     .description('measure a model on the 10,000 MNIST test images')
     .argument('<model>', 'model file written by `mnist train`')
-    .addOption(new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)').choices(ENGINE_CHOICES).default('auto' as const))
-    .option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)', parsePositiveInt)
+    .addOption(engineOption())
+    .addOption(threadsOption())
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .addOption(quietOption())

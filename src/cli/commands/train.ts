@@ -22,11 +22,11 @@ import { out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
-import { createNetwork, ENGINE_CHOICES } from '../engine.js';
+import { createNetwork } from '../engine.js';
 import { listenForInterrupt } from '../interrupt.js';
 import {
-  dataDirOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
-  parsePositiveNumber, parseSeed, quietOption,
+  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
+  parsePositiveNumber, parseSeed, quietOption, threadsOption,
 } from '../options.js';
 
 /** Bytes -> inputs in [0, 1]. */
@@ -51,8 +51,8 @@ export function makeTrainCommand() {
     .option('--val-size <n>', 'images held out of the 60,000 training images for per-epoch validation', parseNonNegativeInt, 5000)
     .option('--limit <n>', 'train on the first <n> training images only (quick experiments)', parsePositiveInt)
     .option('-o, --out <file>', 'where to write the model', 'model.json')
-    .addOption(new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)').choices(ENGINE_CHOICES).default('auto' as const))
-    .option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)', parsePositiveInt)
+    .addOption(engineOption())
+    .addOption(threadsOption())
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .addOption(quietOption())
