@@ -36,7 +36,7 @@ mnist_epoch() {
   if [ "$via" = bench ]; then
     node scripts/bench.mjs --epoch-only --json | json_field 'fast.epochSeconds[0]'
   else
-    node bin/mnist.js train --epochs 1 --val-size 0 --schedule constant --lr 0.1 --batch-size 64 \
+    node bin/mnist.js train --epochs 1 --val-size 0 --schedule constant --lr 0.1 --batch-size 64 --no-augment \
       --json --quiet --out "$tmp/model.json" | json_field 'epochs[0].seconds'
   fi
 }

@@ -33,6 +33,7 @@ describe('mnist train', () => {
     expect(run.stderr).toMatch(/^epoch 2\/2 /m);
     const model = JSON.parse(readFileSync(out, 'utf8'));
     expect(model).toMatchObject({ format: 'mnist-mlp', version: 1, partial: false, architecture: { sizes: [784, 32, 10] } });
+    expect(model.training).toMatchObject({ augment: true, epochs: 2, batchSize: 32, trainImages: 1500, valSize: 500, engine: 'reference' });
     expect(model.metrics.test.correct).toBe(Number(correct));
     expect(model.data.sha256['train-images-idx3-ubyte']).toBe('ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db');
 
@@ -49,13 +50,14 @@ describe('mnist train', () => {
 
   it('--json prints exactly one JSON document that evaluate --json reproduces', async () => {
     const out = join(dir, 'json.json');
-    const run = await mnist(['train', ...QUICK, '--epochs', '1', '--out', out, '--json', '--quiet']);
+    const run = await mnist(['train', ...QUICK, '--epochs', '1', '--no-augment', '--out', out, '--json', '--quiet']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ testTotal: 10000, model: out });
     expect(result.testAccuracy).toBe(result.testCorrect / 10000);
     expect(result.epochs).toHaveLength(1);
+    expect(JSON.parse(readFileSync(out, 'utf8')).training.augment).toBe(false);
     expect(Object.keys(result.epochs[0]).sort()).toEqual(['epoch', 'seconds', 'trainLoss', 'valAccuracy', 'valLoss']);
     const evaluation = JSON.parse((await mnist(['evaluate', out, '--json', '--engine', 'reference'])).stdout);
     expect(evaluation.accuracy).toBe(result.testAccuracy);

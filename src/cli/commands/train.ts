@@ -46,7 +46,7 @@ export function makeTrainCommand() {
     .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant, or cosine decay to 0').choices(LR_SCHEDULES).default('cosine' as const))
     .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
-    .option('--augment', 'train on randomly rotated, slanted, scaled and shifted copies of the images (reads real handwriting better)')
+    .option('--no-augment', 'train on the images exactly as they are; by default each image is randomly rotated, slanted, scaled and shifted every epoch, which reads real handwriting better')
     .option('--seed <n>', 'random seed for weights and batch order (same seed, same weights)', parseSeed, 42)
     .option('--val-size <n>', 'images held out of the 60,000 training images for per-epoch validation', parseNonNegativeInt, 5000)
     .option('--limit <n>', 'train on the first <n> training images only (quick experiments)', parsePositiveInt)
@@ -62,6 +62,7 @@ Examples:
   $ mnist train                                  # 784-128-10 ReLU, writes model.json
   $ mnist train --epochs 20 --arch 784-256-128-10 --out big.json
   $ mnist train --limit 5000 --epochs 2 --quiet  # a quick experiment
+  $ mnist train --no-augment                     # faster, plain MNIST images only
   $ mnist train --json | jq .testAccuracy`)
     .action(async (options) => {
       const outPath = resolve(options.out);
@@ -90,7 +91,8 @@ Examples:
         net.importParams(net.params.slice());
         progress.log(
           `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
-          `${options.epochs} epoch${options.epochs === 1 ? "" : "s"}, batch ${batchSize}, lr ${options.lr} ${options.schedule}, ${engine} engine`,
+          `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
+          `${options.augment ? ', augmented' : ''}, ${engine} engine`,
         );
         const optimizer = createOptimizer(options.optimizer, net);
         result = await train(
@@ -128,7 +130,7 @@ Examples:
         input: { width: 28, height: 28, scale: INPUT_SCALE },
         training: {
           epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
-          init, seed: options.seed, augment: Boolean(options.augment), valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
+          init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
         },
         metrics: { epochs: result.epochs, test },
         data: {
