@@ -6,7 +6,7 @@
  */
 import { stat, readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import { choosePaperLevel, decodePng, flattenAlpha } from './png.js';
+import { choosePaperLevel, decodePng, flattenAlpha, type DecodedPng } from './png.js';
 import { preprocessDigit, type DigitFound, type PreprocessOptions } from './preprocess.js';
 
 /** A PNG larger than this on disk is refused unread (50 megapixels of noisy RGBA fit in it). */
@@ -36,7 +36,11 @@ export interface DigitDetails extends DigitImage {
  * Throws DataError for anything that is not a usable PNG or holds no digit.
  */
 export function digitFromPng(bytes: Uint8Array, name: string, options?: PreprocessOptions): DigitDetails {
-  const decoded = decodePng(bytes, name);
+  return digitFromDecoded(decodePng(bytes, name), name, options);
+}
+
+/** digitFromPng after decoding: flattens alpha onto the chosen paper and preprocesses. */
+export function digitFromDecoded(decoded: DecodedPng, name: string, options?: PreprocessOptions): DigitDetails {
   const paper = decoded.alpha ? choosePaperLevel(decoded.gray, decoded.alpha) : null;
   const gray = flattenAlpha(decoded.gray, decoded.alpha, paper ?? 1);
   const result = preprocessDigit(gray, options);

@@ -234,7 +234,7 @@ export function preprocessDigit(gray: Plane, options: PreprocessOptions = {}): D
   };
 }
 
-/** 3x3 mean filter (edges average over the pixels that exist). */
+/** 3x3 mean filter; at the image edge the border pixel stands in for the missing neighbour. */
 export function boxBlur3(src: Plane): Plane {
   const { width: w, height: h, data } = src;
   const tmp = new Float32Array(w * h);

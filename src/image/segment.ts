@@ -33,6 +33,8 @@ export interface Component {
   cx: number;
   cy: number;
   touches: number;
+  /** Pixels on the image's outermost rows and columns. */
+  edgePixels: number;
 }
 
 /**
@@ -84,7 +86,7 @@ export function labelComponents(mask: Uint8Array, width: number, height: number,
     let r = l;
     while (parent[r] !== r) r = parent[r];
     if (!compact[r]) {
-      components.push({ label: components.length + 1, area: 0, mass: 0, box: { x0: width, y0: height, x1: 0, y1: 0 }, cx: 0, cy: 0, touches: 0 });
+      components.push({ label: components.length + 1, area: 0, mass: 0, box: { x0: width, y0: height, x1: 0, y1: 0 }, cx: 0, cy: 0, touches: 0, edgePixels: 0 });
       compact[r] = components.length;
     }
     compact[l] = compact[r];
@@ -103,6 +105,7 @@ export function labelComponents(mask: Uint8Array, width: number, height: number,
       c.mass += w;
       c.cx += w * x;
       c.cy += w * y;
+      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) c.edgePixels++;
       if (x < c.box.x0) c.box.x0 = x;
       if (x + 1 > c.box.x1) c.box.x1 = x + 1;
       if (y < c.box.y0) c.box.y0 = y;
@@ -251,9 +254,10 @@ export interface DigitSelection {
 
 /**
  * Chooses the digit among the components. The seed is the component with the best score:
- * its ink mass, discounted by distance from the image centre and, heavily, for touching the
- * image edge (paper edges, shadows, a neighbouring digit cut by the crop) — but a digit that
- * fills a tight crop still wins when nothing else is there. Then nearby components join (a 5's
+ * its ink mass, discounted by distance from the image centre and for touching the image edge
+ * (a neighbouring digit cut by the crop), heavily so for running along a fifth of the image's
+ * outline (a table, a shadow, the page's edge) — but a digit that fills a tight crop still wins
+ * when nothing else is there. Then nearby components join (a 5's
  * bar, a 4 drawn in two strokes, a pen skip): ones within a quarter of the digit's size, with at
  * least 8% of its mass if they would extend its box (2% if inside it), and not touching an image
  * edge the digit does not already touch. Speckle (under 1% of the seed's mass) never joins.
@@ -271,9 +275,12 @@ export function selectDigit(components: Component[], width: number, height: numb
     if (c.touches) {
       const bw = c.box.x1 - c.box.x0;
       const bh = c.box.y1 - c.box.y0;
-      // Spanning the whole image in one direction while thin in the other is a line or an edge.
-      const spans = bw >= 0.9 * width || bh >= 0.9 * height;
-      score *= spans && c.area < 0.5 * bw * bh ? 0.1 : 0.3;
+      // A digit cut by a tight crop meets the edge where its strokes end, a small part of the
+      // image's outline; a table, a shadow or the page's edge runs along it.
+      const alongEdge = c.edgePixels > 0.2 * (2 * width + 2 * height - 4);
+      // Spanning the whole image in one direction while thin in the other is a line.
+      const spans = (bw >= 0.9 * width || bh >= 0.9 * height) && c.area < 0.5 * bw * bh;
+      score *= alongEdge ? 0.02 : spans ? 0.1 : 0.3;
     }
     if (score > bestScore) {
       bestScore = score;

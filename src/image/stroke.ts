@@ -71,8 +71,9 @@ export function erode(src: Plane, r: number): Plane {
 }
 
 /**
- * Binary dilation of a mask by a disk of radius r. Paints the disk around each set pixel, so the
- * cost follows the ink, not the image (the ink is usually a small part of a photo).
+ * Binary dilation of a mask by a disk of radius r. Paints the disk around each pixel on the
+ * mask's boundary only (the disks around interior pixels lie inside the union of those), so the
+ * cost follows the outline of the ink, not the image.
  */
 export function dilateMask(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   const out = Uint8Array.from(mask);
@@ -80,7 +81,10 @@ export function dilateMask(mask: Uint8Array, width: number, height: number, r: n
   const off = diskOffsets(r);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if (!mask[y * width + x]) continue;
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      const interior = x > 0 && y > 0 && x + 1 < width && y + 1 < height && mask[i - 1] && mask[i + 1] && mask[i - width] && mask[i + width];
+      if (interior) continue;
       for (let k = 0; k < off.length; k += 2) {
         const xx = x + off[k];
         const yy = y + off[k + 1];
@@ -90,4 +94,3 @@ export function dilateMask(mask: Uint8Array, width: number, height: number, r: n
   }
   return out;
 }
-
