@@ -113,6 +113,13 @@ const ADAM7 = [
 
 /** The zlib stream's uncompressed content: all scanlines (of all Adam7 passes when interlaced). */
 export function rawImageData(spec: PngSpec): Buffer {
+  if (!spec.interlace && spec.bitDepth === 8 && spec.samples instanceof Uint8Array) {
+    // The common case, by rows: a filter byte, then the row's samples as they are.
+    const row = spec.width * CHANNELS[spec.colorType];
+    const out = Buffer.alloc((row + 1) * spec.height);
+    for (let y = 0; y < spec.height; y++) out.set(spec.samples.subarray(y * row, (y + 1) * row), y * (row + 1) + 1);
+    return out;
+  }
   if (!spec.interlace) return scanlines(spec, range(0, spec.width, 1), range(0, spec.height, 1));
   const parts: Buffer[] = [];
   for (const [x0, y0, dx, dy] of ADAM7) {

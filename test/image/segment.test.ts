@@ -70,7 +70,7 @@ describe('labelComponents', () => {
     ]);
     const ink: Plane = { width, height, data: Float32Array.from(mask, (m) => m * 0.5) };
     const [a, b] = labelComponents(mask, width, height, ink).components;
-    expect(a).toMatchObject({ area: 4, mass: 2, box: { x0: 0, y0: 0, x1: 2, y1: 2 }, cx: 0.5, cy: 0.5, touches: LEFT | TOP });
+    expect(a).toMatchObject({ area: 4, mass: 2, box: { x0: 0, y0: 0, x1: 2, y1: 2 }, cx: 0.5, cy: 0.5, touches: LEFT | TOP, edgePixels: 3 });
     expect(b).toMatchObject({ area: 4, box: { x0: 5, y0: 1, x1: 7, y1: 3 }, touches: 0 });
     expect(RIGHT | BOTTOM).toBe(12);
   });
@@ -89,6 +89,11 @@ describe('selectDigit', () => {
 
   it('ignores a shadow or a page edge along the image border, even a large one', () => {
     const mask = fill(W, H, (x, y) => digit(x, y) || x < 15 || y >= 92);
+    expect(choose(mask, W, H).selection!.box).toEqual({ x0: 40, y0: 25, x1: 60, y1: 75 });
+  });
+
+  it('prefers a small digit to a dark table filling a corner of the photo, many times its mass', () => {
+    const mask = fill(W, H, (x, y) => digit(x, y) || (x > 65 && y > 55) || (x < 30 && y < 12));
     expect(choose(mask, W, H).selection!.box).toEqual({ x0: 40, y0: 25, x1: 60, y1: 75 });
   });
 
