@@ -294,30 +294,25 @@ export function inkMap(plane: Plane, bg: Background, polarity: Polarity, frame?:
   const bins = INK_BINS;
   const hist = new Uint32Array(bins);
   const inkHist = new Uint32Array(bins);
+  const uCol = new Float64Array(w);
+  for (let x = 0; x < w; x++) uCol[x] = (2 * (fx0 + x + 0.5)) / fw - 1;
+  // One straight loop with every path taken from the first pixels on: a branch first met after
+  // the optimiser has run sends the whole loop back to the interpreter.
   for (let y = 0; y < h; y++) {
     const v = (2 * (fy0 + y + 0.5)) / fh - 1;
     const k0 = c[0] + c[2] * v + c[5] * v * v;
     const k1 = c[1] + c[4] * v;
     const row = y * w;
     for (let x = 0; x < w; x++) {
-      const u = (2 * (fx0 + x + 0.5)) / fw - 1;
+      const u = uCol[x];
       const b = k0 + (k1 + c[3] * u) * u;
-      let r: number;
-      if (dark) {
-        const paper = b > 0.02 ? b : 0.02;
-        r = (paper - p[row + x]) / paper;
-      } else {
-        r = (p[row + x] - b) / (b < 0.98 ? 1 - b : 0.02);
-      }
-      if (r > 0) {
-        out[row + x] = r;
-        const bin = r >= 1 ? bins - 1 : (r * bins) | 0;
-        hist[bin]++;
-        inkHist[bin]++;
-      } else {
-        hist[r <= -1 ? bins - 1 : (-r * bins) | 0]++;
-        inkHist[0]++;
-      }
+      const pv = p[row + x];
+      const r = dark ? (b - pv) / Math.max(b, 0.02) : (pv - b) / Math.max(1 - b, 0.02);
+      const bin = Math.min(bins - 1, (Math.abs(r) * bins) | 0);
+      const ink = Math.max(r, 0);
+      hist[bin]++;
+      inkHist[ink > 0 ? bin : 0]++;
+      out[row + x] = ink;
     }
   }
   let acc = 0;

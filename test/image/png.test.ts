@@ -275,6 +275,17 @@ describe('bad PNG files', () => {
     );
   });
 
+  it('refuses a broken palette: bad length, more alphas than colours, an index past its end', () => {
+    const spec = { width: 2, height: 1, colorType: 3 as const, bitDepth: 8 as const, samples: [0, 1] };
+    const withPalette = (plte: Buffer, extra: Buffer[] = []) =>
+      Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr(2, 1, 8, 3)), chunk('PLTE', plte), ...extra, chunk('IDAT', deflateSync(rawImageData(spec))), chunk('IEND')]);
+    expect(message(() => decodePng(withPalette(Buffer.alloc(7)), 'a.png'))).toMatch(/palette has a bad length \(7 bytes\)/);
+    expect(message(() => decodePng(withPalette(Buffer.alloc(6), [chunk('tRNS', Buffer.alloc(3))]), 'a.png'))).toMatch(/more transparency entries than palette colours/);
+    expect(message(() => decodePng(withPalette(Buffer.alloc(3)), 'a.png'))).toBe(
+      'a.png: cannot decode the PNG image data (index 1 not in palette); the file is damaged; save or export the image again',
+    );
+  });
+
   it('refuses an unknown critical chunk', () => {
     const png = encodePng(specFor(0, 8));
     const iend = png.length - 12;
