@@ -19,10 +19,6 @@ export interface Rect {
   y1: number;
 }
 
-export function makePlane(width: number, height: number): Plane {
-  return { width, height, data: new Float32Array(width * height) };
-}
-
 /**
  * Averages k x k blocks (the last row/column of blocks may be partial and is averaged
  * over the pixels it has). With k = 1 the input is returned as is, not copied.
