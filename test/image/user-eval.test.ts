@@ -12,8 +12,8 @@
  * variant's accuracy by about 1.5 points (one standard deviation), and the variants move together
  * because the same digits are borderline. So this test, sized to run in ~20 s, holds each issue
  * variant to 3.5 points and their mean to 2.5. The 1.5-point claim is measured by the same code
- * on 1000 digits per kind (makeEvaluation(6000, 1000), two minutes): originals 88.8%, the issue
- * variants 88.0-88.6%, hairline 88.3%, marker 87.4%, ruled 88.7%; naive resize 0.2-12.5%.
+ * on 1000 digits per kind (makeEvaluation(6000, 1000), 90 s): originals 88.8%, the issue
+ * variants 87.9-88.6%, hairline 88.3%, marker 87.4%, ruled 88.7%; naive resize 0.2-12.5%.
  */
 import { describe, expect, it } from 'vitest';
 import { makeEvaluation, type Evaluation, type Scores } from './user-eval.js';
