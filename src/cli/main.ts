@@ -8,6 +8,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { MnistError } from '../errors.js';
 import { configureColors, err } from '../ui/colors.js';
+import { oneLine } from '../ui/format.js';
 import { PACKAGE_VERSION } from '../version.js';
 
 /**
@@ -71,7 +72,7 @@ function reportError(error: unknown): number {
   }
   if (error instanceof MnistError) {
     const prefix = error.exitCode === 130 ? '' : 'error: ';
-    process.stderr.write(`${err.red(prefix + error.message)}\n`);
+    process.stderr.write(`${err.red(prefix + oneLine(error.message))}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

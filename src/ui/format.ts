@@ -26,3 +26,8 @@ export function formatSeconds(seconds: number): string {
 export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+/** Messages may quote other libraries' text (JSON.parse quotes its input): errors stay one line. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}

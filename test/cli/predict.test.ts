@@ -91,6 +91,11 @@ describe('mnist predict', () => {
     const run = await mnist(['predict', bad, join(dir, 'photos', 'digit-0.png')]);
     expect(run.code).toBe(1);
     expect(lines(run.stderr)).toEqual([`error: ${bad}: the file must hold a JSON object; expected a model file written by \`mnist train\``]);
+    const text = join(dir, 'hello.json');
+    writeFileSync(text, 'hello\n');
+    const notJson = await mnist(['predict', text, join(dir, 'photos', 'digit-0.png')]);
+    expect(notJson.code).toBe(1);
+    expect(lines(notJson.stderr)).toEqual([expect.stringMatching(/^error: .*hello\.json: not valid JSON \(.*\); expected a model file written by `mnist train`\.$/)]);
     const usage = await mnist(['predict', model, join(dir, 'photos'), '--top', '11']);
     expect(usage.code).toBe(2);
     expect(lines(usage.stderr)).toHaveLength(1);

@@ -15,7 +15,7 @@ import { createReferenceNetwork } from '../../model/mlp.js';
 import type { Network } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';
-import { formatPercent } from '../../ui/format.js';
+import { formatPercent, oneLine } from '../../ui/format.js';
 import { noColorOption } from '../options.js';
 
 function parseTop(value: string): number {
@@ -60,8 +60,8 @@ Examples:
         } catch (error) {
           if (!(error instanceof MnistError)) throw error;
           failed++;
-          if (options.json) process.stdout.write(JSON.stringify({ file, error: error.message }) + '\n');
-          else process.stderr.write(err.red(`error: ${error.message}`) + '\n');
+          if (options.json) process.stdout.write(JSON.stringify({ file, error: oneLine(error.message) }) + '\n');
+          else process.stderr.write(err.red(`error: ${oneLine(error.message)}`) + '\n');
           continue;
         }
         for (let i = 0; i < inputSize; i++) net.input[i] = pixels[i] * model.input.scale;
