@@ -86,9 +86,10 @@ Examples:
       const unregister = interrupt.onForcedExit(() => progress.stop());
       let result: TrainResult;
       try {
-        initParams(net.params, spec, init, new Rng(options.seed));
-        // The engine may keep its parameters in its own order: initialise in canonical order.
-        net.importParams(net.params.slice());
+        // The engine may keep its parameters in its own order: initialise in canonical order, then import.
+        const initial = new Float32Array(net.params.length);
+        initParams(initial, spec, init, new Rng(options.seed));
+        net.importParams(initial);
         progress.log(
           `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
           `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
