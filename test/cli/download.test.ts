@@ -5,38 +5,18 @@
  * test/data/download.test.ts; here we check what the user sees.
  */
 
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOWNLOAD_ORDER, MNIST_SHA256 } from '../../src/data/download.js';
 import { embeddedDataDir } from '../../src/data/mnist.js';
+import { mnist as runCli, ROOT, type CliRun } from '../helpers/cli.js';
 import { gzip, snapshot, startMirrorServer, type MirrorServer } from '../helpers/mirror-server.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = join(ROOT, 'bin', 'mnist.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI asynchronously (the mirror server lives in this process, so no spawnSync). */
-function mnist(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: work, env: { ...process.env, NO_COLOR: '1', MNIST_MIRROR: '', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolvePromise({ code, stdout, stderr });
-      },
-    );
-  });
+/** The built CLI in the test's work folder (the shared helper, with this file's cwd). */
+function mnist(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { cwd: work, env, timeoutMs: 30_000 });
 }
 
 let server: MirrorServer;
