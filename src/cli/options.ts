@@ -5,6 +5,7 @@
  */
 
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { ENGINE_CHOICES } from '../engines/index.js';
 
 /** A finite number > 0, e.g. a learning rate. */
 export function parsePositiveNumber(value: string): number {
@@ -58,8 +59,6 @@ export function parseArch(value: string): number[] {
   return sizes;
 }
 
-/** Engines a command can compute with (cli/engine.ts picks and falls back). */
-export const ENGINE_CHOICES = ['auto', 'fast', 'reference'] as const;
 export const engineOption = () =>
   new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)')
     .choices(ENGINE_CHOICES)

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { ModelFileError } from '../errors.js';
 import { ACTIVATIONS, LOSSES, paramLayout, type NetworkSpec } from '../model/network.js';
 import type { EpochMetrics } from '../training/train.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;

@@ -12,7 +12,7 @@ import { evaluate } from '../../training/evaluate.js';
 import { err, out } from '../../ui/colors.js';
 import { formatAccuracy } from '../../ui/format.js';
 import { confusionTable } from '../../ui/tables.js';
-import { createNetwork } from '../engine.js';
+import { createNetwork } from '../../engines/index.js';
 import { dataDirOption, engineOption, jsonOption, noColorOption, quietOption, threadsOption } from '../options.js';
 
 const EVAL_BATCH = 500;

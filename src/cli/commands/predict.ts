@@ -11,7 +11,7 @@ import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
 import { loadDigitImage } from '../../image/digit.js';
 import { loadModel } from '../../io/model-file.js';
-import { createReferenceNetwork } from '../../model/mlp.js';
+import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import type { Network } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';

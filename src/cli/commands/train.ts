@@ -10,19 +10,19 @@ import { dirname, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
 import { loadSplit, locateMnist, PIXELS, type MnistSplit } from '../../data/mnist.js';
-import { Rng } from '../../engine/rng.js';
+import { Rng } from '../../rng.js';
 import { InterruptedError, UsageError } from '../../errors.js';
 import { MODEL_FORMAT, MODEL_VERSION, saveModel, type ModelFile, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
-import { createOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
+import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
 import { evaluate, type Dataset } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
 import { out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
-import { createNetwork } from '../engine.js';
+import { createNetwork } from '../../engines/index.js';
 import { listenForInterrupt } from '../interrupt.js';
 import {
   dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
@@ -80,6 +80,7 @@ Examples:
       const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
         engine: options.engine,
         threads: options.threads,
+        optimizer: optimizerSpec(options.optimizer),
         notice: (line) => progress.log(line),
       });
       const interrupt = listenForInterrupt((line) => progress.log(line));
@@ -95,9 +96,8 @@ Examples:
           `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
           `${options.augment ? ', augmented' : ''}, ${engine} engine`,
         );
-        const optimizer = createOptimizer(options.optimizer, net);
         result = await train(
-          net, optimizer, trainSet, valSet.count > 0 ? valSet : null,
+          net, trainSet, valSet.count > 0 ? valSet : null,
           {
             epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
             inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,

@@ -1,12 +1,11 @@
 // The reference network as a whole: gradients of small networks against finite differences for
 // every activation and loss, and the behaviour of a training step.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
-import { initParams } from '../../src/model/init.js';
-import { createReferenceNetwork } from '../../src/model/mlp.js';
-import { ACTIVATIONS, LOSSES, namedParams, paramLayout, type NetworkSpec } from '../../src/model/network.js';
-import { createOptimizer } from '../../src/model/optimizers.js';
-import { expectClose } from '../helpers/compare.js';
+import { Rng } from '../../../src/rng.js';
+import { initParams } from '../../../src/model/init.js';
+import { createReferenceNetwork } from '../../../src/engines/reference/mlp.js';
+import { ACTIVATIONS, LOSSES, namedParams, paramLayout, type NetworkSpec } from '../../../src/model/network.js';
+import { expectClose } from '../../helpers/compare.js';
 
 function makeNet(spec: NetworkSpec, batch: number, seed = 1) {
   const net = createReferenceNetwork(spec, batch);
@@ -76,7 +75,7 @@ describe('ReferenceMlp', () => {
     const before = net.forward(1)[2];
     net.loss(labels, 1);
     net.backward(labels, 1);
-    createOptimizer('sgd', net).step(0.5);
+    net.step(0.5);
     const after = net.forward(1)[2];
     expect(after).toBeGreaterThan(before);
   });
@@ -94,6 +93,24 @@ describe('ReferenceMlp', () => {
 
   it('refuses a batch larger than it was built for', () => {
     expect(() => makeNet(spec, 2).forward(3)).toThrow(/outside 1..2/);
+  });
+
+  it('loadBatch writes the scaled pixels of the ordered rows, or of consecutive rows', () => {
+    // Row r of 20 holds bytes that encode r, so every row that lands in the batch can be checked.
+    const pixels = 6;
+    const images = new Uint8Array(20 * pixels);
+    for (let r = 0; r < 20; r++) for (let p = 0; p < pixels; p++) images[r * pixels + p] = (r * 13 + p * 41) & 255;
+    const net = createReferenceNetwork(spec, 4);
+    net.input.fill(-1);
+    net.loadBatch(images, Uint32Array.from([5, 17, 2, 9, 0]), 1, 3, 1 / 255);
+    [17, 2, 9].forEach((r, n) => {
+      for (let p = 0; p < pixels; p++) expect(net.input[n * pixels + p]).toBe(Math.fround(images[r * pixels + p] * (1 / 255)));
+    });
+    expect(net.input[3 * pixels]).toBe(-1); // rows past the batch are left alone
+    net.loadBatch(images, null, 4, 2, 1);
+    expect(Array.from(net.input.subarray(0, 2 * pixels))).toEqual(Array.from(images.subarray(4 * pixels, 6 * pixels)));
+    expect(() => net.loadBatch(images, null, 19, 2, 1)).toThrow(/images 19..20 outside 0..19/);
+    expect(() => net.loadBatch(images, Uint32Array.from([3, 20]), 0, 2, 1)).toThrow(/order\[1\] = 20 is not an image index/);
   });
 
   it('exports and imports parameters in the canonical layout', () => {
@@ -115,7 +132,6 @@ describe('SGD', () => {
     // layout: W1 (1x1), b1 (1), W2 (2x1), b2 (2)
     net.importParams(Float32Array.from([0.5, 0.1, 0.3, -0.2, 0, 0]));
     net.input[0] = 1;
-    const opt = createOptimizer('sgd', net);
     const labels = Uint8Array.from([0]);
     let [w1, b1, w2a, w2b, b2a, b2b] = [0.5, 0.1, 0.3, -0.2, 0, 0];
     const lr = 0.5;
@@ -132,7 +148,7 @@ describe('SGD', () => {
       net.forward(1);
       net.loss(labels, 1);
       net.backward(labels, 1);
-      opt.step(lr);
+      net.step(lr);
       expectClose(net.exportParams(), [w1, b1, w2a, w2b, b2a, b2b], { atol: 1e-6, rtol: 1e-5 }, `params after step ${step + 1}`);
     }
   });

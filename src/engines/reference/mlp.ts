@@ -1,17 +1,19 @@
 /**
  * The reference multilayer perceptron: dense layers with one activation for every hidden layer and
- * a softmax output, computed with the plain kernels of engine/kernels.ts. It is the readable
+ * a softmax output, computed with the plain kernels of ./kernels.ts. It is the readable
  * definition of what the network computes, and the oracle that faster engines are tested against.
  * Parameters and gradients are one flat buffer each; every layer holds subarray views of them.
+ * Runs anywhere JavaScript runs: no node:*, no threads.
  */
 
 import {
-  denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
+  bytesToInputs, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
   sigmoidBackward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
-  softmaxCrossEntropyForward, softmaxForward, tanhBackward, tanhForward,
+  softmaxCrossEntropyForward, softmaxForward, sgdUpdate, tanhBackward, tanhForward,
   type Floats,
-} from '../engine/kernels.js';
-import { paramLayout, type Activation, type Network, type NetworkSpec } from './network.js';
+} from './kernels.js';
+import { checkBatch, checkRows, paramLayout, type Activation, type Network, type NetworkSpec } from '../../model/network.js';
+import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
 
 type ActivationKernels = {
   forward: (out: Floats, x: Floats, n: number) => void;
@@ -43,6 +45,7 @@ interface Layer {
 
 export class ReferenceMlp implements Network {
   readonly spec: NetworkSpec;
+  readonly optimizer: OptimizerSpec;
   readonly maxBatch: number;
   readonly params: Float32Array;
   readonly grads: Float32Array;
@@ -52,8 +55,9 @@ export class ReferenceMlp implements Network {
   private readonly dActs: Float32Array;
   private readonly classes: number;
 
-  constructor(spec: NetworkSpec, maxBatch: number) {
+  constructor(spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD) {
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
+    this.optimizer = optimizer;
     this.maxBatch = maxBatch;
     const layout = paramLayout(spec.sizes);
     this.params = new Float32Array(layout.count);
@@ -86,8 +90,15 @@ export class ReferenceMlp implements Network {
     });
   }
 
+  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+    checkBatch(batch, this.maxBatch);
+    const pixels = this.spec.sizes[0];
+    checkRows(images.length / pixels, order, start, batch);
+    bytesToInputs(this.input, images, order, start, batch, pixels, scale);
+  }
+
   forward(batch: number): Float32Array {
-    this.checkBatch(batch);
+    checkBatch(batch, this.maxBatch);
     const act = ACTIVATION_KERNELS[this.spec.activation];
     const last = this.layers.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -110,7 +121,7 @@ export class ReferenceMlp implements Network {
   }
 
   backward(labels: Uint8Array, batch: number): void {
-    this.checkBatch(batch);
+    checkBatch(batch, this.maxBatch);
     this.grads.fill(0);
     this.dActs.fill(0);
     const act = ACTIVATION_KERNELS[this.spec.activation];
@@ -133,6 +144,14 @@ export class ReferenceMlp implements Network {
     }
   }
 
+  step(lr: number): void {
+    switch (this.optimizer.name) {
+      case 'sgd':
+        sgdUpdate(this.params, this.grads, lr, this.params.length);
+        return;
+    }
+  }
+
   exportParams(): Float32Array {
     return this.params.slice();
   }
@@ -149,14 +168,8 @@ export class ReferenceMlp implements Network {
   }
 
   async close(): Promise<void> {}
-
-  private checkBatch(batch: number): void {
-    if (!Number.isInteger(batch) || batch < 1 || batch > this.maxBatch) {
-      throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
-    }
-  }
 }
 
-export function createReferenceNetwork(spec: NetworkSpec, maxBatch: number): Network {
-  return new ReferenceMlp(spec, maxBatch);
+export function createReferenceNetwork(spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD): Network {
+  return new ReferenceMlp(spec, maxBatch, optimizer);
 }
