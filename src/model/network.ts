@@ -12,6 +12,13 @@ export type Loss = 'cross-entropy' | 'mse';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
 export const LOSSES: readonly Loss[] = ['cross-entropy', 'mse'];
 
+/**
+ * The widest layer the project builds (train --arch) or loads (a model file). 784-16384-10 already
+ * has 13 million parameters: 52 MB each for weights and gradients, a model file of about 150 MB.
+ * The cap turns a typo such as 784-1280000-10 into a clear error instead of an out-of-memory crash.
+ */
+export const MAX_LAYER_WIDTH = 16384;
+
 export interface NetworkSpec {
   /** Layer widths from input to output, e.g. [784, 128, 10]. At least two entries. */
   sizes: number[];

@@ -8,10 +8,11 @@
 
 import { augmentImage, type AugmentSettings } from '../data/augment.js';
 import { fillLabels, shuffledOrder } from '../data/batches.js';
+import type { Dataset } from '../data/split.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Rng } from '../rng.js';
-import { evaluate, type Dataset } from './evaluate.js';
+import { evaluate } from './evaluate.js';
 
 export interface TrainSettings {
   epochs: number;

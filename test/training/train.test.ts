@@ -5,7 +5,8 @@ import { DivergedError } from '../../src/errors.js';
 import { initParams } from '../../src/model/init.js';
 import { createReferenceNetwork } from '../../src/engines/reference/mlp.js';
 import type { NetworkSpec } from '../../src/model/network.js';
-import { classMetrics, evaluate, type Dataset } from '../../src/training/evaluate.js';
+import type { Dataset } from '../../src/data/split.js';
+import { classMetrics, evaluate } from '../../src/training/evaluate.js';
 import { learningRate, train, type EpochMetrics, type TrainSettings } from '../../src/training/train.js';
 import { expectIdentical } from '../helpers/compare.js';
 
