@@ -16,6 +16,7 @@ import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
 import { scanRows, sparseForward, sparseWeightGrad } from './sparse';
 import { acts, actv } from './math';
 import { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from './tail';
+import { dropping, dropRows, layerInput, maskGradRows } from './dropout';
 
 /** Columns of dW0T per parameter chunk: the widest register tile of sparseWeightGrad. */
 const W0_COLS = 32;
@@ -83,14 +84,18 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
   } else {
     sparseForward(out, layerPtr(plan, 0, L_W), layerPtr(plan, 0, L_B), r0, r1, out0, csrPairs, csrNnz, csrStride, act0);
   }
+  if (L > 1 && dropping(plan)) dropRows(plan, 0, r0, r1);
 
   // Layers 1..L-1: z = x W^T + b with W (out, in), dot form; hidden layers then apply f in place.
   for (let l = 1; l < L; l++) {
     const inD = layerI32(plan, l, L_IN);
     const outD = layerI32(plan, l, L_OUT);
     const dst = (l < L - 1 ? layerPtr(plan, l, L_A) : logits) + (<usize>(r0 * outD) << 2);
-    gemmDot(dst, outD, layerPtr(plan, l, L_X) + (<usize>(r0 * inD) << 2), inD, layerPtr(plan, l, L_W), inD, rows, outD, layerPtr(plan, l, L_B));
-    if (l < L - 1) activateInPlace(dst, rows * outD, act);
+    gemmDot(dst, outD, layerInput(plan, l) + (<usize>(r0 * inD) << 2), inD, layerPtr(plan, l, L_W), inD, rows, outD, layerPtr(plan, l, L_B));
+    if (l < L - 1) {
+      activateInPlace(dst, rows * outD, act);
+      if (dropping(plan)) dropRows(plan, l, r0, r1);
+    }
   }
 
   const classes = layerI32(plan, L - 1, L_OUT);
@@ -140,6 +145,8 @@ export function backwardRows(plan: usize, r0: i32, r1: i32, batch: i32): void {
       layerPtr(plan, l, L_W), inD, rows, inD, outD, 0,
       EPI_DACT, act, layerPtr(plan, l - 1, L_A) + (<usize>(r0 * inD) << 2), inD,
     );
+    // With dropout the product above is d loss / d h_{l-1} times f'(a); h = a * mask is undone here.
+    if (dropping(plan)) maskGradRows(plan, l - 1, r0, r1);
   }
 }
 
@@ -178,7 +185,7 @@ export function backwardParamChunk(plan: usize, c: i32, batch: i32): void {
     // dW rows o0..o1 (M = o1 - o0, N = inD) = sum over P = batch rows: A[m, p] = dZ[p, o0 + m] times x[p, :].
     gemmAxpy(
       layerPtr(plan, l, L_DW) + (<usize>(o0 * inD) << 2), inD, dZ + (<usize>o0 << 2), 1, outD,
-      layerPtr(plan, l, L_X), inD, o1 - o0, inD, batch, 0, EPI_NONE, 0, 0, 0,
+      layerInput(plan, l), inD, o1 - o0, inD, batch, 0, EPI_NONE, 0, 0, 0,
     );
     biasGrad(layerPtr(plan, l, L_DB), dZ, o0, o1, outD, batch);
     return;

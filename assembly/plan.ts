@@ -31,6 +31,7 @@ export const P_INPUT = 21; //      f32[maxBatch * in0]
 export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel indices of its nonzero inputs
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
+export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
 export const P_HEADER = 32; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
 
@@ -44,6 +45,8 @@ export const L_DB = 5;
 export const L_X = 6; //   (maxBatch, in): the input rows (network input or previous layer's a)
 export const L_A = 7; //   (maxBatch, out): activations; the last layer's are the softmax probabilities
 export const L_DZ = 8; //  (maxBatch, out): d loss / d pre-activation
+export const L_MASK = 9; // (maxBatch, out) hidden layers with dropout: 0 or 1/(1-p) per unit; else 0
+export const L_H = 10; //   (maxBatch, out) hidden layers with dropout: a * mask, the next layer's input while dropping
 
 // Control block: byte offsets from P_CTRL; each counter on its own 64-byte cache line (threads.ts).
 export const C_PHASE = 0; //     i32 phase number, incremented by the main thread to publish a phase

@@ -77,4 +77,27 @@ export class Rng {
       values[j] = t;
     }
   }
+
+  /**
+   * The generator's whole position: its four words and the spare normal. setState(getState())
+   * continues the stream exactly where it was, which is what resuming a run needs.
+   */
+  getState(): RngState {
+    return { words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0], spare: this.spare };
+  }
+
+  setState(state: RngState): void {
+    const [a, b, c, d] = state.words;
+    this.a = a | 0;
+    this.b = b | 0;
+    this.c = c | 0;
+    this.d = d | 0;
+    this.spare = state.spare;
+  }
+}
+
+/** A generator position as plain JSON: four unsigned 32-bit words and the spare normal (or null). */
+export interface RngState {
+  words: [number, number, number, number];
+  spare: number | null;
 }

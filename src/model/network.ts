@@ -5,6 +5,7 @@
  * file speak only this interface. Not the arithmetic: that is each engine's, under src/engines/.
  */
 
+import type { Rng } from '../rng.js';
 import type { OptimizerSpec } from './optimizers.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
@@ -25,6 +26,11 @@ export interface NetworkSpec {
   /** Activation of every hidden layer; the output layer is always softmax. */
   activation: Activation;
   loss: Loss;
+  /**
+   * Inverted dropout rate on every hidden layer's output while training (model/dropout.ts); 0 or
+   * absent for none. Evaluation never drops.
+   */
+  dropout?: number;
 }
 
 /** Where one dense layer's weight (outDim x inDim, row-major) and bias live in the flat buffer. */
@@ -126,8 +132,13 @@ export interface Network {
    * rows of sizes[0] bytes. Labels stay the caller's: they go to loss() and backward().
    */
   loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void;
-  /** Runs the batch in `input`; returns the (batch, classes) probabilities, a view valid until the next call. */
-  forward(batch: number): Float32Array;
+  /**
+   * Runs the batch in `input`; returns the (batch, classes) probabilities, a view valid until the
+   * next call. With `dropout` (a training step, when spec.dropout > 0) it first draws a fresh mask
+   * for every hidden layer from that generator (model/dropout.ts: layer by layer, row by row) and
+   * backward() then goes through the same mask; without it nothing is dropped (evaluation).
+   */
+  forward(batch: number, dropout?: Rng | null): Float32Array;
   /** Mean loss over the batch for the last forward(). */
   loss(labels: Uint8Array, batch: number): number;
   /** Overwrites `grads` with the gradient of the mean loss of the last forward(). */
@@ -140,6 +151,13 @@ export interface Network {
   importParams(values: Float32Array): void;
   /** A copy of the gradients in canonical order (for tests and diagnostics). */
   exportGrads(): Float32Array;
+  /**
+   * Everything the optimizer keeps between steps (velocities, moments, step count), flattened, for
+   * a checkpoint; empty for plain SGD. importOptimizerState(exportOptimizerState()) on a network of
+   * the same spec and optimizer continues training exactly.
+   */
+  exportOptimizerState(): Float32Array;
+  importOptimizerState(values: Float32Array): void;
   /** Releases workers or other resources; the network is unusable afterwards. */
   close(): Promise<void>;
 }

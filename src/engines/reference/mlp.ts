@@ -12,8 +12,10 @@ import {
   softmaxCrossEntropyForward, softmaxForward, sgdUpdate, tanhBackward, tanhForward,
   type Floats,
 } from './kernels.js';
+import { drawDropoutMask } from '../../model/dropout.js';
 import { checkBatch, checkRows, paramLayout, type Activation, type Network, type NetworkSpec } from '../../model/network.js';
 import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
+import type { Rng } from '../../rng.js';
 
 type ActivationKernels = {
   forward: (out: Floats, x: Floats, n: number) => void;
@@ -38,8 +40,15 @@ interface Layer<A extends Floats> {
   /** Pre-activation z = x W^T + b, and its gradient. */
   z: A;
   dZ: A;
-  /** Post-activation a = f(z) (softmax probabilities for the last layer), and its gradient. */
+  /** Post-activation a = f(z) (softmax probabilities for the last layer). */
   a: A;
+  /**
+   * Dropout on a hidden layer: the mask (0 or 1/(1-p) per unit) and h = a * mask, the next layer's
+   * input; null without dropout, where the next layer reads `a` itself.
+   */
+  mask: A | null;
+  h: A | null;
+  /** Gradient of this layer's output as the next layer sees it (of h with dropout, else of a). */
   dA: A;
 }
 
@@ -62,12 +71,16 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
   /** Every activation gradient lives in this one buffer, so zeroing them is one fill(0). */
   private readonly dActs: A;
   private readonly classes: number;
+  private readonly dropout: number;
+  /** Whether the last forward() dropped units (backward must then go through the same masks). */
+  private masked = false;
 
   constructor(
     spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD,
     floats: FloatArrayType<A> = Float32Array as unknown as FloatArrayType<A>,
   ) {
-    this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
+    this.dropout = spec.dropout ?? 0;
+    this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss, dropout: this.dropout };
     this.optimizer = optimizer;
     this.maxBatch = maxBatch;
     const layout = paramLayout(spec.sizes);
@@ -81,8 +94,10 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     this.dActs = new floats(2 * actCount);
     let dOffset = 0;
     let x = this.input;
-    this.layers = layout.layers.map((l) => {
+    const last = layout.layers.length - 1;
+    this.layers = layout.layers.map((l, index) => {
       const size = maxBatch * l.outDim;
+      const dropped = this.dropout > 0 && index < last;
       const layer: Layer<A> = {
         inDim: l.inDim,
         outDim: l.outDim,
@@ -93,11 +108,13 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
         x,
         z: new floats(size),
         a: new floats(size),
+        mask: dropped ? new floats(size) : null,
+        h: dropped ? new floats(size) : null,
         dZ: view(this.dActs, dOffset, dOffset + size),
         dA: view(this.dActs, dOffset + size, dOffset + 2 * size),
       };
       dOffset += 2 * size;
-      x = layer.a;
+      x = layer.h ?? layer.a;
       return layer;
     });
   }
@@ -109,15 +126,25 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     bytesToInputs(this.input, images, order, start, batch, pixels, scale);
   }
 
-  forward(batch: number): A {
+  forward(batch: number, dropout?: Rng | null): A {
     checkBatch(batch, this.maxBatch);
     const act = ACTIVATION_KERNELS[this.spec.activation];
     const last = this.layers.length - 1;
+    this.masked = this.dropout > 0 && dropout != null;
     for (let l = 0; l <= last; l++) {
       const L = this.layers[l];
       denseForward(L.z, L.x, L.W, L.b, batch, L.inDim, L.outDim);
       if (l < last) act.forward(L.a, L.z, batch * L.outDim);
       else softmaxForward(L.a, L.z, batch, L.outDim);
+      if (L.mask !== null && L.h !== null) {
+        const n = batch * L.outDim;
+        if (this.masked) {
+          drawDropoutMask(L.mask, n, this.dropout, dropout!);
+          for (let i = 0; i < n; i++) L.h[i] = L.a[i] * L.mask[i]; // h = a * mask
+        } else {
+          L.h.set(L.a.subarray(0, n)); // evaluation: h = a
+        }
+      }
     }
     return this.layers[last].a.subarray(0, batch * this.classes) as A;
   }
@@ -150,6 +177,10 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
       const L = this.layers[l];
       // Undo a = f(z) for hidden layers (the output's softmax was undone above).
       if (l < last) act.backward(L.dZ, L.dA, L.a, batch * L.outDim);
+      // Undo h = a * mask: dZ = (dH * f'(a)) * mask, the wasm engine's order of the same products.
+      if (l < last && this.masked && L.mask !== null) {
+        for (let i = 0, n = batch * L.outDim; i < n; i++) L.dZ[i] *= L.mask[i];
+      }
       // Undo z = x W^T + b; the input gradient lands in the previous layer's dA.
       const dIn = l > 0 ? this.layers[l - 1].dA : null;
       denseBackward(dIn, L.dW, L.dB, L.dZ, L.x, L.W, batch, L.inDim, L.outDim);
@@ -177,6 +208,15 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
 
   exportGrads(): A {
     return this.grads.slice() as A;
+  }
+
+  /** Plain SGD keeps no state between steps. */
+  exportOptimizerState(): Float32Array {
+    return new Float32Array(0);
+  }
+
+  importOptimizerState(values: Float32Array): void {
+    if (values.length !== 0) throw new RangeError(`expected 0 optimizer state values for sgd, got ${values.length}`);
   }
 
   async close(): Promise<void> {}

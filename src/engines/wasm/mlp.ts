@@ -6,11 +6,13 @@
  * compiled module and starts workers (./node.ts on Node), so this file runs in a browser unchanged.
  */
 
+import { drawDropoutMask } from '../../model/dropout.js';
 import { checkBatch, checkRows, type Network, type NetworkSpec } from '../../model/network.js';
 import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
+import type { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_DROP_ON, ROW_CHUNK,
   planMemory, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -93,6 +95,11 @@ export class WasmMlp implements Network {
   private readonly rowSum: Float32Array;
   private readonly labels: Uint8Array;
   private readonly stage: Uint8Array;
+  private readonly dropout: number;
+  /** Each hidden layer's dropout mask (maxBatch, width), when spec.dropout > 0. */
+  private readonly masks: Float32Array[];
+  /** The plan's P_DROP_ON slot: 1 while the current step drops units. */
+  private readonly dropOn: Int32Array;
   /** Worker threads 1..threads-1 (the calling thread is thread 0). */
   private readonly workers: WasmThread[] = [];
   /** Set when a worker reports an error; the next command throws it. */
@@ -103,7 +110,8 @@ export class WasmMlp implements Network {
     spec: NetworkSpec, maxBatch: number, threads: number, optimizer: OptimizerSpec,
     layout: MemoryPlan, exports: EngineExports,
   ) {
-    this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
+    this.dropout = spec.dropout ?? 0;
+    this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss, dropout: this.dropout };
     this.optimizer = optimizer;
     this.maxBatch = maxBatch;
     this.threads = threads;
@@ -121,6 +129,8 @@ export class WasmMlp implements Network {
     this.rowSum = new Float32Array(buf, layout.rowSum, maxBatch);
     this.labels = new Uint8Array(buf, layout.labels, maxBatch);
     this.stage = new Uint8Array(buf, layout.stage, maxBatch * in0);
+    this.masks = layout.layers.slice(0, -1).filter((l) => l.mask !== 0).map((l) => new Float32Array(buf, l.mask, maxBatch * l.outDim));
+    this.dropOn = new Int32Array(buf, layout.plan + 4 * P_DROP_ON, 1);
   }
 
   /**
@@ -141,7 +151,9 @@ export class WasmMlp implements Network {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
-    const layout = planMemory(spec.sizes, maxBatch);
+    const dropout = spec.dropout ?? 0;
+    if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
+    const layout = planMemory(spec.sizes, maxBatch, dropout > 0);
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss]);
@@ -182,8 +194,12 @@ export class WasmMlp implements Network {
   }
 
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, valid until the next call. */
-  forward(batch: number): Float32Array {
+  forward(batch: number, dropout?: Rng | null): Float32Array {
     checkBatch(batch, this.maxBatch);
+    const masked = this.dropout > 0 && dropout != null;
+    // The masks are drawn here, on the calling thread, in the reference engine's order: layer, row, unit.
+    if (masked) for (const mask of this.masks) drawDropoutMask(mask, batch * (mask.length / this.maxBatch), this.dropout, dropout);
+    this.dropOn[0] = masked ? 1 : 0; // published to the workers with the command
     this.run(CMD_FORWARD, batch, 0);
     return this.probs.subarray(0, batch * this.classes);
   }
@@ -248,6 +264,15 @@ export class WasmMlp implements Network {
   /** A copy of the gradients in canonical order. */
   exportGrads(): Float32Array {
     return this.toCanonical(this.grads);
+  }
+
+  /** Plain SGD keeps no state between steps. */
+  exportOptimizerState(): Float32Array {
+    return new Float32Array(0);
+  }
+
+  importOptimizerState(values: Float32Array): void {
+    if (values.length !== 0) throw new RangeError(`expected 0 optimizer state values for sgd, got ${values.length}`);
   }
 
   /** Lets the workers leave their command loop, then waits for them to end; the network is unusable afterwards. */

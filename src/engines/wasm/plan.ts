@@ -33,6 +33,7 @@ export const P_INPUT = 21;
 export const P_CSR_PIX = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
+export const P_DROP_ON = 25;
 export const P_HEADER = 32;
 export const P_LAYER_SLOTS = 16;
 
@@ -45,6 +46,8 @@ export const L_DB = 5;
 export const L_X = 6;
 export const L_A = 7;
 export const L_DZ = 8;
+export const L_MASK = 9;
+export const L_H = 10;
 
 export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
@@ -74,6 +77,9 @@ export interface LayerAddrs extends LayerLayout {
   /** Byte addresses of this layer's activations (maxBatch, outDim) and their gradients. */
   a: number;
   dZ: number;
+  /** Hidden layers with dropout: the mask and h = a * mask, (maxBatch, outDim) floats each; else 0. */
+  mask: number;
+  h: number;
 }
 
 export interface MemoryPlan {
@@ -107,7 +113,7 @@ export interface MemoryPlan {
  * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
  * that are never touched cost address space, not memory.
  */
-export function planMemory(sizes: readonly number[], maxBatch: number): MemoryPlan {
+export function planMemory(sizes: readonly number[], maxBatch: number, dropout = false): MemoryPlan {
   let next = BUFFERS_ADDR;
   const take = (bytes: number): number => {
     const at = next;
@@ -117,13 +123,19 @@ export function planMemory(sizes: readonly number[], maxBatch: number): MemoryPl
   const in0 = sizes[0];
   const classes = sizes[sizes.length - 1];
   const { layers: paramLayers, count: paramCount } = paramLayout(sizes);
-  const layers: LayerAddrs[] = paramLayers.map((layer) => ({ ...layer, a: 0, dZ: 0 }));
+  const layers: LayerAddrs[] = paramLayers.map((layer) => ({ ...layer, a: 0, dZ: 0, mask: 0, h: 0 }));
   const params = take(4 * paramCount);
   const grads = take(4 * paramCount);
   const input = take(4 * maxBatch * in0);
   for (const layer of layers) {
     layer.a = take(4 * maxBatch * layer.outDim);
     layer.dZ = take(4 * maxBatch * layer.outDim);
+  }
+  if (dropout) {
+    for (const layer of layers.slice(0, -1)) {
+      layer.mask = take(4 * maxBatch * layer.outDim);
+      layer.h = take(4 * maxBatch * layer.outDim);
+    }
   }
   const maskStride = 8 * Math.ceil(maxBatch / 64);
   const csrStride = in0 + 4;
@@ -207,5 +219,7 @@ export function writePlan(
     plan[s + L_X] = l === 0 ? layout.input : layout.layers[l - 1].a;
     plan[s + L_A] = layer.a;
     plan[s + L_DZ] = layer.dZ;
+    plan[s + L_MASK] = layer.mask;
+    plan[s + L_H] = layer.h;
   });
 }
