@@ -11,7 +11,7 @@ import { fillLabels, shuffledOrder } from '../data/batches.js';
 import type { Dataset } from '../data/split.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import { Rng } from '../rng.js';
+import { Rng, type RngState } from '../rng.js';
 import { evaluate } from './evaluate.js';
 
 export interface TrainSettings {
@@ -26,6 +26,43 @@ export interface TrainSettings {
   inputScale: number;
   /** Random affine distortions of every training image (data/augment.ts), or null for none. */
   augment?: AugmentSettings | null;
+  /**
+   * Early stopping: stop once this many epochs in a row brought no lower validation loss, and
+   * leave the best epoch's weights in the network. null/absent: train every epoch.
+   */
+  earlyStop?: number | null;
+}
+
+/**
+ * Where a run stands, as plain JSON plus two arrays: enough to continue it so that the weights come
+ * out bit for bit as if it had never stopped (train()'s `resume`). Taken after a full run, an
+ * early stop, or between two batches when interrupted.
+ */
+export interface TrainState {
+  /** Complete epochs. */
+  epoch: number;
+  /** Batches already done of epoch `epoch + 1` (0 at an epoch boundary). */
+  batch: number;
+  /** Optimizer steps taken in all (the schedule's position). */
+  steps: number;
+  /** The batch-order generator as it was before epoch `epoch + 1`'s shuffle (replayed on resume). */
+  orderRng: RngState;
+  /** The augmentation and dropout generators where they stand now (null when not used). */
+  augmentRng: RngState | null;
+  dropoutRng: RngState | null;
+  /** Sum of loss * images over the batches done of the unfinished epoch, and their training seconds. */
+  lossSum: number;
+  seconds: number;
+  /** Metrics of every complete epoch. */
+  history: EpochMetrics[];
+  /** Early stopping: the best validation loss so far and its epoch (0 and Infinity before any). */
+  bestEpoch: number;
+  bestValLoss: number;
+  /** The current weights (canonical order) and the optimizer's state (Network.exportOptimizerState). */
+  params: Float32Array;
+  optimizer: Float32Array;
+  /** The best epoch's weights, when early stopping and they differ from `params`; else null. */
+  bestParams: Float32Array | null;
 }
 
 export type LrSchedule = 'constant' | 'cosine';
@@ -53,11 +90,21 @@ export interface Reporter {
 export const silentReporter: Reporter = { epochStart() {}, batchEnd() {}, epochEnd() {} };
 
 export interface TrainResult {
+  /** Every complete epoch, those of a resumed run's earlier sessions included. */
   epochs: EpochMetrics[];
   /** True when stopped by the signal; the network holds the weights after the last full batch. */
   interrupted: boolean;
   /** Optimizer steps taken in all. */
   steps: number;
+  /** True when early stopping ended the run before its last epoch. */
+  stoppedEarly: boolean;
+  /**
+   * With early stopping, the epoch whose weights the network now holds (the lowest validation
+   * loss); null without early stopping or when interrupted.
+   */
+  bestEpoch: number | null;
+  /** Where the run stands, for a checkpoint (the weights there are the latest, not the best). */
+  state: TrainState;
 }
 
 /**
@@ -75,13 +122,21 @@ const DIVERGED_LOSS = 1000;
  */
 const ORDER_STREAM = 0x5eed5eed;
 const AUGMENT_STREAM = 0xa06e47;
+const DROPOUT_STREAM = 0xd20907;
 
 /** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */
 const YIELD_EVERY_MS = 50;
 
+/**
+ * Trains `net` for settings.epochs epochs in all. With `resume` (a TrainState from an earlier call
+ * with the same settings, data and network spec) it first restores the weights, the optimizer
+ * state and every random stream, then continues from the batch after the last one done: the result
+ * is bit for bit what an uninterrupted run gives.
+ */
 export async function train(
   net: Network, trainSet: Dataset, valSet: Dataset | null,
   settings: TrainSettings, reporter: Reporter = silentReporter, signal?: AbortSignal,
+  resume?: TrainState | null,
 ): Promise<TrainResult> {
   const { epochs, batchSize, seed, inputScale } = settings;
   if (batchSize > net.maxBatch) throw new RangeError(`batch size ${batchSize} > network maxBatch ${net.maxBatch}`);
@@ -93,19 +148,58 @@ export async function train(
   if (settings.augment && side * side !== pixels) throw new RangeError(`augmentation needs square images, got ${pixels} pixels`);
   const augmented = settings.augment ? new Uint8Array(batchSize * pixels) : null;
   const augmentRng = settings.augment ? new Rng(seed ^ AUGMENT_STREAM) : null;
+  const dropoutRng = (net.spec.dropout ?? 0) > 0 ? new Rng(seed ^ DROPOUT_STREAM) : null;
   const batches = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * batches;
   const history: EpochMetrics[] = [];
+  const earlyStop = valSet !== null && valSet.count > 0 ? settings.earlyStop ?? null : null;
   let steps = 0;
+  let bestEpoch = 0;
+  let bestValLoss = Infinity;
+  let bestParams: Float32Array | null = null;
+  let firstEpoch = 1;
+  let firstBatch = 0;
+  let carriedLoss = 0;
+  let carriedSeconds = 0;
+  if (resume) {
+    net.importParams(resume.params);
+    net.importOptimizerState(resume.optimizer);
+    rng.setState(resume.orderRng);
+    if (augmentRng && resume.augmentRng) augmentRng.setState(resume.augmentRng);
+    if (dropoutRng && resume.dropoutRng) dropoutRng.setState(resume.dropoutRng);
+    history.push(...resume.history);
+    steps = resume.steps;
+    firstEpoch = resume.epoch + 1;
+    firstBatch = resume.batch;
+    carriedLoss = resume.lossSum;
+    carriedSeconds = resume.seconds;
+    bestEpoch = resume.bestEpoch;
+    bestValLoss = resume.bestValLoss;
+    // A checkpoint leaves the best weights out when they are its current ones.
+    bestParams = resume.bestParams ?? (resume.bestEpoch > 0 ? resume.params.slice() : null);
+  }
+  let orderBefore = rng.getState();
+  /** The run's position now; `batch` batches of epoch `epoch + 1` done. */
+  const snapshot = (epoch: number, batch: number, lossSum: number, seconds: number): TrainState => ({
+    epoch, batch, steps, orderRng: orderBefore,
+    augmentRng: augmentRng?.getState() ?? null, dropoutRng: dropoutRng?.getState() ?? null,
+    lossSum, seconds, history: [...history], bestEpoch, bestValLoss,
+    params: net.exportParams(), optimizer: net.exportOptimizerState(),
+    bestParams: bestEpoch === epoch && batch === 0 ? null : bestParams,
+  });
   let lastYield = performance.now();
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
+    orderBefore = rng.getState();
     shuffledOrder(order, rng);
     reporter.epochStart(epoch, epochs, batches);
-    const started = performance.now();
-    let lossSum = 0;
-    for (let b = 0; b < batches; b++) {
-      if (signal?.aborted) return { epochs: history, interrupted: true, steps };
+    const started = performance.now() - (epoch === firstEpoch ? carriedSeconds * 1000 : 0);
+    let lossSum = epoch === firstEpoch ? carriedLoss : 0;
+    for (let b = epoch === firstEpoch ? firstBatch : 0; b < batches; b++) {
+      if (signal?.aborted) {
+        const state = snapshot(epoch - 1, b, lossSum, (performance.now() - started) / 1000);
+        return { epochs: history, interrupted: true, steps, stoppedEarly: false, bestEpoch: null, state };
+      }
       const start = b * batchSize;
       const batch = Math.min(batchSize, trainSet.count - start);
       // Fill the batch: this epoch's next images (or distorted copies of them) and their labels.
@@ -118,7 +212,7 @@ export async function train(
         net.loadBatch(trainSet.images, order, start, batch, inputScale);
       }
       fillLabels(batchLabels, trainSet.labels, order, start, batch);
-      net.forward(batch);
+      net.forward(batch, dropoutRng);
       const loss = net.loss(batchLabels, batch);
       if (!(loss <= DIVERGED_LOSS)) {
         throw new DivergedError(
@@ -148,8 +242,25 @@ export async function train(
     const metrics: EpochMetrics = { epoch, seconds, trainLoss, valLoss, valAccuracy };
     history.push(metrics);
     reporter.epochEnd(metrics);
+    if (earlyStop !== null && valLoss !== null) {
+      if (valLoss < bestValLoss) {
+        bestValLoss = valLoss;
+        bestEpoch = epoch;
+        bestParams = net.exportParams();
+      } else if (epoch - bestEpoch >= earlyStop) {
+        return finish(epoch, epoch < epochs);
+      }
+    }
   }
-  return { epochs: history, interrupted: false, steps };
+  return finish(epochs, false);
+
+  function finish(epoch: number, stoppedEarly: boolean): TrainResult {
+    orderBefore = rng.getState(); // at an epoch boundary: the state the next epoch's shuffle starts from
+    const state = snapshot(epoch, 0, 0, 0);
+    // Keep the best epoch's weights in the network (the checkpoint above holds the latest ones).
+    if (earlyStop !== null && bestParams !== null && bestEpoch !== epoch) net.importParams(bestParams);
+    return { epochs: history, interrupted: false, steps, stoppedEarly, bestEpoch: earlyStop !== null ? bestEpoch || null : null, state };
+  }
 }
 
 /** The learning rate for optimizer step `step` (0-based) of `total`. */
