@@ -106,22 +106,31 @@ export function forwardFloat64(layers: DenseLayer[], activation: string, data: D
   const logits = new Float64Array(data.count * classes);
   const probabilities = new Float64Array(data.count * classes);
   const nonZero = new Int32Array(inDim0);
+  const input = new Float64Array(inDim0);
+  const outputs = biases.map((b) => new Float64Array(b.length));
   for (let n = 0; n < data.count; n++) {
     // The first layer visits only the nonzero pixels (most of an MNIST image is background).
     let active = 0;
-    for (let i = 0; i < inDim0; i++) if (data.images[n * inDim0 + i] !== 0) nonZero[active++] = i;
-    let x = new Float64Array(inDim0);
-    for (let k = 0; k < active; k++) x[nonZero[k]] = Math.fround(data.images[n * inDim0 + nonZero[k]] * scale);
+    for (let i = 0; i < inDim0; i++) {
+      const pixel = data.images[n * inDim0 + i];
+      if (pixel !== 0) {
+        nonZero[active++] = i;
+        input[i] = Math.fround(pixel * scale); // the float32 input the engines see
+      }
+    }
+    let x = input;
     for (let l = 0; l < weights.length; l++) {
       const w = weights[l];
-      const outDim = biases[l].length;
+      const b = biases[l];
+      const y = outputs[l];
       const inDim = x.length;
-      const y = new Float64Array(outDim);
-      for (let o = 0; o < outDim; o++) {
-        let sum = biases[l][o];
-        if (l === 0) for (let k = 0; k < active; k++) sum += w[o * inDim + nonZero[k]] * x[nonZero[k]];
-        else for (let i = 0; i < inDim; i++) sum += w[o * inDim + i] * x[i];
-        y[o] = l < weights.length - 1 ? act(sum) : sum;
+      const hidden = l < weights.length - 1;
+      for (let o = 0; o < y.length; o++) {
+        let sum = b[o];
+        const row = o * inDim;
+        if (l === 0) for (let k = 0; k < active; k++) sum += w[row + nonZero[k]] * x[nonZero[k]];
+        else for (let i = 0; i < inDim; i++) sum += w[row + i] * x[i];
+        y[o] = hidden ? act(sum) : sum;
       }
       x = y;
     }
@@ -165,7 +174,8 @@ export async function projectProbabilities(model: Pick<ModelFile, 'architecture'
   const spec = model.architecture;
   const pixels = spec.sizes[0];
   const classes = spec.sizes[spec.sizes.length - 1];
-  const { net } = await createNetwork(spec, BATCH, { engine: 'auto', notice: () => undefined });
+  // One thread: the same arithmetic (any thread count gives identical results) without starting workers.
+  const { net } = await createNetwork(spec, BATCH, { engine: 'auto', threads: 1, notice: () => undefined });
   try {
     net.importParams(model.params);
     const out = new Float32Array(data.count * classes);

@@ -1,6 +1,6 @@
 // The ONNX export: its structure read back with an independent protobuf reader, and the file run
-// by the real ONNX Runtime on all 10,000 MNIST test images for several depths and every activation,
-// against the project's own forward pass. (test/cli/export.test.ts does the same for trained models.)
+// by the real ONNX Runtime on all 10,000 MNIST test images against the project's own forward pass,
+// here for the depths the trained models of test/cli/export.test.ts (every activation) leave out.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,11 +77,9 @@ describe('ONNX export: the protobuf', () => {
   });
 });
 
-describe('ONNX export: ONNX Runtime on the 10,000 test images', () => {
+describe('ONNX export: ONNX Runtime on the 10,000 test images, no hidden layer and three', () => {
   const specs: NetworkSpec[] = [
     { sizes: [784, 10], activation: 'relu', loss: 'cross-entropy' },
-    { sizes: [784, 16, 10], activation: 'relu', loss: 'cross-entropy' },
-    { sizes: [784, 12, 8, 10], activation: 'sigmoid', loss: 'mse' },
     { sizes: [784, 10, 9, 8, 10], activation: 'tanh', loss: 'cross-entropy' },
   ];
   for (const spec of specs) {
