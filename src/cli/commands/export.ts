@@ -6,7 +6,7 @@
  */
 
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -68,7 +68,7 @@ export function chooseOutput(modelPath: string, out: string | undefined, format:
   if (out === undefined) {
     if (format === undefined) throw new UsageError('say what to write: -o model.onnx, -o model.safetensors, or --format onnx|safetensors.');
     const stem = basename(modelPath, extname(modelPath));
-    out = resolve(dirname(modelPath), `${stem}.${format}`);
+    out = join(dirname(modelPath), `${stem}.${format}`);
   }
   const fromExtension = EXTENSIONS[extname(out).toLowerCase()];
   if (format === undefined) {
