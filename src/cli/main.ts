@@ -19,6 +19,7 @@ const COMMANDS = {
   train: async () => (await import('./commands/train.js')).makeTrainCommand(),
   evaluate: async () => (await import('./commands/evaluate.js')).makeEvaluateCommand(),
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
+  export: async () => (await import('./commands/export.js')).makeExportCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
