@@ -77,6 +77,7 @@ Examples:
       const stoppedEarly = () =>
         new InterruptedError(`${stopWord(interrupt)} before training started; nothing was written (${options.out} is unchanged).`, interrupt.exitCode());
       try {
+        signalPoint('before-data');
         const source = locateMnist({ dataDir: options.dataDir });
         const [trainSplit, testSplit] = await Promise.all([loadSplit(source, 'train'), loadSplit(source, 'test')]);
         const { trainSet, valSet } = splitTraining(trainSplit, options.valSize, options.limit);
