@@ -201,7 +201,9 @@ export function parseModel(text: string, name = 'model file'): ModelFile {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(`${name}: not valid JSON (${(err as Error).message}); expected a model file written by \`mnist train\`.`);
+    // V8 quotes the text around the fault, newlines included: keep the message on one short line.
+    const reason = (err as Error).message.replace(/\s+/g, ' ').slice(0, 120);
+    throw new ModelFileError(`${name}: not valid JSON (${reason}); expected a model file written by \`mnist train\`.`);
   }
   return validateModel(doc, name);
 }
