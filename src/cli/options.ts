@@ -7,6 +7,7 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { CLASSES, IMAGE_SIZE, PIXELS } from '../data/mnist.js';
 import { ENGINE_CHOICES } from '../engines/index.js';
+import { MAX_DROPOUT } from '../model/dropout.js';
 import { MAX_LAYER_WIDTH } from '../model/network.js';
 
 /** A plain decimal such as 0.1, 5, 1e-3: not hex (0x10), binary or octal, which Number() also reads. */
@@ -59,6 +60,15 @@ export function parseArch(value: string): number[] {
     if (size < 1 || size > MAX_LAYER_WIDTH) throw new InvalidArgumentError(`hidden layer sizes must be 1 to ${MAX_LAYER_WIDTH}, got ${size}.`);
   }
   return sizes;
+}
+
+/** A dropout rate: 0 (none) up to MAX_DROPOUT. */
+export function parseDropout(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > MAX_DROPOUT) {
+    throw new InvalidArgumentError(`expected a rate from 0 to ${MAX_DROPOUT}, e.g. 0.2 (the fraction of hidden units dropped in each training step).`);
+  }
+  return n;
 }
 
 /** `predict --top`: how many digits to list, 1 to the 10 classes. */

@@ -53,6 +53,16 @@ export interface TrainingSettingsRecord {
   engine: string;
   /** Optimizer steps actually taken (fewer than planned when the run was interrupted). */
   steps: number;
+  /** Dropout rate on the hidden layers while training (train --dropout); absent in older files. */
+  dropout?: number;
+  /** train --early-stop K, or null when every epoch ran regardless. */
+  earlyStop?: number | null;
+  /** With early stopping: the epoch whose weights this file holds (the lowest validation loss). */
+  bestEpoch?: number | null;
+  /** train --preset, or null when none was named. */
+  preset?: string | null;
+  /** How many times the run was resumed from its checkpoint (train --resume). */
+  resumed?: number;
 }
 
 /** One epoch's figures (the training loop's EpochMetrics have this shape). */
@@ -363,6 +373,15 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
     engine: str(training, 'engine', name, 'training.engine'),
     steps: num(training, 'steps', name, 'training.steps', nonNegativeInt),
   };
+  // Settings added later (issue 11): optional, so older model files still load.
+  const optional = (key: string, read: () => unknown) => {
+    if (training[key] !== undefined) (trainingRecord as unknown as Record<string, unknown>)[key] = training[key] === null ? null : read();
+  };
+  optional('dropout', () => num(training, 'dropout', name, 'training.dropout', (n) => (n >= 0 && n < 1 ? null : `must be in [0, 1), got ${n}`)));
+  optional('earlyStop', () => num(training, 'earlyStop', name, 'training.earlyStop', positiveInt));
+  optional('bestEpoch', () => num(training, 'bestEpoch', name, 'training.bestEpoch', positiveInt));
+  optional('preset', () => str(training, 'preset', name, 'training.preset'));
+  optional('resumed', () => num(training, 'resumed', name, 'training.resumed', nonNegativeInt));
 
   const metrics = obj(doc, 'metrics', name, 'metrics');
   if (!Array.isArray(metrics.epochs)) fail(name, 'metrics.epochs', 'must be an array');

@@ -6,7 +6,7 @@
 
 import { Command } from '@commander-js/extra-typings';
 import { loadSplit, locateMnist } from '../../data/mnist.js';
-import { loadModel } from '../../io/model-file.js';
+import { loadModel, type TrainingSettingsRecord } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { err, out } from '../../ui/colors.js';
@@ -35,7 +35,7 @@ Examples:
       };
       const model = await loadModel(modelPath);
       const source = locateMnist({ dataDir: options.dataDir });
-      log(err.dim(`model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; data: ${source.label}`));
+      log(err.dim(`model: ${describeSpec(model.architecture)}${trainingNotes(model.training)}${model.partial ? ' (partial: training was interrupted)' : ''}; data: ${source.label}`));
       const test = await loadSplit(source, 'test');
       const { net } = await createNetwork(model.architecture, EVAL_BATCH, {
         engine: options.engine,
@@ -70,4 +70,15 @@ Examples:
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+/** The settings beyond the architecture that shaped the weights, e.g. `; dropout 0.2, early stop 5 (best epoch 17), preset best`. */
+function trainingNotes(t: TrainingSettingsRecord): string {
+  const notes: string[] = [];
+  if (t.preset) notes.push(`preset ${t.preset}`);
+  notes.push(`${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, batch ${t.batchSize}, ${t.optimizer} lr ${t.lr} ${t.schedule}${t.augment ? ', augmented' : ''}`);
+  if (t.dropout) notes.push(`dropout ${t.dropout}`);
+  if (t.earlyStop) notes.push(`early stop ${t.earlyStop}${t.bestEpoch ? ` (best epoch ${t.bestEpoch})` : ''}`);
+  if (t.resumed) notes.push(`resumed ${t.resumed}x`);
+  return `; ${notes.join(', ')}`;
 }

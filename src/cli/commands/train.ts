@@ -12,6 +12,7 @@ import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/
 import { splitTraining } from '../../data/split.js';
 import { createNetwork } from '../../engines/index.js';
 import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
+import { checkpointPathFor, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
 import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
@@ -24,9 +25,11 @@ import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
 import { choosePath, preflightModelOutput } from '../model-output.js';
+import { applyPreset, presetHelp, PRESET_NAMES } from '../presets.js';
+import { applyCheckpoint, recordSettings, resumePaths } from '../resume.js';
 import { signalPoint } from '../test-hooks.js';
 import {
-  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
+  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseDropout, parseNonNegativeInt, parsePositiveInt,
   parsePositiveNumber, parseSeed, quietOption, threadsOption,
 } from '../options.js';
 
@@ -49,7 +52,12 @@ export function makeTrainCommand() {
     .option('--seed <n>', 'random seed for weights and batch order (same seed, same weights)', parseSeed, 42)
     .option('--val-size <n>', 'images held out of the 60,000 training images for per-epoch validation', parseNonNegativeInt, 5000)
     .option('--limit <n>', 'train on the first <n> training images only (quick experiments)', parsePositiveInt)
-    .option('-o, --out <file>', 'where to write the model', 'model.json')
+    .option('--dropout <p>', 'drop this fraction of hidden units in each training step (inverted dropout; none in evaluation)', parseDropout, 0)
+    .option('--early-stop <k>', 'stop after <k> epochs without a lower validation loss and keep the best epoch\'s weights', parsePositiveInt)
+    .addOption(new Option('--preset <name>', 'a named set of the options above (listed below); options you type override it').choices(PRESET_NAMES))
+    .option('--resume <file>', 'continue the run saved in <file> (model.json, with model.ckpt beside it) up to --epochs in all, exactly as if it had not stopped')
+    .option('--no-checkpoint', 'do not write the resume checkpoint (model.ckpt) beside the model')
+    .option('-o, --out <file>', 'where to write the model (with --resume: the resumed model file)', 'model.json')
     .addOption(engineOption())
     .addOption(threadsOption())
     .addOption(dataDirOption())
@@ -62,10 +70,31 @@ Examples:
   $ mnist train --epochs 20 --arch 784-256-128-10 --out big.json
   $ mnist train --limit 5000 --epochs 2 --quiet  # a quick experiment
   $ mnist train --no-augment                     # faster, plain MNIST images only
-  $ mnist train --json | jq .testAccuracy`)
-    .action(async (options) => {
+  $ mnist train --json | jq .testAccuracy
+  $ mnist train --preset fast                    # about 98% in a few seconds
+  $ mnist train --preset best --out best.json    # 99.3%+, under 10 minutes on 2 cores
+  $ mnist train --epochs 5 && mnist train --resume model.json --epochs 10
+
+Presets (--preset NAME sets these unless you give them yourself):
+${presetHelp()}`)
+    .action(async (givenOptions, command) => {
+      const sourceOf = (key: string) => command.getOptionValueSource(key);
+      let options = givenOptions;
+      let resumed: Checkpoint | null = null;
+      if (givenOptions.resume !== undefined) {
+        const paths = resumePaths(givenOptions.resume);
+        resumed = await loadCheckpoint(paths.checkpoint);
+        options = applyCheckpoint(givenOptions, resumed, sourceOf, givenOptions.resume);
+        if (sourceOf('out') !== 'cli') options = { ...options, out: paths.model };
+      } else if (givenOptions.preset !== undefined) {
+        options = applyPreset(givenOptions, givenOptions.preset, sourceOf);
+      }
+      const resumedCount = resumed === null ? 0 : Number(resumed.settings.resumed ?? 0) + 1;
+      if (options.earlyStop !== undefined && options.valSize === 0) {
+        throw new UsageError('--early-stop needs a validation set to watch; leave --val-size above 0 (the default holds out 5000 images).');
+      }
       const outPath = resolve(options.out);
-      const spec: NetworkSpec = { sizes: options.arch, activation: options.activation, loss: options.loss };
+      const spec: NetworkSpec = { sizes: options.arch, activation: options.activation, loss: options.loss, dropout: options.dropout };
       preflightModelOutput(options.out, outPath, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
@@ -79,6 +108,18 @@ Examples:
         const source = locateMnist({ dataDir: options.dataDir });
         const [trainSplit, testSplit] = await Promise.all([loadSplit(source, 'train'), loadSplit(source, 'test')]);
         const { trainSet, valSet } = splitTraining(trainSplit, options.valSize, options.limit);
+        const trainFiles = [trainSplit.files.images, trainSplit.files.labels];
+        if (resumed !== null) {
+          for (const file of trainFiles) {
+            const recorded = resumed.data[file.name];
+            if (recorded !== undefined && recorded !== file.sha256) {
+              throw new DataError(
+                `${file.name}: not the file the run in ${givenOptions.resume} trained on (SHA-256 ${file.sha256.slice(0, 12)}…, recorded ${recorded.slice(0, 12)}…); resume with the same data (--data-dir).`,
+                'EDATA',
+              );
+            }
+          }
+        }
         if (testSplit.count === 0) {
           throw new DataError(
             `${testSplit.files.images.path}: the test set holds 0 images, so the model could not be measured; use the official test files (\`mnist download --force\`).`,
@@ -105,15 +146,21 @@ Examples:
           progress.log(
             `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
             `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
-            `${options.augment ? ', augmented' : ''}, ${engine} engine`,
+            `${options.augment ? ', augmented' : ''}${options.dropout > 0 ? `, dropout ${options.dropout}` : ''}` +
+            `${options.earlyStop !== undefined ? `, early stop ${options.earlyStop}` : ''}` +
+            `${options.preset !== undefined ? `, preset ${options.preset}` : ''}, ${engine} engine`,
           );
+          if (resumed !== null) {
+            const { epoch, batch } = resumed.state;
+            progress.log(`resuming ${givenOptions.resume} after epoch ${epoch}${batch > 0 ? ` and ${batch} batch${batch === 1 ? '' : 'es'} of epoch ${epoch + 1}` : ''}`);
+          }
           result = await train(
             net, trainSet, valSet.count > 0 ? valSet : null,
             {
               epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
-              inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
+              inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null, earlyStop: options.earlyStop ?? null,
             },
-            progress, interrupt.signal,
+            progress, interrupt.signal, resumed?.state ?? null,
           );
         } catch (err) {
           await net.close();
@@ -140,6 +187,8 @@ Examples:
           training: {
             epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
             init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
+            dropout: options.dropout, earlyStop: options.earlyStop ?? null, bestEpoch: result.bestEpoch,
+            preset: options.preset ?? null, resumed: resumedCount,
           },
           epochs: result.epochs,
           test,
@@ -155,6 +204,17 @@ Examples:
         const shown = savePath === null ? null : savePath === outPath ? options.out : relativeOrAbsolute(savePath);
         signalPoint('before-save');
         if (savePath !== null) await saveModel(savePath, model);
+        // The checkpoint goes beside the model it belongs to (model.json -> model.ckpt, model.partial.json -> model.partial.ckpt).
+        const checkpointPath = savePath !== null && options.checkpoint ? checkpointPathFor(savePath) : null;
+        if (checkpointPath !== null) {
+          await saveCheckpoint(checkpointPath, {
+            spec,
+            settings: { ...recordSettings(options), resumed: resumedCount },
+            data: Object.fromEntries(trainFiles.map((f) => [f.name, f.sha256])),
+            state: result.state,
+          });
+        }
+        const resumeHint = checkpointPath !== null ? `; continue it with \`mnist train --resume ${shown}\`` : '';
 
         if (result.interrupted) {
           const done = result.epochs.length;
@@ -162,8 +222,8 @@ Examples:
             savePath === null
               ? `not saved: ${options.out} and ${relativeOrAbsolute(partialPathFor(outPath))} both hold finished models`
               : savePath === outPath
-                ? `saved the partial model to ${shown}`
-                : `saved the partial model to ${shown} (${options.out} holds a finished model and is unchanged)`;
+                ? `saved the partial model to ${shown}${resumeHint}`
+                : `saved the partial model to ${shown} (${options.out} holds a finished model and is unchanged)${resumeHint}`;
           throw new InterruptedError(`${stopWord(interrupt)} after ${done} complete epoch${done === 1 ? '' : 's'} (${result.steps} steps); ${where}`, interrupt.exitCode());
         }
         if (collapsed && savePath !== outPath) {
@@ -185,10 +245,17 @@ Examples:
             engine,
             trainingSeconds: seconds,
             data: source.kind,
+            bestEpoch: result.bestEpoch,
+            checkpoint: checkpointPath === null ? null : relativeOrAbsolute(checkpointPath),
             epochs: result.epochs,
           }, null, 2) + '\n');
         } else {
           process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
+          if (result.stoppedEarly) {
+            process.stdout.write(`stopped early after epoch ${result.epochs.length}: no lower validation loss for ${options.earlyStop} epochs; the model holds epoch ${result.bestEpoch}'s weights\n`);
+          } else if (result.bestEpoch !== null && result.bestEpoch !== result.epochs.length) {
+            process.stdout.write(`the model holds epoch ${result.bestEpoch}'s weights (the lowest validation loss)\n`);
+          }
           process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
         }
         if (interrupt.signal.aborted) {

@@ -1,0 +1,82 @@
+/**
+ * `mnist train --resume FILE`: which checkpoint a FILE names, the settings a run records for its
+ * resumption, and how they come back. A resumed run keeps every recorded setting (that is what
+ * makes it exact); only --epochs, the output and the machinery (engine, threads, data folder,
+ * logging) may change. An explicit option that contradicts the record is a usage error naming both.
+ */
+
+import { UsageError } from '../errors.js';
+import { checkpointPathFor, type Checkpoint, type CheckpointSettings } from '../io/checkpoint.js';
+
+/**
+ * The recorded settings, by option key. A new training option that changes the weights belongs
+ * here (the optimizers' hyperparameters, for example), so that a resumed run reuses it.
+ */
+export const RECORDED_KEYS = [
+  'arch', 'activation', 'loss', 'init', 'optimizer', 'lr', 'schedule', 'epochs', 'batchSize', 'augment',
+  'seed', 'valSize', 'limit', 'dropout', 'earlyStop', 'preset',
+] as const;
+type RecordedKey = (typeof RECORDED_KEYS)[number];
+
+/** Command-line spelling of each key, for messages. */
+const FLAGS: Record<RecordedKey, string> = {
+  arch: '--arch', activation: '--activation', loss: '--loss', init: '--init', optimizer: '--optimizer', lr: '--lr',
+  schedule: '--schedule', epochs: '--epochs', batchSize: '--batch-size', augment: '--augment/--no-augment', seed: '--seed',
+  valSize: '--val-size', limit: '--limit', dropout: '--dropout', earlyStop: '--early-stop', preset: '--preset',
+};
+
+type Value = string | number | boolean | null;
+
+/** A value as the checkpoint stores it: arrays (the architecture) as `784-128-10`, absent as null. */
+function plain(value: unknown): Value {
+  if (Array.isArray(value)) return value.join('-');
+  if (value === undefined) return null;
+  return value as Value;
+}
+
+export function recordSettings(options: Record<string, unknown>): CheckpointSettings {
+  return Object.fromEntries(RECORDED_KEYS.map((key) => [key, plain(options[key])]));
+}
+
+/** The checkpoint for `--resume FILE`: FILE itself when it ends in .ckpt, else the one beside the model. */
+export function resumePaths(file: string): { checkpoint: string; model: string } {
+  if (file.endsWith('.ckpt')) return { checkpoint: file, model: `${file.slice(0, -5)}.json` };
+  return { checkpoint: checkpointPathFor(file), model: file };
+}
+
+/**
+ * `options` with every recorded setting restored from the checkpoint. `sourceOf` is commander's
+ * getOptionValueSource: an option typed on the command line must agree with the record, except
+ * --epochs, which sets the new total (default: the total the run was going for).
+ */
+export function applyCheckpoint<T extends Record<string, unknown>>(
+  options: T, checkpoint: Checkpoint, sourceOf: (key: string) => string | undefined, file: string,
+): T {
+  const merged: Record<string, unknown> = { ...options };
+  const recorded = checkpoint.settings;
+  for (const key of RECORDED_KEYS) {
+    if (!(key in recorded)) continue;
+    const saved = recorded[key];
+    const explicit = sourceOf(key) === 'cli';
+    if (key === 'epochs' && explicit) continue;
+    if (explicit && plain(options[key]) !== saved) {
+      if (key === 'arch') {
+        throw new UsageError(
+          `--arch ${plain(options.arch)} does not match the run in ${file}, which is ${saved}; a resumed run keeps its architecture. Leave out --arch, or start a new run with a different --out.`,
+        );
+      }
+      throw new UsageError(
+        `${FLAGS[key]} ${plain(options[key])} differs from the run in ${file}, which used ${saved === null ? 'none' : saved}; a resumed run keeps its settings so that it continues exactly. Leave out ${FLAGS[key]}, or start a new run.`,
+      );
+    }
+    merged[key] = key === 'arch' ? String(saved).split('-').map(Number) : saved === null ? undefined : saved;
+  }
+  const done = checkpoint.state.epoch;
+  const epochs = merged.epochs as number;
+  if (epochs <= done) {
+    throw new UsageError(
+      `--epochs ${epochs}: the run in ${file} has already trained ${done} epoch${done === 1 ? '' : 's'}; give the new total, e.g. --epochs ${done + 10}.`,
+    );
+  }
+  return merged as T;
+}

@@ -1,0 +1,98 @@
+// `mnist train --resume`, `--preset`, `--dropout` and `--early-stop` end to end: the built binary
+// on small slices of real MNIST with the fast engine. A run stopped by Ctrl-C and resumed ends
+// with the weights of one uninterrupted run, bit for bit (test/training/resume.test.ts checks the
+// loop itself: stopped at an epoch boundary or mid-epoch).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, lines, mnist } from '../helpers/cli.js';
+import { tempDir } from '../helpers/idx-fixtures.js';
+
+const SMALL = ['--limit', '1000', '--val-size', '300', '--batch-size', '50', '--arch', '784-40-10', '--engine', 'fast', '--threads', '2', '--quiet'];
+let dir: string;
+beforeAll(() => {
+  assertBuilt();
+  dir = tempDir('mnist-resume-');
+});
+
+const weightsOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')).weights as Record<string, number[]>;
+
+describe('mnist train --resume', () => {
+  it('a run stopped by Ctrl-C mid-way and resumed gives the weights of one uninterrupted run (cosine, augmentation, dropout)', async () => {
+    const args = [...SMALL, '--epochs', '6', '--dropout', '0.2', '--quiet'];
+    const straight = join(dir, 'straight.json');
+    expect((await mnist(['train', ...args, '--out', straight])).code).toBe(0);
+
+    const stopped = join(dir, 'stopped.json');
+    let sent = false;
+    const first = await mnist(['train', ...args.filter((a) => a !== '--quiet'), '--out', stopped], {
+      onSpawn(child, output) {
+        const timer = setInterval(() => {
+          if (!sent && /^epoch\s+2\/6\s/m.test(output.stderr())) {
+            sent = true;
+            child.kill('SIGINT');
+            clearInterval(timer);
+          }
+        }, 5);
+      },
+    });
+    expect(sent).toBe(true);
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/saved the partial model to .*stopped\.json; continue it with `mnist train --resume .*stopped\.json`/);
+    expect(existsSync(join(dir, 'stopped.ckpt'))).toBe(true);
+    expect(JSON.parse(readFileSync(stopped, 'utf8')).partial).toBe(true);
+
+    const second = await mnist(['train', '--resume', stopped, '--engine', 'fast', '--threads', '3']);
+    expect(second.stderr).toMatch(/^resuming .*stopped\.json after epoch \d/m);
+    expect(second.code).toBe(0);
+    const model = JSON.parse(readFileSync(stopped, 'utf8'));
+    expect(model.partial).toBe(false);
+    expect(model.training).toMatchObject({ epochs: 6, dropout: 0.2, resumed: 1 });
+    expect(model.metrics.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(weightsOf(stopped)).toEqual(weightsOf(straight));
+  });
+
+  it('changing the architecture on resume is a usage error naming both shapes; so is a changed setting', async () => {
+    const model = join(dir, 'straight.json'); // the finished 6-epoch run of the first test
+    const arch = await mnist(['train', '--resume', model, '--arch', '784-64-10', '--epochs', '2']);
+    expect(arch.code).toBe(2);
+    expect(lines(arch.stderr)).toEqual([expect.stringMatching(/^error: --arch 784-64-10 does not match the run in .*straight\.json, which is 784-40-10; /)]);
+    expect(readFileSync(model, 'utf8')).toContain('"partial": false'); // untouched
+    const lr = await mnist(['train', '--resume', model, '--lr', '0.1', '--epochs', '2']);
+    expect(lr.code).toBe(2);
+    expect(lr.stderr).toMatch(/--lr 0\.1 differs from the run in .*, which used 0\.5/);
+    const epochs = await mnist(['train', '--resume', model, '--epochs', '6']);
+    expect(epochs.code).toBe(2);
+    expect(epochs.stderr).toMatch(/--epochs 6: the run in .* has already trained 6 epochs; give the new total, e\.g\. --epochs 16\./);
+    const missing = await mnist(['train', '--resume', join(dir, 'nothing.json')]);
+    expect(missing.code).toBe(1);
+    expect(lines(missing.stderr)).toEqual([expect.stringMatching(/nothing\.ckpt: no such checkpoint/)]);
+  });
+});
+
+describe('mnist train --preset, --early-stop and the recorded settings', () => {
+  it('--help lists what each preset sets', async () => {
+    const help = await mnist(['train', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}fast {5}--arch 784-\d+-10 --epochs \d+ /m);
+    expect(help.stdout).toMatch(/^ {2}best {5}--arch 784-[\d-]+ /m);
+  });
+
+  it('an explicit option overrides the preset; the model file records the preset and evaluate prints the settings', async () => {
+    const out = join(dir, 'preset.json');
+    const run = await mnist(['train', '--preset', 'fast', '--epochs', '1', '--limit', '1000', '--val-size', '300', '--dropout', '0.1', '--early-stop', '2', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^training 784-128-10 relu, cross-entropy on 1000 images \(validation 300\), 1 epoch, batch 64, lr 0\.5 cosine, dropout 0\.1, early stop 2, preset fast, /m);
+    const model = JSON.parse(readFileSync(out, 'utf8'));
+    expect(model.training).toMatchObject({ preset: 'fast', epochs: 1, augment: false, dropout: 0.1, earlyStop: 2, bestEpoch: 1 });
+    const evaluation = await mnist(['evaluate', out]);
+    expect(evaluation.code).toBe(0);
+    expect(evaluation.stderr).toMatch(/^model: 784-128-10 relu, cross-entropy; preset fast, 1 epoch, batch 64, sgd lr 0\.5 cosine, dropout 0\.1, early stop 2 \(best epoch 1\); /m);
+  });
+
+  it('--early-stop without a validation set is a usage error', async () => {
+    const run = await mnist(['train', '--early-stop', '3', '--val-size', '0', '--out', join(dir, 'x.json')]);
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual(['error: --early-stop needs a validation set to watch; leave --val-size above 0 (the default holds out 5000 images).']);
+  });
+});
