@@ -25,8 +25,8 @@ export const PRESETS: Record<PresetName, { summary: string; values: PresetValues
     values: { arch: [784, 128, 10], epochs: 20, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: true, dropout: 0 },
   },
   fast: {
-    summary: 'a quick model (about 97.5-98%) in a couple of seconds',
-    values: { arch: [784, 128, 10], epochs: 3, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: false, dropout: 0 },
+    summary: 'a quick model (97.7-98.0%) in a few seconds',
+    values: { arch: [784, 128, 10], epochs: 5, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: false, dropout: 0 },
   },
   best: {
     summary: 'the strongest recipe found that trains within 10 minutes on 2 cores (99.3%+)',
