@@ -66,7 +66,7 @@ describe.concurrent('a signal during training', () => {
     expect(run.code).toBe(CODES[signal]);
     const word = signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`;
     expect(lines(run.stderr).at(-1)).toMatch(
-      new RegExp(`^${word} after \\d+ complete epochs? \\(\\d+ steps\\); saved the partial model to \\S*mid-${signal}\\.partial\\.json \\(.*mid-${signal}\\.json holds a finished model and is unchanged\\)$`),
+      new RegExp(`^${word} after \\d+ complete epochs? \\(\\d+ steps\\); saved the partial model to \\S*mid-${signal}\\.partial\\.json \\(.*mid-${signal}\\.json holds a finished model and is unchanged\\); continue it with \`mnist train --resume \\S*mid-${signal}\\.partial\\.json\`$`),
     );
     expect(run.stderr).not.toMatch(/internal error/);
     expect(readFileSync(model.path, 'utf8')).toBe(model.bytes);

@@ -205,7 +205,8 @@ ${presetHelp()}`)
         signalPoint('before-save');
         if (savePath !== null) await saveModel(savePath, model);
         // The checkpoint goes beside the model it belongs to (model.json -> model.ckpt, model.partial.json -> model.partial.ckpt).
-        const checkpointPath = savePath !== null && options.checkpoint ? checkpointPathFor(savePath) : null;
+        // A run that learned nothing leaves no checkpoint: there is nothing worth continuing.
+        const checkpointPath = savePath !== null && options.checkpoint && kind !== 'collapsed' ? checkpointPathFor(savePath) : null;
         if (checkpointPath !== null) {
           await saveCheckpoint(checkpointPath, {
             spec,
