@@ -109,9 +109,8 @@ export function checkRows(count: number, order: Uint32Array | null, start: numbe
  * - An optimizer (momentum, Nesterov, Adam, AdamW): a member of model/optimizers.ts's OptimizerSpec,
  *   its state as flat arrays of params' length allocated at construction,
  *   and one `case` in step(). The spec is fixed at creation (`optimizer`); step() takes only lr.
- * - Dropout on hidden layers: a rate in NetworkSpec, a mask buffer per hidden layer beside its
- *   activations, applied in forward() when training (a `training` flag on forward) and undone in
- *   backward() on the same line as the activation's derivative.
+ * - Dropout on hidden layers is in: spec.dropout, a mask buffer and a dropped copy h = a * mask per
+ *   hidden layer, drawn in forward(batch, rng) (model/dropout.ts) and undone in backward().
  * - A 1-unit sigmoid output with binary cross-entropy: an `output` field in NetworkSpec; forward()
  *   and loss()/backward() switch on it where they now apply softmax and its losses.
  */
