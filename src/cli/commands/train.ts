@@ -72,7 +72,7 @@ Examples:
   $ mnist train --no-augment                     # faster, plain MNIST images only
   $ mnist train --json | jq .testAccuracy
   $ mnist train --preset fast                    # about 98% in a few seconds
-  $ mnist train --preset best --out best.json    # 99.3%+, under 10 minutes on 2 cores
+  $ mnist train --preset best --out best.json    # about 99.3%, a few minutes on 2 cores
   $ mnist train --epochs 5 && mnist train --resume model.json --epochs 10
 
 Presets (--preset NAME sets these unless you give them yourself):
