@@ -29,7 +29,7 @@ export const PRESETS: Record<PresetName, { summary: string; values: PresetValues
     values: { arch: [784, 128, 10], epochs: 5, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: false, dropout: 0 },
   },
   best: {
-    summary: 'the strongest recipe found that trains within 10 minutes on 2 cores (99.30% test accuracy, seed 42)',
+    summary: 'the strongest recipe found that trains within 10 minutes on 2 cores (99.28-99.31% over three seeds)',
     values: { arch: [784, 800, 800, 10], epochs: 30, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: true, dropout: 0 },
   },
 };
