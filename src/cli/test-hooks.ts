@@ -5,8 +5,8 @@
  *
  *   MNIST_TEST_SIGNAL_AT=<point>[:<SIGNAL>[:<count>]][,...]   e.g. before-save:SIGTERM:2
  *
- * Points used by `train`: before-data (the data starts loading), before-test (after the last
- * batch, before the test pass) and
+ * Points used by `train`: before-data (the data starts loading), after-epoch-N (epoch N has
+ * just ended), before-test (after the last batch, before the test pass) and
  * before-save (the save starts while the signal is being handled). The signal is delivered
  * through the real handlers, asynchronously, exactly like one sent with `kill`.
  */

@@ -242,6 +242,9 @@ export async function train(
     const metrics: EpochMetrics = { epoch, seconds, trainLoss, valLoss, valAccuracy };
     history.push(metrics);
     reporter.epochEnd(metrics);
+    // Yield once per epoch too, so that a signal sent at an epoch's end stops the run right there.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
     if (earlyStop !== null && valLoss !== null) {
       if (valLoss < bestValLoss) {
         bestValLoss = valLoss;

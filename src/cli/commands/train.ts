@@ -160,7 +160,15 @@ ${presetHelp()}`)
               epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
               inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null, earlyStop: options.earlyStop ?? null,
             },
-            progress, interrupt.signal, resumed?.state ?? null,
+            {
+              epochStart: (epoch, epochs, batches) => progress.epochStart(epoch, epochs, batches),
+              batchEnd: (...args) => progress.batchEnd(...args),
+              epochEnd: (metrics) => {
+                progress.epochEnd(metrics);
+                signalPoint(`after-epoch-${metrics.epoch}`);
+              },
+            },
+            interrupt.signal, resumed?.state ?? null,
           );
         } catch (err) {
           await net.close();
