@@ -20,6 +20,7 @@ const COMMANDS = {
   evaluate: async () => (await import('./commands/evaluate.js')).makeEvaluateCommand(),
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
+  report: async () => (await import('./commands/report.js')).makeReportCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 

@@ -35,7 +35,13 @@ export interface Evaluation {
   perClass: ClassMetrics[];
 }
 
-export function evaluate(net: Network, data: Dataset, inputScale: number): Evaluation {
+/** Per-image answers, filled by evaluate() when given: the predicted class and its probability. */
+export interface PredictionRecord {
+  predicted: Uint8Array;
+  confidence: Float32Array;
+}
+
+export function evaluate(net: Network, data: Dataset, inputScale: number, record?: PredictionRecord): Evaluation {
   const pixels = net.spec.sizes[0];
   const classes = net.spec.sizes[net.spec.sizes.length - 1];
   const counts = new Uint32Array(classes * classes);
@@ -52,6 +58,10 @@ export function evaluate(net: Network, data: Dataset, inputScale: number): Evalu
       const predicted = argmaxRow(probs, n * classes, classes);
       const truth = labels[n];
       counts[truth * classes + predicted]++;
+      if (record !== undefined) {
+        record.predicted[start + n] = predicted;
+        record.confidence[start + n] = probs[n * classes + predicted];
+      }
       if (predicted === truth) correct++;
     }
   }
