@@ -18,7 +18,8 @@ import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model
 import { createOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
 import { evaluate, type Dataset } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
-import { out } from '../../ui/colors.js';
+import { textChart } from '../../ui/chart.js';
+import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
@@ -164,6 +165,13 @@ Examples:
           epochs: result.epochs,
         }, null, 2) + '\n');
       } else {
+        if (!options.quiet && process.stderr.isTTY && result.epochs.length >= 2) {
+          const chart = textChart([
+            { name: 'train loss', values: result.epochs.map((e) => e.trainLoss), mark: '●', paint: err.cyan },
+            { name: 'validation loss', values: result.epochs.map((e) => e.valLoss), mark: '○', paint: err.yellow },
+          ], { format: (v) => v.toFixed(3) });
+          process.stderr.write(chart.join('\n') + '\n');
+        }
         process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
         process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
       }
