@@ -21,6 +21,7 @@ const COMMANDS = {
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
   report: async () => (await import('./commands/report.js')).makeReportCommand(),
+  serve: async () => (await import('./commands/serve.js')).makeServeCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 
@@ -72,7 +73,7 @@ function reportError(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof MnistError) {
-    const prefix = error.exitCode === 130 ? '' : 'error: ';
+    const prefix = error.exitCode === 130 || error.exitCode === 143 ? '' : 'error: ';
     process.stderr.write(`${err.red(prefix + oneLine(error.message))}\n`);
     return error.exitCode;
   }
