@@ -77,8 +77,8 @@ button,.upload{font:inherit;padding:6px 14px;border:1px solid var(--line);border
 .confidence{color:var(--muted)}
 .bars{list-style:none;padding:0;margin:12px 0}
 .bars li{display:grid;grid-template-columns:1.2em 1fr 4.2em;align-items:center;gap:8px;margin:3px 0;font-variant-numeric:tabular-nums}
-.bars .track{height:14px;background:var(--card);border:1px solid var(--line);border-radius:4px;overflow:hidden}
-.bars .fill{height:100%;width:0;background:var(--accent);transition:width .12s}
+.bars .track{display:block;height:14px;background:var(--card);border:1px solid var(--line);border-radius:4px;overflow:hidden}
+.bars .fill{display:block;height:100%;width:0;background:var(--accent);transition:width .12s}
 .bars li.best .fill{background:#16a34a}
 .bars .p{text-align:right;color:var(--muted);font-size:.85rem}
 .seen{margin:0}
@@ -89,7 +89,8 @@ button,.upload{font:inherit;padding:6px 14px;border:1px solid var(--line);border
 // Plain browser JavaScript; no template literals inside, so it sits safely in the string above.
 const PAGE_JS = String.raw`
 const pad = document.getElementById('pad');
-const ctx = pad.getContext('2d');
+// A CPU-backed canvas: it is read back (toBlob) after every stroke, which a GPU canvas makes slow.
+const ctx = pad.getContext('2d', { willReadFrequently: true });
 const predictionEl = document.getElementById('prediction');
 const confidenceEl = document.getElementById('confidence');
 const errorEl = document.getElementById('error');
@@ -221,7 +222,7 @@ function showError(text) {
 function sendFile(file) {
   if (!file) return;
   if (file.size > MAX_UPLOAD) {
-    showError(file.name + ' is ' + (file.size / 1048576).toFixed(1) + ' MiB; the server accepts images up to ' + (MAX_UPLOAD / 1048576).toFixed(0) + ' MiB. Scale it down first.');
+    showError(file.name + ' is ' + (file.size / 1048576).toFixed(1) + ' MiB; the server accepts images up to ' + Number((MAX_UPLOAD / 1048576).toFixed(2)) + ' MiB. Scale it down first.');
     reset();
     return;
   }
@@ -229,6 +230,14 @@ function sendFile(file) {
   inked = false;
   pending = () => Promise.resolve(file);
   pump();
+  // Show the file on the pad too, fitted inside it (only a picture: the server reads the file itself).
+  if (window.createImageBitmap) {
+    createImageBitmap(file).then((bitmap) => {
+      const k = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+      const w = bitmap.width * k, h = bitmap.height * k;
+      ctx.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+    }, () => {});
+  }
 }
 document.getElementById('file').addEventListener('change', (e) => {
   sendFile(e.target.files[0]);

@@ -126,9 +126,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: AppOptions):
 const ROUTES: Record<string, 'GET' | 'POST'> = { '/': 'GET', '/report': 'GET', '/favicon.ico': 'GET', '/api/predict': 'POST' };
 
 const MIB = 1024 * 1024;
+export const formatMiB = (bytes: number) => `${Number((bytes / MIB).toFixed(2))} MiB`;
 
 function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const tooBig = () => new RequestError(`the upload is larger than ${(limit / MIB).toFixed(0)} MiB, the most mnist serve accepts; scale the image down first`, 413);
+  const tooBig = () => new RequestError(`the upload is larger than ${formatMiB(limit)}, the most mnist serve accepts (see its --max-upload); scale the image down first`, 413);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     drain(req);

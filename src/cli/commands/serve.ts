@@ -19,8 +19,13 @@ import { renderModelReport } from '../model-report.js';
 import { dataDirOption, noColorOption, quietOption } from '../options.js';
 import { classifyDigit, digitFromImageBytes } from '../read-digit.js';
 
-/** Uploads larger than this are refused (a phone photo is a few MiB). */
-export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+function parseMaxUpload(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1024) throw new InvalidArgumentError('expected a size in MiB from 0.01 to 1024, e.g. 16.');
+  return n;
+}
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -36,6 +41,7 @@ export function makeServeCommand() {
     .argument('<model>', 'model file written by `mnist train`')
     .option('--port <n>', 'TCP port (0 picks a free one)', parsePort, 8080)
     .option('--host <address>', 'address to listen on; the default is reachable from this computer only', '127.0.0.1')
+    .option('--max-upload <MiB>', 'largest image file the page accepts, in MiB', parseMaxUpload, 16)
     .addOption(dataDirOption())
     .addOption(quietOption())
     .addOption(noColorOption())
@@ -51,6 +57,7 @@ Examples:
       const log = (line: string) => {
         if (!options.quiet) process.stderr.write(line + '\n');
       };
+      const maxUploadBytes = Math.round(options.maxUpload * MIB);
       const model = await loadModel(modelPath);
       const net = createReferenceNetwork(model.architecture, 1);
       net.importParams(model.params);
@@ -58,8 +65,8 @@ Examples:
       let report: Promise<string> | null = null;
       const allowedHosts = new Set<string>();
       const app = createApp({
-        page: drawPage({ modelLabel: `${basename(modelPath)}: ${describeSpec(model.architecture)}`, maxUploadBytes: MAX_UPLOAD_BYTES }),
-        maxUploadBytes: MAX_UPLOAD_BYTES,
+        page: drawPage({ modelLabel: `${basename(modelPath)}: ${describeSpec(model.architecture)}`, maxUploadBytes }),
+        maxUploadBytes,
         report: () => {
           report ??= renderModelReport(model, basename(modelPath), { dataDir: options.dataDir, engine: 'auto', notice: log });
           // A failed report (no test data, say) is retried on the next request.
@@ -79,17 +86,19 @@ Examples:
         onError: (error) => log(err.red(`internal error while answering a request: ${error instanceof Error ? error.message : String(error)}`)),
       });
       const port = await listen(app, options.port, options.host);
+      // Listen for Ctrl-C before printing the URL: a script may signal as soon as it reads it.
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        const stop = (s: NodeJS.Signals) => resolve(s);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
       for (const name of ['127.0.0.1', 'localhost', '[::1]']) allowedHosts.add(`${name}:${port}`);
       const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
       const url = `http://${shown}:${port}/`;
       process.stdout.write(`serving ${describeSpec(model.architecture)} at ${out.bold(url)}  (Ctrl-C to stop)\n`);
       if (!LOOPBACK.has(options.host)) log(err.yellow(`note: listening on ${options.host}: other computers on the network can open this page`));
 
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        const stop = (s: NodeJS.Signals) => resolve(s);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const signal = await stopped;
       app.close();
       app.closeAllConnections();
       await net.close();
