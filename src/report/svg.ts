@@ -56,7 +56,7 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
   const x = (i: number) => left + (points === 1 ? plotW / 2 : (i / (points - 1)) * plotW);
   const y = (v: number) => top + (1 - (v - yMin) / (yMax - yMin || 1)) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(o.title)}" class="chart">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(o.title)}" class="chart">`);
   parts.push(`<text x="${left}" y="18" font-size="14" font-weight="600" fill="currentColor">${escapeXml(o.title)}</text>`);
   for (const t of niceTicks(yMin, yMax)) {
     const ty = y(t).toFixed(1);
