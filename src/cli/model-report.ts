@@ -6,11 +6,11 @@
 
 import { DEFAULT_AUGMENT, augmentImage } from '../data/augment.js';
 import { loadSplit, PIXELS } from '../data/mnist.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../rng.js';
 import type { ModelFile } from '../io/model-file.js';
 import { buildReport, type ReportSample } from '../report/html.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
-import type { EngineChoice } from './engine.js';
+import type { EngineChoice } from '../engines/index.js';
 import { evaluateOnTestSet, listMistakes } from './test-set.js';
 
 /** Misclassified digits shown in the report's gallery. */

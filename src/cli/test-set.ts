@@ -7,10 +7,9 @@
 
 import { loadSplit, locateMnist, type DataSource, type MnistSplit } from '../data/mnist.js';
 import type { ModelFile } from '../io/model-file.js';
-import { evaluate, type Evaluation, type PredictionRecord } from '../training/evaluate.js';
-import { createNetwork, type EngineChoice } from './engine.js';
+import { EVAL_BATCH, evaluate, type Evaluation, type PredictionRecord } from '../training/evaluate.js';
+import { createNetwork, type EngineChoice } from '../engines/index.js';
 
-const EVAL_BATCH = 500;
 
 export interface TestSetRun {
   source: DataSource;

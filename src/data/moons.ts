@@ -6,7 +6,7 @@
  * well below the noise, and inputs = byte / 255 land in [0, 1] as pixels do.
  */
 
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../rng.js';
 
 export interface Moons {
   count: number;

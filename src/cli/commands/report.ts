@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFileAtomic } from '../../files/atomic.js';
 import { loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
 import { err } from '../../ui/colors.js';

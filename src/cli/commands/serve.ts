@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { MnistError } from '../../errors.js';
 import { loadModel } from '../../io/model-file.js';
-import { createReferenceNetwork } from '../../model/mlp.js';
+import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import { describeSpec } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { drawPage } from '../../web/page.js';
