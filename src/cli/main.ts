@@ -22,6 +22,7 @@ const COMMANDS = {
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
   report: async () => (await import('./commands/report.js')).makeReportCommand(),
   serve: async () => (await import('./commands/serve.js')).makeServeCommand(),
+  moons: async () => (await import('./commands/moons.js')).makeMoonsCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 

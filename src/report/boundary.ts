@@ -7,7 +7,7 @@
 
 import { pngDataUri } from './png-out.js';
 import { createRaster } from './raster.js';
-import { escapeXml, lineChart } from './svg.js';
+import { escapeXml, lineChart, type Series } from './svg.js';
 
 export interface BoundaryInput {
   /** P(class 1) at plane coordinates (x, y). */
@@ -15,8 +15,8 @@ export interface BoundaryInput {
   window: { xMin: number; xMax: number; yMin: number; yMax: number };
   train: { points: Float64Array; labels: Uint8Array };
   test: { points: Float64Array; labels: Uint8Array };
-  /** Mean training loss per epoch. */
-  losses: number[];
+  /** Loss curves per epoch (training, test). */
+  curves: Series[];
   title: string;
   /** Cells per side of the probability image. */
   resolution?: number;
@@ -25,7 +25,7 @@ export interface BoundaryInput {
 const CLASS_RGB: [number, number, number][] = [[37, 99, 235], [234, 88, 12]];
 
 export function boundarySvg(o: BoundaryInput): string {
-  const res = o.resolution ?? 200;
+  const res = o.resolution ?? 300;
   const { xMin, xMax, yMin, yMax } = o.window;
   const aspect = (yMax - yMin) / (xMax - xMin);
   const cols = res, rows = Math.max(1, Math.round(res * aspect));
@@ -57,15 +57,15 @@ export function boundarySvg(o: BoundaryInput): string {
       ? `<circle cx="${cx}" cy="${cy}" r="4" fill="none" stroke="rgb(${r},${g},${b})" stroke-width="2"/>`
       : `<circle cx="${cx}" cy="${cy}" r="3.2" fill="rgb(${r},${g},${b})" stroke="#fff" stroke-width="0.8"/>`;
   }).join('');
-  const chart = lineChart([{ name: 'train loss', values: o.losses, color: '#2563eb' }], {
-    title: 'Binary cross-entropy per epoch', xLabel: 'epoch', width: 420, height: H, yFormat: (v) => v.toFixed(2),
+  const chart = lineChart(o.curves, {
+    title: 'Loss per epoch', xLabel: 'epoch', width: 420, height: H, yFormat: (v) => v.toFixed(2),
   });
   const total = W + 20 + 420;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${H + 40}" viewBox="0 0 ${total} ${H + 40}" style="color:#1f2328;font-family:system-ui,sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="0" y="22" font-size="16" font-weight="600" fill="currentColor">${escapeXml(o.title)}</text>
 <g transform="translate(0,34)">
-<image href="${pngDataUri(field)}" width="${W}" height="${H}" preserveAspectRatio="none" style="image-rendering:pixelated"/>
+<image href="${pngDataUri(field)}" width="${W}" height="${H}" preserveAspectRatio="none"/>
 <rect width="${W}" height="${H}" fill="none" stroke="#888"/>
 ${dots(o.train, false)}${dots(o.test, true)}
 <text x="8" y="${H - 10}" font-size="12" fill="currentColor">filled: training points · rings: test points · dark line: P = 0.5</text>

@@ -5,10 +5,7 @@
  */
 
 import { Command } from '@commander-js/extra-typings';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { PIXELS } from '../../data/mnist.js';
-import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../files/atomic.js';
 import { loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
@@ -18,6 +15,7 @@ import { err, out } from '../../ui/colors.js';
 import { formatAccuracy } from '../../ui/format.js';
 import { confusionTable } from '../../ui/tables.js';
 import { dataDirOption, engineOption, jsonOption, noColorOption, parsePositiveInt, quietOption, threadsOption } from '../options.js';
+import { checkOutPath } from '../out-path.js';
 import { evaluateOnTestSet, listMistakes } from '../test-set.js';
 
 export function makeEvaluateCommand() {
@@ -41,7 +39,7 @@ Examples:
       const log = (line: string) => {
         if (!options.quiet) process.stderr.write(line + '\n');
       };
-      if (options.errors !== undefined) checkOutPath(options.errors);
+      if (options.errors !== undefined) checkOutPath('--errors', options.errors, 'errors.png');
       const model = await loadModel(modelPath);
       const run = await evaluateOnTestSet(model, {
         dataDir: options.dataDir,
@@ -84,15 +82,4 @@ Examples:
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
-}
-
-function checkOutPath(given: string): void {
-  const path = resolve(given);
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--errors ${given}: the folder ${dir} does not exist; create it first or choose another path.`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--errors ${given}: is a directory; give a file name such as ${given.replace(/\/?$/, '/errors.png')}.`);
-  }
 }

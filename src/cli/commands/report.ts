@@ -5,15 +5,14 @@
  * The file is written atomically.
  */
 
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
-import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../files/atomic.js';
 import { loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
 import { err } from '../../ui/colors.js';
 import { renderModelReport } from '../model-report.js';
+import { checkOutPath } from '../out-path.js';
 import { dataDirOption, engineOption, noColorOption, quietOption, threadsOption } from '../options.js';
 
 export function makeReportCommand() {
@@ -38,7 +37,7 @@ Examples:
         if (!options.quiet) process.stderr.write(line + '\n');
       };
       const outPath = resolve(options.out);
-      checkOutPath(options.out, outPath);
+      checkOutPath('--out', options.out, 'report.html');
       const model = await loadModel(modelPath);
       log(err.dim(`model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}`));
       const html = await renderModelReport(model, basename(modelPath), {
@@ -47,14 +46,4 @@ Examples:
       await writeFileAtomic(outPath, html);
       process.stdout.write(`report written to ${options.out} (${Math.round(Buffer.byteLength(html) / 1024)} KB)\n`);
     });
-}
-
-function checkOutPath(given: string, path: string): void {
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--out ${given}: the folder ${dir} does not exist; create it first or choose another path.`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--out ${given}: is a directory; give a file name such as ${given.replace(/\/?$/, '/report.html')}.`);
-  }
 }
