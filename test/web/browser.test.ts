@@ -3,6 +3,7 @@
 // One small model trained here for all of them; one browser for the whole file. Screenshots go
 // to a temp folder (printed at the end), never into the repository.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -149,6 +150,14 @@ describe('mnist serve over HTTP', () => {
       socket.on('error', () => resolve(text));
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    // A page elsewhere that resolves its own name to 127.0.0.1 (DNS rebinding) is refused.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: Number(port), path: '/', headers: { host: `evil.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject).end();
+    });
+    expect(rebound).toBe(421);
     const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -99,7 +99,15 @@ function expandInputs(inputs: string[]): string[] {
       files.push(input);
       continue;
     }
-    const pngs = readdirSync(input)
+    let names: string[];
+    try {
+      names = readdirSync(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied; check the folder\'s permissions' : (error as Error).message;
+      throw new MnistError(`${input}: cannot list the folder (${reason}).`, code ?? 'EREADDIR', 1);
+    }
+    const pngs = names
       .filter((name) => name.toLowerCase().endsWith('.png'))
       .sort(byNaturalName)
       .map((name) => join(input, name));
