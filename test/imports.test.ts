@@ -17,7 +17,7 @@ const SHARED = 'shared';
 
 /** The areas each area may import, besides itself and SHARED. */
 const ALLOWED: Record<string, readonly string[]> = {
-  cli: ['training', 'engines', 'model', 'data', 'io', 'image', 'ui', 'files'],
+  cli: ['training', 'engines', 'model', 'data', 'io', 'image', 'ui', 'files', 'report', 'web'],
   training: ['model', 'data'],
   engines: ['model'],
   model: [],
@@ -26,6 +26,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   image: [],
   ui: ['training'], // ui/progress.ts implements training's Reporter; tables format its metrics
   files: [],
+  report: ['io', 'model', 'training'], // pictures of a model file and of evaluate()'s figures
+  web: [], // mnist serve's HTTP server and page: the command hands it functions
   [SHARED]: [],
 };
 

@@ -22,6 +22,9 @@ const COMMANDS = {
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
   export: async () => (await import('./commands/export.js')).makeExportCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
+  report: async () => (await import('./commands/report.js')).makeReportCommand(),
+  serve: async () => (await import('./commands/serve.js')).makeServeCommand(),
+  moons: async () => (await import('./commands/moons.js')).makeMoonsCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 

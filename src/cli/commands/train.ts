@@ -19,7 +19,8 @@ import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
 import { Rng } from '../../rng.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
-import { out } from '../../ui/colors.js';
+import { textChart } from '../../ui/chart.js';
+import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
@@ -188,6 +189,13 @@ Examples:
             epochs: result.epochs,
           }, null, 2) + '\n');
         } else {
+          if (!options.quiet && process.stderr.isTTY && result.epochs.length >= 2) {
+            const chart = textChart([
+              { name: 'train loss', values: result.epochs.map((e) => e.trainLoss), mark: '●', paint: err.cyan },
+              { name: 'validation loss', values: result.epochs.map((e) => e.valLoss), mark: '○', paint: err.yellow },
+            ], { format: (v) => v.toFixed(3) });
+            process.stderr.write(chart.join('\n') + '\n');
+          }
           process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
           process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
         }
