@@ -57,13 +57,13 @@ describe('loadDigitImage', () => {
   });
 
   it('says so when the file does not exist, is a folder, or is empty', async () => {
-    expect((await failure(join(dir, 'nope.png'))).message).toBe(`${join(dir, 'nope.png')}: no such file; give the path of a PNG file`);
+    expect((await failure(join(dir, 'nope.png'))).message).toBe(`${join(dir, 'nope.png')}: no such file; give the path of a PNG or JPEG file`);
     const folder = join(dir, 'folder.png');
     mkdirSync(folder);
-    expect((await failure(folder)).message).toBe(`${folder}: is a directory, not an image file; give the path of a PNG file`);
+    expect((await failure(folder)).message).toBe(`${folder}: is a directory, not an image file; give the path of a PNG or JPEG file`);
     const empty = join(dir, 'empty.png');
     writeFileSync(empty, '');
-    expect((await failure(empty)).message).toBe(`${empty}: the file is empty; predict reads PNG images`);
+    expect((await failure(empty)).message).toBe(`${empty}: the file is empty; predict reads PNG and JPEG images`);
   });
 
   it('refuses a FIFO instead of waiting on it forever', async () => {
@@ -73,13 +73,15 @@ describe('loadDigitImage', () => {
     } catch {
       return; // no mkfifo here: nothing to test
     }
-    expect((await failure(fifo)).message).toBe(`${fifo}: is not a regular file; give the path of a PNG file`);
+    expect((await failure(fifo)).message).toBe(`${fifo}: is not a regular file; give the path of a PNG or JPEG file`);
   });
 
   it('names the file for a non-PNG, a truncated PNG, and a blank image', async () => {
     const text = join(dir, 'notes.png');
     writeFileSync(text, 'this is not an image');
-    expect((await failure(text)).message).toMatch(/notes\.png: not a PNG file \(bad signature\)/);
+    expect((await failure(text)).message).toBe(
+      `${text}: not a PNG or JPEG file (neither a PNG nor a JPEG signature); predict reads PNG and JPEG images; convert the image to one of them first`,
+    );
     const cut = join(dir, 'cut.png');
     writeFileSync(cut, grayPng(50, 50, new Float32Array(2500).fill(0.5)).subarray(0, 60));
     expect((await failure(cut)).message).toMatch(/cut\.png: the PNG file is truncated/);
@@ -88,7 +90,7 @@ describe('loadDigitImage', () => {
     const noInk = await failure(blank);
     expect(noInk.code).toBe('ENOINK');
     expect(noInk.message).toBe(
-      `${blank}: no ink found: the image is blank (nothing differs from the background); predict needs a digit that contrasts with its background`,
+      `${blank}: no ink found: the image is blank (one uniform gray level, no mark); predict needs a digit that contrasts with its background`,
     );
   });
 
