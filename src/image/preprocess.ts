@@ -131,10 +131,56 @@ const MAX_RIM = 3;
 const BLANK = 'no ink found: the image is blank (one uniform gray level, no mark)';
 const NO_STROKE = 'no digit found: nothing stands out from the picture\'s noise or shading as a pen stroke';
 
-/** Step 1: a copy at most `side` pixels per side, box-averaged, and its reduction factor k. */
+/**
+ * A picture smaller than this (longer side) is enlarged, bilinearly, to at least TINY_TARGET
+ * before anything else: an 8x8 or 16x16 scan's strokes are one or two pixels wide, too few to
+ * threshold, measure or thin; enlarged they are smooth strokes like any other picture's.
+ */
+export const TINY_BELOW = 28;
+export const TINY_TARGET = 56;
+
+/**
+ * Step 1: a copy at most `side` pixels per side (box-averaged), or a tiny picture enlarged; k is
+ * the size of one working pixel in source pixels (below 1 for an enlarged picture).
+ */
 export function workingCopy(gray: Plane, side = WORK_SIDE): { work: Plane; k: number } {
-  const k = Math.max(1, Math.ceil(Math.max(gray.width, gray.height) / side));
+  const longer = Math.max(gray.width, gray.height);
+  if (longer < TINY_BELOW) {
+    const u = Math.ceil(TINY_TARGET / longer);
+    return { work: enlarge(gray, u), k: 1 / u };
+  }
+  const k = Math.max(1, Math.ceil(longer / side));
   return { work: downsampleBox(gray, k), k };
+}
+
+/**
+ * Bilinear enlargement by a whole factor u, pixel centres aligned, edges clamped (the picture's
+ * edge pixels continue outwards rather than fading to paper, which a tight crop does not have).
+ */
+function enlarge(src: Plane, u: number): Plane {
+  const { width: w, height: h, data } = src;
+  const ow = w * u;
+  const oh = h * u;
+  const out = new Float32Array(ow * oh);
+  for (let oy = 0; oy < oh; oy++) {
+    const fy = Math.min(h - 1, Math.max(0, (oy + 0.5) / u - 0.5));
+    const y0 = Math.min(h - 2, Math.floor(fy));
+    const y1 = Math.max(0, y0) + (h > 1 ? 1 : 0);
+    const ty = h > 1 ? fy - y0 : 0;
+    for (let ox = 0; ox < ow; ox++) {
+      const fx = Math.min(w - 1, Math.max(0, (ox + 0.5) / u - 0.5));
+      const x0 = Math.min(w - 2, Math.floor(fx));
+      const x1 = Math.max(0, x0) + (w > 1 ? 1 : 0);
+      const tx = w > 1 ? fx - x0 : 0;
+      const r0 = Math.max(0, y0) * w;
+      const r1 = y1 * w;
+      const c0 = Math.max(0, x0);
+      const top = data[r0 + c0] * (1 - tx) + data[r0 + x1] * tx;
+      const bottom = data[r1 + c0] * (1 - tx) + data[r1 + x1] * tx;
+      out[oy * ow + ox] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return { width: ow, height: oh, data: out };
 }
 
 /** What step 2 finds: which side is ink, the paper model, and the normalised ink map. */
@@ -153,15 +199,18 @@ export interface InkFound {
  * to the ink as a minority (fitBackground), and the polarity decided from the residuals' two
  * tails (decidePolarity). When the ink is not a minority (the digit fills its picture) or the fit
  * finds nothing, the two brightness populations (splitPopulations) decide instead, provided they
- * are clearly two. The reason given when nothing is found says "blank" only for a uniform picture.
+ * are clearly two (counted on `source`, the picture before a tiny one was enlarged). The reason
+ * given when nothing is found says "blank" only for a uniform picture.
  */
-export function findInk(work: Plane): InkFound | DigitNotFound {
-  const populations = splitPopulations(work);
+export function findInk(work: Plane, source: Plane = work): InkFound | DigitNotFound {
+  // Populations are counted on the source: enlarging a tiny picture adds in-between grays.
+  const populations = splitPopulations(source);
+  const small = source.width * source.height <= SMALL_IMAGE_PIXELS;
   if (!populations || populations.light.mean - populations.dark.mean < UNIFORM_RANGE) return notFound(BLANK);
   const separation = populationSeparation(populations);
   const separated =
     populations.light.median - populations.dark.median >= MIN_INK_CONTRAST &&
-    separation >= (work.width * work.height <= SMALL_IMAGE_PIXELS ? MIN_SEPARATION_SMALL : MIN_SEPARATION);
+    separation >= (small ? MIN_SEPARATION_SMALL : MIN_SEPARATION);
   const lightIsPaper = populations.light.borderShare >= LIGHT_PAPER_BORDER;
   const inkShare = lightIsPaper ? populations.dark.share : populations.light.share;
   if (separated && inkShare >= INK_MAJORITY) return inkFromPopulations(work, populations, lightIsPaper);
@@ -358,7 +407,7 @@ export function preprocessDigit(gray: Plane, options: PreprocessOptions = {}): D
   const boxThreshold = options.boxThreshold ?? BOX_THRESHOLD;
 
   const { work, k } = workingCopy(gray, options.workSide);
-  const found = findInk(work);
+  const found = findInk(work, k < 1 ? gray : work);
   if (!('ink' in found)) return found;
   const digit = findDigitComponents(found.ink, found.levels);
   if (!('box' in digit)) return digit;
@@ -374,7 +423,12 @@ export function preprocessDigit(gray: Plane, options: PreprocessOptions = {}): D
     found: true,
     pixels: toMnistBytes(field),
     polarity: found.polarity,
-    box: { x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(gray.width, box.x1 * k), y1: Math.min(gray.height, box.y1 * k) },
+    box: {
+      x0: Math.floor(box.x0 * k),
+      y0: Math.floor(box.y0 * k),
+      x1: Math.min(gray.width, Math.ceil(box.x1 * k)),
+      y1: Math.min(gray.height, Math.ceil(box.y1 * k)),
+    },
     strokeWidth: stroke20,
     strokeChange,
   };
