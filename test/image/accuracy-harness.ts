@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { digitFromBytes } from '../../src/image/digit.js';
-import { KINDS, makeRealistic, seededRandom, type Kind, type Source } from './realistic.js';
+import { KINDS, makeRealistic, MNIST_ONLY, seededRandom, type Kind, type Source } from './realistic.js';
 import { readMnist } from './user-variants.js';
 
 export interface Classifier {
@@ -76,7 +76,7 @@ export function sweep(model: Classifier, options: SweepOptions): KindScore[] {
   const scores: KindScore[] = [];
   for (const kind of options.kinds ?? KINDS) {
     for (const source of ['mnist', 'drawn'] as const) {
-      const n = source === 'mnist' ? options.mnist : options.drawn;
+      const n = source === 'mnist' ? options.mnist : MNIST_ONLY.includes(kind) ? 0 : options.drawn;
       if (n === 0) continue;
       const score: KindScore = { kind, source, total: 0, refused: 0, correct: 0, reasons: [], confusions: new Map() };
       // One seed per kind and source, so adding a kind does not change the others' images.

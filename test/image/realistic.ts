@@ -8,7 +8,7 @@
  */
 import jpeg from 'jpeg-js';
 import { encodePng } from '../helpers/png-writer.js';
-import { upscale } from './user-variants.js';
+import { makeVariant, upscale } from './user-variants.js';
 
 /** Ink plane: 0 paper .. 1 full ink, row-major. */
 export interface InkImage {
@@ -37,8 +37,18 @@ export const KINDS = [
   'inverted',
   'jpeg',
   'transparent',
+  // Issue 4's file kinds (user-variants.ts), MNIST digits only: formats and photo framing.
+  'sixteenBit',
+  'palette',
+  'interlaced',
+  'offCentre',
+  'ruledPhoto',
+  'thinPen',
 ] as const;
 export type Kind = (typeof KINDS)[number];
+
+/** Kinds made from MNIST digits only (user-variants.ts redraws a 28x28 digit). */
+export const MNIST_ONLY: readonly Kind[] = ['sixteenBit', 'palette', 'interlaced', 'offCentre', 'ruledPhoto', 'thinPen'];
 
 /** What each kind imitates, for the eval table. */
 export const KIND_NOTES: Record<Kind, string> = {
@@ -52,6 +62,12 @@ export const KIND_NOTES: Record<Kind, string> = {
   inverted: 'light chalk on a dark board',
   jpeg: 'phone photo: uneven light, noise, JPEG q50-95, EXIF rotated',
   transparent: 'canvas export: ink only in the alpha channel',
+  sixteenBit: '16-bit gray PNG, dark on light',
+  palette: '4-bit palette PNG with a transparent entry',
+  interlaced: 'Adam7 interlaced PNG',
+  offCentre: 'photo: grey uneven paper, noise, off centre',
+  ruledPhoto: 'the same photo on ruled paper',
+  thinPen: 'the same photo, ballpoint hairline',
 };
 
 /** xorshift32 in [0, 1), so every run makes the same files. */
@@ -438,15 +454,15 @@ export function makeRealistic(kind: Kind, source: Source, digit: Uint8Array | nu
       let ink: InkImage;
       if (source === 'drawn') ink = drawDigit(label, random, { pen: between(random, 0.09, 0.12) });
       else {
-        const base = mnistInk(digit!, 8);
-        ink = thicken(base, between(random, 4, 7));
+        const base = mnistInk(digit!, 5);
+        ink = thicken(base, between(random, 2.5, 4.5));
       }
       const b = inkBounds(ink)!;
       const pad = Math.round(between(random, 0, 0.08) * (b[3] - b[1]));
       return png(grayPng(resample(ink, [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad], b[2] - b[0] + 2 * pad, b[3] - b[1] + 2 * pad), 1, 0.05));
     }
     case 'pencil': {
-      const ink = source === 'drawn' ? drawDigit(label, random, { pen: between(random, 0.012, 0.025) }) : mnistInk(digit!, 6);
+      const ink = source === 'drawn' ? drawDigit(label, random, { side: 200, pen: between(random, 0.012, 0.025) }) : mnistInk(digit!, 5);
       const faint = { ...ink, data: ink.data.map((v) => v * between(random, 0.25, 0.4)) };
       const { data, width, height } = photoRgba(faint, random, 0.2, between(random, 0.005, 0.015));
       const gray = new Float32Array(width * height);
@@ -463,7 +479,9 @@ export function makeRealistic(kind: Kind, source: Source, digit: Uint8Array | nu
       return png(encodePng({ width: ink.width, height: ink.height, colorType: 0, bitDepth: 8, samples, level: 0 }));
     }
     case 'jpeg': {
-      const ink = baseInk(source, digit, label, random);
+      // Smaller than a phone's 12 megapixels (to keep the suite fast), so the JPEG blocks are
+      // coarser next to the strokes than in a real photo: harder, not easier.
+      const ink = source === 'drawn' ? drawDigit(label, random, { side: 160 }) : mnistInk(digit!, 4 + Math.floor(random() * 2));
       const photo = photoRgba(ink, random, between(random, 0.1, 0.5), between(random, 0.01, 0.03));
       const orientation = [1, 1, 6, 8, 3][Math.floor(random() * 5)];
       const stored = turnForExif(photo.data, photo.width, photo.height, orientation);
@@ -481,5 +499,8 @@ export function makeRealistic(kind: Kind, source: Source, digit: Uint8Array | nu
       }
       return png(encodePng({ width: ink.width, height: ink.height, colorType: 6, bitDepth: 8, samples, level: 0 }));
     }
+    default:
+      if (source !== 'mnist') throw new Error(`${kind} files are made from MNIST digits only`);
+      return png(makeVariant(kind, digit!, random));
   }
 }
