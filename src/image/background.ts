@@ -586,3 +586,59 @@ export function populationSeparation(p: Populations): number {
   return (p.light.mean - p.dark.mean) / Math.max(pooled, 0.5 / 255);
 }
 
+
+/**
+ * Correlation of each pixel with its right and lower neighbours (-1..1): strokes, paper and
+ * shading are spatially coherent (a blurry digit about 0.9), sensor noise and speckle are not
+ * (about 0).
+ */
+export function neighbourCorrelation(plane: Plane): number {
+  const { width: w, height: h, data } = plane;
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) mean += data[i];
+  mean /= data.length || 1;
+  let cov = 0;
+  let pairs = 0;
+  let variance = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const d = data[y * w + x] - mean;
+      variance += d * d;
+      if (x + 1 < w) {
+        cov += d * (data[y * w + x + 1] - mean);
+        pairs++;
+      }
+      if (y + 1 < h) {
+        cov += d * (data[(y + 1) * w + x] - mean);
+        pairs++;
+      }
+    }
+  }
+  if (variance === 0 || pairs === 0) return 0;
+  return cov / pairs / (variance / data.length);
+}
+
+/**
+ * How much of the picture's variation a smooth paper surface leaves unexplained: the RMS of the
+ * residuals over every cell of the background grid (strokes included), as a fraction of the
+ * grid's range. A lighting ramp or vignette is explained almost fully (under 0.05); a digit's
+ * strokes are not (0.2 and more).
+ */
+export function unexplainedBySmoothPaper(plane: Plane): number {
+  const grid = backgroundGrid(plane);
+  const bg = fitBackground(grid);
+  let lo = Infinity;
+  let hi = -Infinity;
+  let sq = 0;
+  for (let y = 0; y < grid.height; y++) {
+    for (let x = 0; x < grid.width; x++) {
+      const v = grid.data[y * grid.width + x];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      const r = v - backgroundAt(bg, grid.u[x], grid.v[y]);
+      sq += r * r;
+    }
+  }
+  const n = grid.width * grid.height;
+  return hi > lo ? Math.sqrt(sq / n) / (hi - lo) : 0;
+}

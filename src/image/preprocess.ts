@@ -11,6 +11,8 @@ import {
   fitBackground,
   inkMap,
   MIN_INK_CONTRAST,
+  neighbourCorrelation,
+  unexplainedBySmoothPaper,
   normaliseContrast,
   populationSeparation,
   splitPopulations,
@@ -93,17 +95,25 @@ function applyKeep(ink: Float32Array, keep: Uint8Array): void {
 export const UNIFORM_RANGE = 2.5 / 255;
 /**
  * Two brightness populations at least this many pooled deviations apart are ink and paper
- * (populationSeparation): a digit drawn or scanned at 16x16 and more measures 5 and more; a split
- * of one population (noise, a lighting ramp) at most 3.5, the value for a flat histogram.
+ * (populationSeparation): a digit drawn or photographed measures 5 and more. A split of one
+ * population measures less: Gaussian noise 2.8, a lighting ramp or uniform noise 3.5 (a flat
+ * histogram), an 8x8 picture of uniform noise up to 4.3 (few pixels).
  */
 export const MIN_SEPARATION = 4.5;
 /**
- * In a tiny picture (at most SMALL_IMAGE_PIXELS, an 8x8 or 16x16 scan) anti-aliased strokes are
- * most of the ink and leave many in-between grays: separation 3.7-4.7 for an 8x8 digit. There
- * the bar is lower; a tiny picture of pure noise may then get an answer rather than a refusal.
+ * Blurry or tiny digits that fill their picture leave many in-between grays (an MNIST digit
+ * stretched to a square: 3.9-4.5; an 8x8 scan: 3.5-4.5). From MIN_SEPARATION_SHAPED up, two
+ * populations count as ink and paper if the picture is also spatially coherent
+ * (neighbourCorrelation at least COHERENT, or COHERENT_SMALL for a picture of at most
+ * SMALL_IMAGE_PIXELS, counted before enlarging: noise measures about 0, up to 0.15 at 8x8, an 8x8
+ * digit 0.15-0.8) and not smooth shading (unexplainedBySmoothPaper at least SHAPED: a lighting
+ * ramp or vignette measures under 0.01, a digit over 0.1).
  */
-export const MIN_SEPARATION_SMALL = 3.6;
+export const MIN_SEPARATION_SHAPED = 3.3;
+export const COHERENT = 0.6;
+export const COHERENT_SMALL = 0.2;
 export const SMALL_IMAGE_PIXELS = 32 * 32;
+export const SHAPED = 0.08;
 /**
  * With the paper as one population, its spread includes the strokes' anti-aliased rims; the
  * noise floor is capped at this fraction of the ink's contrast so a small scan's strokes survive.
@@ -210,7 +220,10 @@ export function findInk(work: Plane, source: Plane = work): InkFound | DigitNotF
   const separation = populationSeparation(populations);
   const separated =
     populations.light.median - populations.dark.median >= MIN_INK_CONTRAST &&
-    separation >= (small ? MIN_SEPARATION_SMALL : MIN_SEPARATION);
+    (separation >= MIN_SEPARATION ||
+      (separation >= MIN_SEPARATION_SHAPED &&
+        neighbourCorrelation(source) >= (small ? COHERENT_SMALL : COHERENT) &&
+        unexplainedBySmoothPaper(work) >= SHAPED));
   const lightIsPaper = populations.light.borderShare >= LIGHT_PAPER_BORDER;
   const inkShare = lightIsPaper ? populations.dark.share : populations.light.share;
   if (separated && inkShare >= INK_MAJORITY) return inkFromPopulations(work, populations, lightIsPaper);
