@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit, PIXELS } from '../../src/data/mnist.js';
@@ -104,25 +105,32 @@ describe('mnist serve in a browser', () => {
     expect(await page.getByTestId('prediction').textContent()).toBe('–');
   });
 
-  it('gives an uploaded PNG the same answer as `mnist predict`', async () => {
-    // An MNIST test digit, enlarged 5x, dark ink on white paper: a file a user might have.
+  it('gives an uploaded PNG or JPEG the same answer as `mnist predict`', async () => {
+    // MNIST test digits, enlarged 5x, dark ink on white paper: files a user might have.
     const test = await loadSplit({ kind: 'embedded', dir: embeddedDataDir(), label: 'embedded' }, 'test');
-    const index = 1;
-    const picture = createRaster(160, 160, [255, 255, 255]);
-    drawGray(picture, test.images.subarray(index * PIXELS, (index + 1) * PIXELS), 28, 10, 10, 5, [255, 255, 255], [20, 20, 30]);
-    const file = join(dir, 'upload.png');
-    writeFileSync(file, encodePng(picture));
+    const picture = (index: number) => {
+      const r = createRaster(160, 160, [255, 255, 255]);
+      drawGray(r, test.images.subarray(index * PIXELS, (index + 1) * PIXELS), 28, 10, 10, 5, [255, 255, 255], [20, 20, 30]);
+      return r;
+    };
+    const png = join(dir, 'upload.png');
+    writeFileSync(png, encodePng(picture(1)));
+    const jpg = join(dir, 'photo.jpg');
+    const jpegPicture = picture(2);
+    writeFileSync(jpg, jpeg.encode({ data: Buffer.from(jpegPicture.rgba), width: jpegPicture.width, height: jpegPicture.height }, 85).data);
 
-    const predicted = await mnist(['predict', modelPath, file, '--json']);
+    const predicted = await mnist(['predict', modelPath, png, jpg, '--json']);
     expect(predicted.code).toBe(0);
-    const answer = JSON.parse(predicted.stdout);
-    await page.getByTestId('upload').setInputFiles(file);
-    expect(await settled(page)).toBe(String(answer.digit));
-    expect(await page.locator('#confidence').textContent()).toBe(`${(answer.probabilities[answer.digit] * 100).toFixed(1)}%`);
-    for (let d = 0; d < 10; d++) {
-      expect(await page.getByTestId(`bar-${d}`).locator('.p').textContent()).toBe(`${(answer.probabilities[d] * 100).toFixed(1)}%`);
+    const answers = lines(predicted.stdout).map((line) => JSON.parse(line));
+    for (const [file, answer] of [[png, answers[0]], [jpg, answers[1]]]) {
+      await page.getByTestId('upload').setInputFiles(file);
+      expect(await settled(page), file).toBe(String(answer.digit));
+      expect(await page.locator('#confidence').textContent()).toBe(`${(answer.probabilities[answer.digit] * 100).toFixed(1)}%`);
+      for (let d = 0; d < 10; d++) {
+        expect(await page.getByTestId(`bar-${d}`).locator('.p').textContent()).toBe(`${(answer.probabilities[d] * 100).toFixed(1)}%`);
+      }
+      expect(await page.getByTestId('error').isHidden()).toBe(true);
     }
-    expect(await page.getByTestId('error').isHidden()).toBe(true);
     await page.screenshot({ path: join(shots, 'serve-upload.png') });
     expect(consoleErrors).toEqual([]);
   });
@@ -132,7 +140,7 @@ describe('mnist serve in a browser', () => {
     await other.goto(served.url);
     await other.getByTestId('upload').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
     await settled(other);
-    await expect.poll(() => other.getByTestId('error').textContent()).toMatch(/not a PNG or JPEG image/);
+    await expect.poll(() => other.getByTestId('error').textContent()).toMatch(/not a PNG or JPEG file/);
     expect(await other.getByTestId('prediction').textContent()).toBe('–');
     await other.getByTestId('upload').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1.5 * 1024 * 1024) });
     expect(await other.getByTestId('error').textContent()).toMatch(/^huge\.png is 1\.5 MiB; the server accepts images up to 1 MiB\. Scale it down first\.$/);
