@@ -2,7 +2,7 @@
 // uploads, errors), the report from `mnist report` opened from disk, and `evaluate --errors`.
 // One small model trained here for all of them; one browser for the whole file. Screenshots go
 // to a temp folder (printed at the end), never into the repository.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -67,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (served) await served.stop('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true }); // the model and report; the screenshots stay
   if (shots) process.stderr.write(`screenshots: ${shots}\n`);
 });
 
