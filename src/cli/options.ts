@@ -16,6 +16,13 @@ export function parsePositiveNumber(value: string): number {
   return n;
 }
 
+/** A finite number of seconds > 0, e.g. a timeout. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
+  return n;
+}
+
 /** An integer >= 1, e.g. epochs or a batch size. */
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
