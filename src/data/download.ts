@@ -14,7 +14,7 @@ import { PassThrough, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { DataError, InterruptedError, MnistError, UsageError } from '../errors.js';
-import { tempPathFor } from '../io/atomic.js';
+import { tempPathFor } from '../files/atomic.js';
 import { IMAGES_MAGIC, IdxParser, LABELS_MAGIC, readIdxFile } from './idx.js';
 import { MNIST_FILES, findDataFile } from './mnist.js';
 

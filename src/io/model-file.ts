@@ -7,9 +7,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { ModelFileError } from '../errors.js';
-import { ACTIVATIONS, LOSSES, paramLayout, type NetworkSpec } from '../model/network.js';
-import type { EpochMetrics } from '../training/train.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
+import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;
@@ -31,6 +31,15 @@ export interface TrainingSettingsRecord {
   steps: number;
 }
 
+/** One epoch's figures (the training loop's EpochMetrics have this shape). */
+export interface EpochRecord {
+  epoch: number;
+  seconds: number;
+  trainLoss: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
 export interface TestRecord {
   correct: number;
   total: number;
@@ -49,11 +58,45 @@ export interface ModelFile {
   /** Input x = pixel * scale, pixels as in MNIST: 0 = background, 255 = ink, 28x28 row-major. */
   input: { width: number; height: number; scale: number };
   training: TrainingSettingsRecord;
-  metrics: { epochs: EpochMetrics[]; test: TestRecord | null };
+  metrics: { epochs: EpochRecord[]; test: TestRecord | null };
   /** Data the model was trained on: where from, and the SHA-256 of each uncompressed file. */
   data: { source: string; sha256: Record<string, string> };
   /** Canonical flat parameters (paramLayout order); in the file they appear as named arrays. */
   params: Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Making a record
+
+/** What a training run knows at its end; newModelRecord adds the format, version, date and writer. */
+export interface TrainedModel {
+  spec: NetworkSpec;
+  /** True when training was interrupted. */
+  partial: boolean;
+  input: ModelFile['input'];
+  training: TrainingSettingsRecord;
+  epochs: EpochRecord[];
+  test: TestRecord | null;
+  /** Where the data came from (a folder, or the embedded copy), and each file's name and SHA-256. */
+  data: { source: string; files: { name: string; sha256: string }[] };
+  /** Canonical (paramLayout order) parameters. */
+  params: Float32Array;
+}
+
+export function newModelRecord(model: TrainedModel): ModelFile {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    partial: model.partial,
+    createdAt: new Date().toISOString(),
+    generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+    architecture: { sizes: [...model.spec.sizes], activation: model.spec.activation, loss: model.spec.loss, output: 'softmax' },
+    input: model.input,
+    training: model.training,
+    metrics: { epochs: model.epochs, test: model.test },
+    data: { source: model.data.source, sha256: Object.fromEntries(model.data.files.map((f) => [f.name, f.sha256])) },
+    params: model.params,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,8 +214,8 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   const sizes = arch.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) fail(name, 'architecture.sizes', 'must be an array of at least two layer sizes, e.g. [784, 128, 10]');
   sizes.forEach((s, i) => {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 1_000_000) {
-      fail(name, `architecture.sizes[${i}]`, `must be a positive integer, got ${JSON.stringify(s)}`);
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > MAX_LAYER_WIDTH) {
+      fail(name, `architecture.sizes[${i}]`, `must be an integer from 1 to ${MAX_LAYER_WIDTH}, got ${JSON.stringify(s)}`);
     }
   });
   const activation = str(arch, 'activation', name, 'architecture.activation');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
-import type { Dataset } from '../../src/training/evaluate.js';
+import type { Dataset } from '../../src/data/split.js';
 import { expectClose } from '../helpers/compare.js';
 import { assertBuilt, lines, mnist } from '../helpers/cli.js';
 import { argmaxRows, expectSameDigits, forwardFloat64, loadOnnxRuntime, projectProbabilities, readSafetensors, runOnnx, scaledInputs } from '../helpers/exports.js';

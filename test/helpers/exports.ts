@@ -6,10 +6,9 @@
  */
 
 import { createRequire } from 'node:module';
-import type { Dataset } from '../../src/training/evaluate.js';
+import type { Dataset } from '../../src/data/split.js';
 import type { ModelFile } from '../../src/io/model-file.js';
-import { createNetwork } from '../../src/cli/engine.js';
-import { fillRange } from '../../src/data/batches.js';
+import { createNetwork } from '../../src/engines/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // safetensors, from https://github.com/huggingface/safetensors#format
@@ -206,7 +205,6 @@ const BATCH = 1000;
 
 export async function projectProbabilities(model: Pick<ModelFile, 'architecture' | 'params' | 'input'>, data: Dataset): Promise<Float32Array> {
   const spec = model.architecture;
-  const pixels = spec.sizes[0];
   const classes = spec.sizes[spec.sizes.length - 1];
   // One thread: the same arithmetic (any thread count gives identical results) without starting workers.
   const { net } = await createNetwork(spec, BATCH, { engine: 'auto', threads: 1, notice: () => undefined });
@@ -215,7 +213,7 @@ export async function projectProbabilities(model: Pick<ModelFile, 'architecture'
     const out = new Float32Array(data.count * classes);
     for (let start = 0; start < data.count; start += BATCH) {
       const batch = Math.min(BATCH, data.count - start);
-      fillRange(net.input, data.images, start, batch, pixels, model.input.scale);
+      net.loadBatch(data.images, null, start, batch, model.input.scale);
       out.set(net.forward(batch).subarray(0, batch * classes), start * classes);
     }
     return out;

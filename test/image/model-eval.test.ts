@@ -9,11 +9,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digitFromDecoded } from '../../src/image/digit.js';
 import { decodePng } from '../../src/image/png.js';
-import { Rng } from '../../src/engine/rng.js';
-import { createFastNetwork } from '../../src/model/fast/index.js';
+import { Rng } from '../../src/rng.js';
+import { createWasmNetwork } from '../../src/engines/wasm/node.js';
 import { initParams } from '../../src/model/init.js';
 import type { Network, NetworkSpec } from '../../src/model/network.js';
-import { createOptimizer } from '../../src/model/optimizers.js';
 import { train } from '../../src/training/train.js';
 import { seededRandom } from '../helpers/tiny-classifier.js';
 import { makeVariant, naiveResize, readMnist, type VariantName } from './user-variants.js';
@@ -42,12 +41,12 @@ function accuracyOf(images: Uint8Array[]): number {
 
 beforeAll(async () => {
   const spec: NetworkSpec = { sizes: [784, 128, 10], activation: 'relu', loss: 'cross-entropy' };
-  net = await createFastNetwork(spec, DIGITS, { threads: 2 });
+  net = await createWasmNetwork(spec, DIGITS, { threads: 2 });
   const params = new Float32Array(net.params.length);
   initParams(params, spec, 'he', new Rng(1));
   net.importParams(params);
   const trainSet = readMnist('train', 30_000);
-  await train(net, createOptimizer('sgd', net), trainSet, null, {
+  await train(net, trainSet, null, {
     epochs: 3, batchSize: 64, lr: 0.5, schedule: 'cosine', seed: 1, inputScale: 1 / 255,
   });
   const all = readMnist('t10k', 10_000);

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
-import { writeFileAtomic } from '../../src/io/atomic.js';
+import { Rng } from '../../src/rng.js';
+import { writeFileAtomic } from '../../src/files/atomic.js';
 import { float32ToString, loadModel, parseModel, saveModel, serializeModel } from '../../src/io/model-file.js';
-import { createReferenceNetwork } from '../../src/model/mlp.js';
+import { createReferenceNetwork } from '../../src/engines/reference/mlp.js';
 import { expectIdentical } from '../helpers/compare.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
 import { makeModel } from '../helpers/model-fixture.js';
@@ -66,6 +66,7 @@ describe('model file', () => {
     ['an unknown activation', corrupt((d) => (d.architecture.activation = 'gelu')), /architecture\.activation is "gelu", expected one of relu, sigmoid, tanh/],
     ['a wrong weight length', corrupt((d) => d.weights['layers.1.bias'].pop()), /weights\["layers\.1\.bias"\] has 9 values, expected 10 \(10\) for architecture 784-16-10/],
     ['sizes that do not match the weights', corrupt((d) => (d.architecture.sizes = [784, 17, 10])), /weights\["layers\.0\.weight"\] has 12544 values, expected 13328 \(17x784\)/],
+    ['a layer wider than train --arch allows', corrupt((d) => (d.architecture.sizes = [784, 16385, 10])), /architecture\.sizes\[1\] must be an integer from 1 to 16384, got 16385/],
     ['a non-finite weight', corrupt((d) => (d.weights['layers.0.weight'][5] = null)), /weights\["layers\.0\.weight"\]\[5\] must be a finite number, got null/],
     ['an extra weight', corrupt((d) => (d.weights['layers.2.weight'] = [1])), /weights\["layers\.2\.weight"\] is not a layer of architecture/],
     ['a bad input size', corrupt((d) => (d.input.width = 20)), /architecture\.sizes\[0\] is 784, but input is 20x28 = 560 pixels/],

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { toOnnx } from '../../src/io/onnx.js';
 import type { NetworkSpec } from '../../src/model/network.js';
-import type { Dataset } from '../../src/training/evaluate.js';
+import type { Dataset } from '../../src/data/split.js';
 import { expectClose } from '../helpers/compare.js';
 import { type DenseLayer, expectSameDigits, forwardFloat64, loadOnnxRuntime, projectProbabilities, runOnnx, scaledInputs } from '../helpers/exports.js';
 import { tempDir } from '../helpers/idx-fixtures.js';

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { toSafetensors, torchSequential } from '../../src/io/safetensors.js';
 import type { NetworkSpec } from '../../src/model/network.js';
-import type { Dataset } from '../../src/training/evaluate.js';
+import type { Dataset } from '../../src/data/split.js';
 import { expectClose, expectIdentical } from '../helpers/compare.js';
 import { expectSameDigits, forwardFloat64, projectProbabilities, readSafetensors } from '../helpers/exports.js';
 import { makeModel } from '../helpers/model-fixture.js';

@@ -8,14 +8,12 @@ import { Command } from '@commander-js/extra-typings';
 import { loadSplit, locateMnist } from '../../data/mnist.js';
 import { loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
-import { evaluate } from '../../training/evaluate.js';
+import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { err, out } from '../../ui/colors.js';
 import { formatAccuracy } from '../../ui/format.js';
 import { confusionTable } from '../../ui/tables.js';
-import { createNetwork } from '../engine.js';
+import { createNetwork } from '../../engines/index.js';
 import { dataDirOption, engineOption, jsonOption, noColorOption, quietOption, threadsOption } from '../options.js';
-
-const EVAL_BATCH = 500;
 
 export function makeEvaluateCommand() {
   return new Command('evaluate')

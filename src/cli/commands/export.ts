@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFileAtomic } from '../../files/atomic.js';
 import { loadModel } from '../../io/model-file.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, toOnnx } from '../../io/onnx.js';
 import { toSafetensors, torchSequential } from '../../io/safetensors.js';

@@ -7,22 +7,16 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { Command } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
 import { loadDigitImage } from '../../image/digit.js';
 import { loadModel } from '../../io/model-file.js';
-import { createReferenceNetwork } from '../../model/mlp.js';
+import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import type { Network } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';
 import { formatPercent, oneLine } from '../../ui/format.js';
-import { noColorOption } from '../options.js';
-
-function parseTop(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 10) throw new InvalidArgumentError('expected a whole number from 1 to 10.');
-  return n;
-}
+import { noColorOption, parseTop } from '../options.js';
 
 export function makePredictCommand() {
   return new Command('predict')

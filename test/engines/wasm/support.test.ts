@@ -1,24 +1,24 @@
 /**
- * fastEngineSupport: ok where wasm SIMD, shared memory and the built files are present, and a
+ * wasmEngineSupport: ok where wasm SIMD, shared memory and the built files are present, and a
  * one-line reason where they are not, so the CLI can fall back to the reference engine.
  */
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { wasmApi, type WasmApi } from '../../../src/engine/wasm-api.js';
-import { fastEngineSupport } from '../../../src/model/fast/index.js';
+import { wasmApi, type WasmApi } from '../../../src/engines/wasm/api.js';
+import { wasmEngineSupport } from '../../../src/engines/wasm/node.js';
 
-describe('fastEngineSupport', () => {
+describe('wasmEngineSupport', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
   });
 
   it('is ok on Node 20 with the engine built', () => {
-    expect(fastEngineSupport()).toEqual({ ok: true });
+    expect(wasmEngineSupport()).toEqual({ ok: true });
   });
 
   it('says so when WebAssembly is missing', () => {
     vi.stubGlobal('WebAssembly', undefined);
-    expect(fastEngineSupport()).toEqual({ ok: false, reason: 'WebAssembly is not available' });
+    expect(wasmEngineSupport()).toEqual({ ok: false, reason: 'WebAssembly is not available' });
   });
 
   it('says so when shared memory (threads) is unavailable', () => {
@@ -31,13 +31,13 @@ describe('fastEngineSupport', () => {
         }
       },
     });
-    expect(fastEngineSupport()).toEqual({ ok: false, reason: 'shared WebAssembly memory is not available' });
+    expect(wasmEngineSupport()).toEqual({ ok: false, reason: 'shared WebAssembly memory is not available' });
   });
 
   it('says so when SIMD or atomics do not validate', () => {
     const real = wasmApi() as WasmApi;
     vi.stubGlobal('WebAssembly', { Memory: real.Memory, validate: () => false });
-    expect(fastEngineSupport().ok).toBe(false);
-    expect(fastEngineSupport().reason).toMatch(/SIMD/);
+    expect(wasmEngineSupport().ok).toBe(false);
+    expect(wasmEngineSupport().reason).toMatch(/SIMD/);
   });
 });

@@ -1,12 +1,13 @@
 // The reference network as a whole: gradients of small networks against finite differences for
-// every activation and loss, and the behaviour of a training step.
+// every activation and loss (in float64, tightly, and in the float32 that training uses), batch
+// loading, and the behaviour of a training step.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
-import { initParams } from '../../src/model/init.js';
-import { createReferenceNetwork } from '../../src/model/mlp.js';
-import { ACTIVATIONS, LOSSES, namedParams, paramLayout, type NetworkSpec } from '../../src/model/network.js';
-import { createOptimizer } from '../../src/model/optimizers.js';
-import { expectClose } from '../helpers/compare.js';
+import { Rng } from '../../../src/rng.js';
+import { initParams } from '../../../src/model/init.js';
+import { createReferenceNetwork, ReferenceMlp } from '../../../src/engines/reference/mlp.js';
+import { SGD } from '../../../src/model/optimizers.js';
+import { ACTIVATIONS, LOSSES, namedParams, paramLayout, type NetworkSpec } from '../../../src/model/network.js';
+import { expectClose } from '../../helpers/compare.js';
 
 function makeNet(spec: NetworkSpec, batch: number, seed = 1) {
   const net = createReferenceNetwork(spec, batch);
@@ -20,14 +21,33 @@ function makeNet(spec: NetworkSpec, batch: number, seed = 1) {
   return net;
 }
 
+/** The same network computed in float64 (every buffer a Float64Array), from makeNet's values. */
+function makeNet64(spec: NetworkSpec, batch: number, seed = 1) {
+  const net32 = makeNet(spec, batch, seed);
+  const net = new ReferenceMlp(spec, batch, SGD, Float64Array);
+  net.importParams(net32.params);
+  net.input.set(net32.input);
+  return net;
+}
+
+/**
+ * Central differences of the mean loss. In float64 a step of 1e-6 leaves truncation (~eps^2) and
+ * rounding (~1e-16/eps) errors near 1e-10, so the match is tight; in float32, the precision the
+ * engine trains in, rounding forces a step of 1e-2 and a loose tolerance.
+ */
+const PRECISIONS = [
+  { name: 'float64', make: makeNet64, eps: 1e-6, tolerance: { atol: 1e-9, rtol: 1e-7 } },
+  { name: 'float32', make: makeNet, eps: 1e-2, tolerance: { atol: 2e-3, rtol: 2e-2 } },
+] as const;
+
 describe.each(ACTIVATIONS.flatMap((activation) => LOSSES.map((loss) => [activation, loss] as const)))(
-  'a 4-5-3 network with %s and %s',
+  'a 4-5-6-3 network with %s and %s',
   (activation, loss) => {
-    it('has gradients that match finite differences', () => {
+    it.each(PRECISIONS)('has gradients that match finite differences in $name', ({ name, make, eps, tolerance }) => {
       const spec: NetworkSpec = { sizes: [4, 5, 6, 3], activation, loss };
       const batch = 3;
       const labels = Uint8Array.from([0, 2, 1]);
-      const net = makeNet(spec, batch);
+      const net = make(spec, batch);
       const L = () => {
         net.forward(batch);
         return net.loss(labels, batch);
@@ -35,8 +55,6 @@ describe.each(ACTIVATIONS.flatMap((activation) => LOSSES.map((loss) => [activati
       L();
       net.backward(labels, batch);
       const analytic = net.exportGrads();
-      // float32 parameters: a larger step keeps rounding error well below the difference.
-      const eps = 1e-2;
       const numeric = new Float64Array(net.params.length);
       for (let i = 0; i < net.params.length; i++) {
         const saved = net.params[i];
@@ -47,7 +65,7 @@ describe.each(ACTIVATIONS.flatMap((activation) => LOSSES.map((loss) => [activati
         net.params[i] = saved;
         numeric[i] = (plus - minus) / (2 * eps);
       }
-      expectClose(analytic, numeric, { atol: 2e-3, rtol: 2e-2 }, `${activation}/${loss} grads`);
+      expectClose(analytic, numeric, tolerance, `${activation}/${loss} grads (${name})`);
       expect(analytic.some((g) => g !== 0)).toBe(true);
     });
   },
@@ -76,7 +94,7 @@ describe('ReferenceMlp', () => {
     const before = net.forward(1)[2];
     net.loss(labels, 1);
     net.backward(labels, 1);
-    createOptimizer('sgd', net).step(0.5);
+    net.step(0.5);
     const after = net.forward(1)[2];
     expect(after).toBeGreaterThan(before);
   });
@@ -94,6 +112,24 @@ describe('ReferenceMlp', () => {
 
   it('refuses a batch larger than it was built for', () => {
     expect(() => makeNet(spec, 2).forward(3)).toThrow(/outside 1..2/);
+  });
+
+  it('loadBatch writes the scaled pixels of the ordered rows, or of consecutive rows', () => {
+    // Row r of 20 holds bytes that encode r, so every row that lands in the batch can be checked.
+    const pixels = 6;
+    const images = new Uint8Array(20 * pixels);
+    for (let r = 0; r < 20; r++) for (let p = 0; p < pixels; p++) images[r * pixels + p] = (r * 13 + p * 41) & 255;
+    const net = createReferenceNetwork(spec, 4);
+    net.input.fill(-1);
+    net.loadBatch(images, Uint32Array.from([5, 17, 2, 9, 0]), 1, 3, 1 / 255);
+    [17, 2, 9].forEach((r, n) => {
+      for (let p = 0; p < pixels; p++) expect(net.input[n * pixels + p]).toBe(Math.fround(images[r * pixels + p] * (1 / 255)));
+    });
+    expect(net.input[3 * pixels]).toBe(-1); // rows past the batch are left alone
+    net.loadBatch(images, null, 4, 2, 1);
+    expect(Array.from(net.input.subarray(0, 2 * pixels))).toEqual(Array.from(images.subarray(4 * pixels, 6 * pixels)));
+    expect(() => net.loadBatch(images, null, 19, 2, 1)).toThrow(/images 19..20 outside 0..19/);
+    expect(() => net.loadBatch(images, Uint32Array.from([3, 20]), 0, 2, 1)).toThrow(/order\[1\] = 20 is not an image index/);
   });
 
   it('exports and imports parameters in the canonical layout', () => {
@@ -115,7 +151,6 @@ describe('SGD', () => {
     // layout: W1 (1x1), b1 (1), W2 (2x1), b2 (2)
     net.importParams(Float32Array.from([0.5, 0.1, 0.3, -0.2, 0, 0]));
     net.input[0] = 1;
-    const opt = createOptimizer('sgd', net);
     const labels = Uint8Array.from([0]);
     let [w1, b1, w2a, w2b, b2a, b2b] = [0.5, 0.1, 0.3, -0.2, 0, 0];
     const lr = 0.5;
@@ -132,7 +167,7 @@ describe('SGD', () => {
       net.forward(1);
       net.loss(labels, 1);
       net.backward(labels, 1);
-      opt.step(lr);
+      net.step(lr);
       expectClose(net.exportParams(), [w1, b1, w2a, w2b, b2a, b2b], { atol: 1e-6, rtol: 1e-5 }, `params after step ${step + 1}`);
     }
   });

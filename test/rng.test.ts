@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../src/rng.js';
 
 describe('Rng', () => {
   it('repeats its sequence for the same seed and differs for another', () => {

@@ -2,23 +2,22 @@
  * The fast (wasm SIMD, multi-thread) engine against the reference engine: probabilities, loss,
  * every gradient and several SGD steps agree to float32 tolerance for each activation and loss,
  * odd sizes, a partial batch and batch 1, deeper nets, and sparse input with all-zero and dense
- * rows; plus determinism, thread-count independence and the optional hooks. Uses the built wasm
- * and worker (npm test builds first).
+ * rows; plus determinism, thread-count independence, batch loading and the SGD step. Uses the
+ * built wasm and worker (npm test builds first).
  */
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillBatch, fillRange } from '../../../src/data/batches.js';
-import { sgdUpdate } from '../../../src/engine/kernels.js';
-import { Rng } from '../../../src/engine/rng.js';
-import { createFastNetwork, type FastNetwork } from '../../../src/model/fast/index.js';
-import { WASM_URL, WORKER_URL } from '../../../src/model/fast/load-wasm.js';
-import { L_W, P_HEADER, P_LAYER_SLOTS } from '../../../src/engine/wasm-layout.js';
-import type { WasmMlp } from '../../../src/engine/wasm-mlp.js';
+import { sgdUpdate } from '../../../src/engines/reference/kernels.js';
+import { Rng } from '../../../src/rng.js';
+import { createWasmNetwork, WASM_URL, WORKER_URL } from '../../../src/engines/wasm/node.js';
+import { L_W, P_HEADER, P_LAYER_SLOTS } from '../../../src/engines/wasm/plan.js';
+import type { WasmMlp } from '../../../src/engines/wasm/mlp.js';
+
+type FastNetwork = WasmMlp;
 import { initParams } from '../../../src/model/init.js';
-import { ReferenceMlp } from '../../../src/model/mlp.js';
+import { ReferenceMlp } from '../../../src/engines/reference/mlp.js';
 import type { Activation, Loss, Network, NetworkSpec } from '../../../src/model/network.js';
-import { createOptimizer } from '../../../src/model/optimizers.js';
 import { expectClose, expectIdentical } from '../../helpers/compare.js';
 
 const MAX_BATCH = 64;
@@ -30,8 +29,7 @@ beforeAll(() => {
     readdirSync(dir).filter((f) => f.startsWith(prefix) && /\.(ts|json)$/.test(f)).map((f) => new URL(f, dir));
   const sources = [
     ...filesIn(new URL('../../../assembly/', import.meta.url)),
-    ...filesIn(new URL('../../../src/model/fast/', import.meta.url)),
-    ...filesIn(new URL('../../../src/engine/', import.meta.url), 'wasm'),
+    ...filesIn(new URL('../../../src/engines/wasm/', import.meta.url)),
   ];
   const built = Math.min(mtime(WASM_URL), mtime(WORKER_URL));
   const newer = sources.filter((f) => mtime(f) > built);
@@ -118,7 +116,7 @@ describe.each(CASES)('fast engine $sizes $activation $loss, $threads thread(s)',
   let labels: Uint8Array;
 
   beforeAll(async () => {
-    fast = await createFastNetwork(spec, MAX_BATCH, { threads: c.threads });
+    fast = await createWasmNetwork(spec, MAX_BATCH, { threads: c.threads });
     ref = new ReferenceMlp(spec, MAX_BATCH);
     const rng = new Rng(7);
     inputs = sparseInputs(MAX_BATCH, c.sizes[0], rng);
@@ -149,16 +147,14 @@ describe.each(CASES)('fast engine $sizes $activation $loss, $threads thread(s)',
     expectClose(fast.exportGrads(), gRef, scaled(gRef), 'gradients');
   });
 
-  it('five SGD steps (through the optimizer) match the reference', () => {
+  it('five SGD steps (Network.step) match the reference', () => {
     load([fast, ref], inputs);
-    const optFast = createOptimizer('sgd', fast);
-    const optRef = createOptimizer('sgd', ref);
     for (let step = 0; step < 5; step++) {
       const batch = step === 4 ? 29 : MAX_BATCH; // the last batch of an epoch is often partial
-      for (const [net, opt] of [[fast, optFast], [ref, optRef]] as const) {
+      for (const net of [fast, ref]) {
         net.forward(batch);
         net.backward(labels, batch);
-        opt.step(0.5);
+        net.step(0.5);
       }
     }
     const pRef = ref.exportParams();
@@ -169,7 +165,7 @@ describe.each(CASES)('fast engine $sizes $activation $loss, $threads thread(s)',
 describe('fast engine, sparse and dense first layer', () => {
   it('dense inputs (no zeros) take the dense path and still match the reference', async () => {
     const spec: NetworkSpec = { sizes: [784, 40, 10], activation: 'relu', loss: 'cross-entropy' };
-    const fast = await createFastNetwork(spec, MAX_BATCH, { threads: 2 });
+    const fast = await createWasmNetwork(spec, MAX_BATCH, { threads: 2 });
     try {
       const ref = new ReferenceMlp(spec, MAX_BATCH);
       const rng = new Rng(11);
@@ -194,7 +190,7 @@ describe('fast engine, sparse and dense first layer', () => {
 
   it('all-zero input rows give the bias-only output and no first-layer weight gradient', async () => {
     const spec: NetworkSpec = { sizes: [784, 16, 10], activation: 'relu', loss: 'cross-entropy' };
-    const fast = await createFastNetwork(spec, 8, { threads: 2 });
+    const fast = await createWasmNetwork(spec, 8, { threads: 2 });
     try {
       const ref = new ReferenceMlp(spec, 8);
       const params = initialParams(spec, 9);
@@ -217,17 +213,16 @@ describe('fast engine determinism and threads', () => {
   const spec: NetworkSpec = { sizes: [784, 72, 30, 10], activation: 'relu', loss: 'cross-entropy' };
 
   async function trainedParams(threads: number): Promise<Float32Array> {
-    const net = await createFastNetwork(spec, MAX_BATCH, { threads });
+    const net = await createWasmNetwork(spec, MAX_BATCH, { threads });
     try {
       net.importParams(initialParams(spec, 21));
       const rng = new Rng(22);
-      const opt = createOptimizer('sgd', net);
       for (let step = 0; step < 4; step++) {
         net.input.set(sparseInputs(MAX_BATCH, 784, rng));
         const labels = randomLabels(MAX_BATCH, 10, rng);
         net.forward(MAX_BATCH);
         net.backward(labels, MAX_BATCH);
-        opt.step(0.1);
+        net.step(0.1);
       }
       return net.exportParams();
     } finally {
@@ -246,11 +241,11 @@ describe('fast engine determinism and threads', () => {
   });
 });
 
-describe('fast engine hooks and parameter order', () => {
+describe('fast engine batch loading, SGD step and parameter order', () => {
   const spec: NetworkSpec = { sizes: [784, 12, 10], activation: 'tanh', loss: 'cross-entropy' };
   let fast: FastNetwork;
   beforeAll(async () => {
-    fast = await createFastNetwork(spec, 16, { threads: 2 });
+    fast = await createWasmNetwork(spec, 16, { threads: 2 });
   });
   afterAll(async () => {
     await fast?.close();
@@ -265,7 +260,7 @@ describe('fast engine hooks and parameter order', () => {
     expect(() => fast.importParams(new Float32Array(3))).toThrow(/expected/);
   });
 
-  it('sgdStep is sgdUpdate bit for bit', () => {
+  it('step with SGD is sgdUpdate bit for bit', () => {
     const rng = new Rng(41);
     const p = initialParams(spec, 41);
     const g = new Float32Array(p.length);
@@ -274,22 +269,22 @@ describe('fast engine hooks and parameter order', () => {
     fast.grads.set(g); // engine order; the elementwise update does not care
     const expected = fast.params.slice();
     sgdUpdate(expected, g, 0.1234, expected.length);
-    fast.sgdStep(0.1234);
+    fast.step(0.1234);
     expectIdentical(fast.params, expected, 'parameters after one step');
   });
 
-  it('loadBatch writes exactly what fillBatch and fillRange write, for every byte value', () => {
+  it('loadBatch writes exactly what the reference engine writes, for every byte value', () => {
     const images = new Uint8Array(20 * 784);
     for (let i = 0; i < images.length; i++) images[i] = (i * 37 + (i >> 8)) & 255;
-    const labels = new Uint8Array(20);
     const order = new Uint32Array([19, 3, 7, 0, 12, 5, 5, 18, 1, 2, 4, 6, 8, 9, 10, 11, 13, 14, 15, 16]);
-    const expected = new Float32Array(16 * 784);
-    fillBatch(expected, new Uint8Array(16), images, labels, order, 4, 13, 784, 1 / 255);
+    const ref = new ReferenceMlp(spec, 16);
+    ref.loadBatch(images, order, 4, 13, 1 / 255);
     fast.loadBatch(images, order, 4, 13, 1 / 255);
-    expectIdentical(fast.input.subarray(0, 13 * 784), expected.subarray(0, 13 * 784), 'shuffled batch');
-    fillRange(expected, images, 3, 16, 784, 0.5 / 255);
+    expectIdentical(fast.input.subarray(0, 13 * 784), ref.input.subarray(0, 13 * 784), 'shuffled batch');
+    ref.loadBatch(images, null, 3, 16, 0.5 / 255);
     fast.loadBatch(images, null, 3, 16, 0.5 / 255);
-    expectIdentical(fast.input, expected, 'consecutive batch');
+    expectIdentical(fast.input, ref.input, 'consecutive batch');
+    expect(() => fast.loadBatch(images, Uint32Array.from([3, 20]), 0, 2, 1)).toThrow(/order\[1\] = 20 is not an image index/);
   });
 
   it('rejects a batch outside 1..maxBatch', () => {
@@ -298,11 +293,10 @@ describe('fast engine hooks and parameter order', () => {
   });
 
   it('a trap in the kernels (here: a corrupted weight address) throws instead of hanging, and sticks', async () => {
-    const net = await createFastNetwork(spec, 16, { threads: 2 });
+    const net = await createWasmNetwork(spec, 16, { threads: 2 });
     try {
       net.forward(16);
-      const core = (net as unknown as { core: WasmMlp }).core;
-      new Int32Array(core.exports.memory.buffer, core.layout.plan)[P_HEADER + P_LAYER_SLOTS + L_W] = 0x7ffffff0;
+      new Int32Array(net.exports.memory.buffer, net.layout.plan)[P_HEADER + P_LAYER_SLOTS + L_W] = 0x7ffffff0;
       expect(() => net.forward(16)).toThrow(/out of bounds/);
       expect(() => net.forward(16)).toThrow(/out of bounds/);
     } finally {
@@ -311,7 +305,7 @@ describe('fast engine hooks and parameter order', () => {
   });
 
   it('close() ends the workers and the network refuses further work', async () => {
-    const net = await createFastNetwork(spec, 4, { threads: 2 });
+    const net = await createWasmNetwork(spec, 4, { threads: 2 });
     await net.close();
     expect(() => net.forward(1)).toThrow(/closed/);
   });

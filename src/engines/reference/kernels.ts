@@ -189,16 +189,27 @@ export function mseBackward(dProbs: Floats, probs: Floats, labels: Uint8Array, b
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizer kernel
+// Input: pixel bytes -> float rows
+
+/**
+ * out is (batch, pixels): row n = images' row order[start + n] (row start + n when order is null),
+ * each byte times scale. The product is formed in float64 and rounded once on the store, which is
+ * what the wasm engine's bytesToFloats does too, so both engines see identical inputs.
+ */
+export function bytesToInputs(
+  out: Floats, images: Uint8Array, order: Uint32Array | null, start: number, batch: number, pixels: number, scale: number,
+): void {
+  for (let n = 0; n < batch; n++) {
+    const src = (order === null ? start + n : order[start + n]) * pixels;
+    const dst = n * pixels;
+    for (let p = 0; p < pixels; p++) out[dst + p] = images[src + p] * scale;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizer kernels (one per OptimizerSpec of model/optimizers.ts)
 
 /** Plain SGD over the flat buffers: params -= lr * grads. */
 export function sgdUpdate(params: Floats, grads: Floats, lr: number, n: number): void {
   for (let i = 0; i < n; i++) params[i] -= lr * grads[i];
-}
-
-/** Index of the largest of `classes` values starting at `row` (ties go to the lower index). */
-export function argmaxRow(values: Floats, row: number, classes: number): number {
-  let best = 0;
-  for (let k = 1; k < classes; k++) if (values[row + k] > values[row + best]) best = k;
-  return best;
 }

@@ -2,12 +2,13 @@
 // random R so that a transposed or misplaced gradient cannot pass by symmetry.
 import { describe, expect, it } from 'vitest';
 import {
-  argmaxRow, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
+  bytesToInputs, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
   sgdUpdate, sigmoidBackward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
   softmaxCrossEntropyForward, softmaxForward, tanhBackward, tanhForward,
-} from '../../src/engine/kernels.js';
-import { Rng } from '../../src/engine/rng.js';
-import { expectClose } from '../helpers/compare.js';
+} from '../../../src/engines/reference/kernels.js';
+import { Rng } from '../../../src/rng.js';
+import { argmaxRow } from '../../../src/training/evaluate.js';
+import { expectClose } from '../../helpers/compare.js';
 
 const rng = new Rng(7);
 const randn = (n: number, scale = 1) => Float64Array.from({ length: n }, () => rng.normal() * scale);

@@ -1,11 +1,14 @@
 /**
- * Where everything lives in the wasm engine's memory: the byte address of every buffer, for one
- * network spec and batch size, and the "plan" of i32 slots the kernels read them
- * from. The slot numbers mirror assembly/layout.ts; keep the two in step. Pure arithmetic on
- * numbers: no wasm, no node:*, nothing from the project.
+ * The wasm engine's memory plan: the byte address of every buffer, for one network spec and batch
+ * size, and the "plan" of i32 slots the kernels read them from. The slot numbers mirror
+ * assembly/plan.ts; keep the two in step (test/engines/wasm/plan.test.ts checks it). Parameter
+ * offsets are model/network.ts's paramLayout, the one layout both engines share. Pure arithmetic:
+ * no wasm, no node:*.
  */
 
-// Plan header slots (see assembly/layout.ts for what each holds).
+import { paramLayout, type LayerLayout } from '../../model/network.js';
+
+// Plan header slots (see assembly/plan.ts for what each holds).
 export const P_LAYERS = 0;
 export const P_MAX_BATCH = 1;
 export const P_ACT = 2;
@@ -52,7 +55,7 @@ export const CMD_LOAD = 5;
 export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
 export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
 
-/** Rows per row chunk (assembly/layout.ts ROW_CHUNK). */
+/** Rows per row chunk (assembly/plan.ts ROW_CHUNK). */
 export const ROW_CHUNK = 8;
 
 /** The compaction table, the control block and the plan sit in the first page; buffers start at 64 KiB. */
@@ -63,18 +66,17 @@ const PLAN_ADDR = 8192;
 const BUFFERS_ADDR = 65536;
 export const MAX_THREADS = 64;
 
-export interface LayerAddrs {
-  inDim: number;
-  outDim: number;
-  /** Parameter offsets in floats within params/grads (paramLayout's; layer 0's weight block transposed). */
-  weightOffset: number;
-  biasOffset: number;
+/**
+ * One layer: paramLayout's offsets in floats within params/grads (layer 0's weight block holds the
+ * same values transposed), plus the byte addresses of its buffers.
+ */
+export interface LayerAddrs extends LayerLayout {
   /** Byte addresses of this layer's activations (maxBatch, outDim) and their gradients. */
   a: number;
   dZ: number;
 }
 
-export interface WasmLayout {
+export interface MemoryPlan {
   pages: number;
   plan: number;
   ctrl: number;
@@ -105,7 +107,7 @@ export interface WasmLayout {
  * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
  * that are never touched cost address space, not memory.
  */
-export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayout {
+export function planMemory(sizes: readonly number[], maxBatch: number): MemoryPlan {
   let next = BUFFERS_ADDR;
   const take = (bytes: number): number => {
     const at = next;
@@ -114,14 +116,8 @@ export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayo
   };
   const in0 = sizes[0];
   const classes = sizes[sizes.length - 1];
-  let paramCount = 0;
-  const layers: LayerAddrs[] = [];
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const inDim = sizes[l];
-    const outDim = sizes[l + 1];
-    layers.push({ inDim, outDim, weightOffset: paramCount, biasOffset: paramCount + inDim * outDim, a: 0, dZ: 0 });
-    paramCount += inDim * outDim + outDim;
-  }
+  const { layers: paramLayers, count: paramCount } = paramLayout(sizes);
+  const layers: LayerAddrs[] = paramLayers.map((layer) => ({ ...layer, a: 0, dZ: 0 }));
   const params = take(4 * paramCount);
   const grads = take(4 * paramCount);
   const input = take(4 * maxBatch * in0);
@@ -131,7 +127,7 @@ export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayo
   }
   const maskStride = 8 * Math.ceil(maxBatch / 64);
   const csrStride = in0 + 4;
-  const layout: WasmLayout = {
+  const layout: MemoryPlan = {
     pages: 0,
     plan: PLAN_ADDR,
     ctrl: CTRL_ADDR,
@@ -163,7 +159,7 @@ export function planLayout(sizes: readonly number[], maxBatch: number): WasmLayo
 
 /** Writes the plan (the kernels' view of the layout) into memory. */
 export function writePlan(
-  memory: ArrayBufferLike, layout: WasmLayout, maxBatch: number, threads: number, act: number, loss: number,
+  memory: ArrayBufferLike, layout: MemoryPlan, maxBatch: number, threads: number, act: number, loss: number,
 ): void {
   const plan = new Int32Array(memory, layout.plan, P_HEADER + P_LAYER_SLOTS * layout.layers.length);
   plan.fill(0);

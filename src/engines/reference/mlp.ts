@@ -1,17 +1,19 @@
 /**
  * The reference multilayer perceptron: dense layers with one activation for every hidden layer and
- * a softmax output, computed with the plain kernels of engine/kernels.ts. It is the readable
+ * a softmax output, computed with the plain kernels of ./kernels.ts. It is the readable
  * definition of what the network computes, and the oracle that faster engines are tested against.
  * Parameters and gradients are one flat buffer each; every layer holds subarray views of them.
+ * Runs anywhere JavaScript runs: no node:*, no threads.
  */
 
 import {
-  denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
+  bytesToInputs, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
   sigmoidBackward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
-  softmaxCrossEntropyForward, softmaxForward, tanhBackward, tanhForward,
+  softmaxCrossEntropyForward, softmaxForward, sgdUpdate, tanhBackward, tanhForward,
   type Floats,
-} from '../engine/kernels.js';
-import { paramLayout, type Activation, type Network, type NetworkSpec } from './network.js';
+} from './kernels.js';
+import { checkBatch, checkRows, paramLayout, type Activation, type Network, type NetworkSpec } from '../../model/network.js';
+import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
 
 type ActivationKernels = {
   forward: (out: Floats, x: Floats, n: number) => void;
@@ -24,61 +26,75 @@ export const ACTIVATION_KERNELS: Record<Activation, ActivationKernels> = {
   tanh: { forward: tanhForward, backward: tanhBackward },
 };
 
-interface Layer {
+interface Layer<A extends Floats> {
   inDim: number;
   outDim: number;
-  W: Float32Array;
-  b: Float32Array;
-  dW: Float32Array;
-  dB: Float32Array;
+  W: A;
+  b: A;
+  dW: A;
+  dB: A;
   /** This layer's input rows (the previous layer's activations, or the network input). */
-  x: Float32Array;
+  x: A;
   /** Pre-activation z = x W^T + b, and its gradient. */
-  z: Float32Array;
-  dZ: Float32Array;
+  z: A;
+  dZ: A;
   /** Post-activation a = f(z) (softmax probabilities for the last layer), and its gradient. */
-  a: Float32Array;
-  dA: Float32Array;
+  a: A;
+  dA: A;
 }
 
-export class ReferenceMlp implements Network {
+/** The array type of every buffer: Float32Array for training, Float64Array for exact gradient checks. */
+export type FloatArrayType<A extends Floats> = new (length: number) => A;
+
+/**
+ * `ReferenceMlp` (float32) is a Network. `new ReferenceMlp(spec, batch, SGD, Float64Array)` computes
+ * the same network in float64, which lets the tests check whole-network gradients against finite
+ * differences far more tightly than float32 rounding allows.
+ */
+export class ReferenceMlp<A extends Floats = Float32Array> {
   readonly spec: NetworkSpec;
+  readonly optimizer: OptimizerSpec;
   readonly maxBatch: number;
-  readonly params: Float32Array;
-  readonly grads: Float32Array;
-  readonly input: Float32Array;
-  private readonly layers: Layer[];
+  readonly params: A;
+  readonly grads: A;
+  readonly input: A;
+  private readonly layers: Layer<A>[];
   /** Every activation gradient lives in this one buffer, so zeroing them is one fill(0). */
-  private readonly dActs: Float32Array;
+  private readonly dActs: A;
   private readonly classes: number;
 
-  constructor(spec: NetworkSpec, maxBatch: number) {
+  constructor(
+    spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD,
+    floats: FloatArrayType<A> = Float32Array as unknown as FloatArrayType<A>,
+  ) {
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
+    this.optimizer = optimizer;
     this.maxBatch = maxBatch;
     const layout = paramLayout(spec.sizes);
-    this.params = new Float32Array(layout.count);
-    this.grads = new Float32Array(layout.count);
-    this.input = new Float32Array(maxBatch * spec.sizes[0]);
+    this.params = new floats(layout.count);
+    this.grads = new floats(layout.count);
+    this.input = new floats(maxBatch * spec.sizes[0]);
     this.classes = spec.sizes[spec.sizes.length - 1];
+    const view = (array: A, from: number, to: number) => array.subarray(from, to) as A;
 
     const actCount = layout.layers.reduce((sum, l) => sum + maxBatch * l.outDim, 0);
-    this.dActs = new Float32Array(2 * actCount);
+    this.dActs = new floats(2 * actCount);
     let dOffset = 0;
     let x = this.input;
     this.layers = layout.layers.map((l) => {
       const size = maxBatch * l.outDim;
-      const layer: Layer = {
+      const layer: Layer<A> = {
         inDim: l.inDim,
         outDim: l.outDim,
-        W: this.params.subarray(l.weightOffset, l.biasOffset),
-        b: this.params.subarray(l.biasOffset, l.biasOffset + l.outDim),
-        dW: this.grads.subarray(l.weightOffset, l.biasOffset),
-        dB: this.grads.subarray(l.biasOffset, l.biasOffset + l.outDim),
+        W: view(this.params, l.weightOffset, l.biasOffset),
+        b: view(this.params, l.biasOffset, l.biasOffset + l.outDim),
+        dW: view(this.grads, l.weightOffset, l.biasOffset),
+        dB: view(this.grads, l.biasOffset, l.biasOffset + l.outDim),
         x,
-        z: new Float32Array(size),
-        a: new Float32Array(size),
-        dZ: this.dActs.subarray(dOffset, dOffset + size),
-        dA: this.dActs.subarray(dOffset + size, dOffset + 2 * size),
+        z: new floats(size),
+        a: new floats(size),
+        dZ: view(this.dActs, dOffset, dOffset + size),
+        dA: view(this.dActs, dOffset + size, dOffset + 2 * size),
       };
       dOffset += 2 * size;
       x = layer.a;
@@ -86,8 +102,15 @@ export class ReferenceMlp implements Network {
     });
   }
 
-  forward(batch: number): Float32Array {
-    this.checkBatch(batch);
+  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+    checkBatch(batch, this.maxBatch);
+    const pixels = this.spec.sizes[0];
+    checkRows(images.length / pixels, order, start, batch);
+    bytesToInputs(this.input, images, order, start, batch, pixels, scale);
+  }
+
+  forward(batch: number): A {
+    checkBatch(batch, this.maxBatch);
     const act = ACTIVATION_KERNELS[this.spec.activation];
     const last = this.layers.length - 1;
     for (let l = 0; l <= last; l++) {
@@ -96,7 +119,7 @@ export class ReferenceMlp implements Network {
       if (l < last) act.forward(L.a, L.z, batch * L.outDim);
       else softmaxForward(L.a, L.z, batch, L.outDim);
     }
-    return this.layers[last].a.subarray(0, batch * this.classes);
+    return this.layers[last].a.subarray(0, batch * this.classes) as A;
   }
 
   loss(labels: Uint8Array, batch: number): number {
@@ -110,7 +133,7 @@ export class ReferenceMlp implements Network {
   }
 
   backward(labels: Uint8Array, batch: number): void {
-    this.checkBatch(batch);
+    checkBatch(batch, this.maxBatch);
     this.grads.fill(0);
     this.dActs.fill(0);
     const act = ACTIVATION_KERNELS[this.spec.activation];
@@ -133,30 +156,32 @@ export class ReferenceMlp implements Network {
     }
   }
 
-  exportParams(): Float32Array {
-    return this.params.slice();
+  step(lr: number): void {
+    switch (this.optimizer.name) {
+      case 'sgd':
+        sgdUpdate(this.params, this.grads, lr, this.params.length);
+        return;
+    }
   }
 
-  importParams(values: Float32Array): void {
+  exportParams(): A {
+    return this.params.slice() as A;
+  }
+
+  importParams(values: ArrayLike<number>): void {
     if (values.length !== this.params.length) {
       throw new RangeError(`expected ${this.params.length} parameters, got ${values.length}`);
     }
     this.params.set(values);
   }
 
-  exportGrads(): Float32Array {
-    return this.grads.slice();
+  exportGrads(): A {
+    return this.grads.slice() as A;
   }
 
   async close(): Promise<void> {}
-
-  private checkBatch(batch: number): void {
-    if (!Number.isInteger(batch) || batch < 1 || batch > this.maxBatch) {
-      throw new RangeError(`batch ${batch} outside 1..${this.maxBatch}`);
-    }
-  }
 }
 
-export function createReferenceNetwork(spec: NetworkSpec, maxBatch: number): Network {
-  return new ReferenceMlp(spec, maxBatch);
+export function createReferenceNetwork(spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD): Network {
+  return new ReferenceMlp(spec, maxBatch, optimizer); // float32: the Network interface, checked here
 }
