@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseOutput, writeError } from '../../src/cli/commands/export.js';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
 import type { Dataset } from '../../src/data/split.js';
@@ -153,5 +154,22 @@ describe('mnist export: choices and errors', () => {
     expect(run.stdout).toMatch(/float32 \[N, 784\]/);
     expect(run.stdout).toMatch(/\$ mnist export model\.json -o model\.onnx/);
     expect(run.stdout).toMatch(/--allow-partial/);
+  });
+});
+
+describe('export output choices (in process)', () => {
+  it('takes the format from the extension, case-insensitively, or from --format beside the model', () => {
+    expect(chooseOutput('m.json', 'out/m.ONNX', undefined)).toEqual({ format: 'onnx', out: 'out/m.ONNX' });
+    expect(chooseOutput('m.json', 'w.safetensors', 'safetensors')).toEqual({ format: 'safetensors', out: 'w.safetensors' });
+    expect(chooseOutput('runs/m.json', undefined, 'onnx')).toEqual({ format: 'onnx', out: join('runs', 'm.onnx') });
+    expect(chooseOutput('m.json', 'weights.bin', 'safetensors')).toEqual({ format: 'safetensors', out: 'weights.bin' });
+  });
+
+  it('turns write failures into one line: a hint for the usual causes, the reason without the temp file otherwise', () => {
+    const errno = (code: string, message: string) => Object.assign(new Error(message), { code });
+    expect(writeError('a.onnx', errno('EACCES', "EACCES: permission denied, open '/x/.a.onnx.1.tmp'")).message).toBe('cannot write a.onnx: permission denied; choose a folder you can write to.');
+    expect(writeError('a.onnx', errno('ENOSPC', 'ENOSPC: no space left on device, write')).message).toBe('cannot write a.onnx: the disk is full; free some space or choose another disk.');
+    expect(writeError('a.onnx', errno('ENOENT', "ENOENT: no such file or directory, open '/proc/.a.onnx.7.ab.tmp'")).message).toBe('cannot write a.onnx: no such file or directory (ENOENT).');
+    expect(writeError('a.onnx', errno('EROFS', 'EROFS: read-only file system, open')).exitCode).toBe(1);
   });
 });
