@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { toOnnx } from '../../src/io/onnx.js';
+import { toSafetensors } from '../../src/io/safetensors.js';
 import type { NetworkSpec } from '../../src/model/network.js';
 import type { Dataset } from '../../src/data/split.js';
 import { expectClose } from '../helpers/compare.js';
@@ -112,6 +113,12 @@ describe('ONNX export: what cannot be exported', () => {
     const model = makeModel();
     (model.architecture as { activation: string }).activation = 'gelu';
     expect(() => toOnnx(model)).toThrow(/cannot export activation "gelu" to ONNX.*supported: relu, sigmoid, tanh/);
+  });
+
+  it('refuses, for both formats, a binary-cross-entropy network (one sigmoid output, not a softmax classifier)', () => {
+    const model = makeModel({ sizes: [784, 4, 1], activation: 'tanh', loss: 'binary-cross-entropy' });
+    expect(() => toOnnx(model)).toThrow(/^cannot export to ONNX: the model ends in one sigmoid unit \(binary cross-entropy\); export writes softmax classifiers/);
+    expect(() => toSafetensors(model)).toThrow(/^cannot export to safetensors: the model ends in one sigmoid unit/);
   });
 
   it('refuses parameters that do not match the architecture', () => {
