@@ -146,6 +146,11 @@ describe('mnist serve in a browser', () => {
     await other.getByTestId('upload').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1.5 * 1024 * 1024) });
     expect(await other.getByTestId('error').textContent()).toMatch(/^huge\.png is 1\.5 MiB; the server accepts images up to 1 MiB\. Scale it down first\.$/);
     await other.screenshot({ path: join(shots, 'serve-error.png') });
+    // On a phone, in dark mode, the page fits the screen's width.
+    await other.emulateMedia({ colorScheme: 'dark' });
+    await other.setViewportSize({ width: 390, height: 844 });
+    expect(await other.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await other.screenshot({ path: join(shots, 'serve-phone-dark.png') });
     await other.close();
   });
 });
