@@ -23,7 +23,7 @@ import { TrainProgress } from '../../ui/progress.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
 import { createNetwork } from '../engine.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
-import { choosePath, preflightModelOutput } from '../model-output.js';
+import { choosePath, preflightMemory, preflightModelOutput } from '../model-output.js';
 import { signalPoint } from '../test-hooks.js';
 import {
   dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
@@ -91,6 +91,7 @@ Examples:
         progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
         const batchSize = Math.min(options.batchSize, trainSet.count);
+        preflightMemory(spec.sizes, batchSize, Math.max(batchSize, EVAL_BATCH), options.engine);
         const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
           engine: options.engine,
           threads: options.threads,
