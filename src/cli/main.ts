@@ -20,7 +20,11 @@ const COMMANDS = {
   train: async () => (await import('./commands/train.js')).makeTrainCommand(),
   evaluate: async () => (await import('./commands/evaluate.js')).makeEvaluateCommand(),
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
+  export: async () => (await import('./commands/export.js')).makeExportCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
+  report: async () => (await import('./commands/report.js')).makeReportCommand(),
+  serve: async () => (await import('./commands/serve.js')).makeServeCommand(),
+  moons: async () => (await import('./commands/moons.js')).makeMoonsCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 

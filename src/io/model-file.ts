@@ -9,8 +9,8 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
 import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
-import { ACTIVATIONS, LOSSES, paramLayout, type NetworkSpec } from '../model/network.js';
-import type { EpochMetrics } from '../training/train.js';
+import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;
@@ -20,7 +20,7 @@ export const MODEL_INPUT_SIDE = 28;
 export const MODEL_INPUTS = MODEL_INPUT_SIDE * MODEL_INPUT_SIDE;
 export const MODEL_CLASSES = 10;
 /** The widest hidden layer `mnist train --arch` accepts (cli/options.ts parseArch), and so the loader. */
-export const MAX_HIDDEN_WIDTH = 16384;
+export const MAX_HIDDEN_WIDTH = MAX_LAYER_WIDTH;
 /**
  * The most parameters a model may have: about 200 MB of JSON, which loads in well under V8's
  * largest string (512 MB) and a default heap. `train` refuses bigger architectures up front,
@@ -55,6 +55,15 @@ export interface TrainingSettingsRecord {
   steps: number;
 }
 
+/** One epoch's figures (the training loop's EpochMetrics have this shape). */
+export interface EpochRecord {
+  epoch: number;
+  seconds: number;
+  trainLoss: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+}
+
 export interface TestRecord {
   correct: number;
   total: number;
@@ -73,11 +82,45 @@ export interface ModelFile {
   /** Input x = pixel * scale, pixels as in MNIST: 0 = background, 255 = ink, 28x28 row-major. */
   input: { width: number; height: number; scale: number };
   training: TrainingSettingsRecord;
-  metrics: { epochs: EpochMetrics[]; test: TestRecord | null };
+  metrics: { epochs: EpochRecord[]; test: TestRecord | null };
   /** Data the model was trained on: where from, and the SHA-256 of each uncompressed file. */
   data: { source: string; sha256: Record<string, string> };
   /** Canonical flat parameters (paramLayout order); in the file they appear as named arrays. */
   params: Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Making a record
+
+/** What a training run knows at its end; newModelRecord adds the format, version, date and writer. */
+export interface TrainedModel {
+  spec: NetworkSpec;
+  /** True when training was interrupted. */
+  partial: boolean;
+  input: ModelFile['input'];
+  training: TrainingSettingsRecord;
+  epochs: EpochRecord[];
+  test: TestRecord | null;
+  /** Where the data came from (a folder, or the embedded copy), and each file's name and SHA-256. */
+  data: { source: string; files: { name: string; sha256: string }[] };
+  /** Canonical (paramLayout order) parameters. */
+  params: Float32Array;
+}
+
+export function newModelRecord(model: TrainedModel): ModelFile {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    partial: model.partial,
+    createdAt: new Date().toISOString(),
+    generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+    architecture: { sizes: [...model.spec.sizes], activation: model.spec.activation, loss: model.spec.loss, output: 'softmax' },
+    input: model.input,
+    training: model.training,
+    metrics: { epochs: model.epochs, test: model.test },
+    data: { source: model.data.source, sha256: Object.fromEntries(model.data.files.map((f) => [f.name, f.sha256])) },
+    params: model.params,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

