@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, lines, mnist } from '../helpers/cli.js';
+import { startMirrorServer, tinyMnist } from '../helpers/mirror-server.js';
 
 /** A run that takes well over a second with the reference engine, so a signal lands mid-epoch. */
 const LONG = ['--limit', '2000', '--val-size', '200', '--epochs', '500', '--arch', '784-16-10', '--engine', 'reference'];
@@ -113,5 +114,35 @@ describe.concurrent('a signal after the last batch', () => {
     expect(lines(run.stderr)).toEqual(['stopped by SIGHUP again: quitting at once (temp files removed, nothing else written)']);
     expect(readFileSync(model.path, 'utf8')).toBe(model.bytes);
     expect(tempFiles(at)).toEqual([]);
+  });
+});
+
+describe('a signal during a download', () => {
+  it('SIGTERM mid-transfer exits 143 and leaves no temp file', async () => {
+    const server = await startMirrorServer();
+    try {
+      const tiny = tinyMnist();
+      server.routes.set('/slow/train-images-idx3-ubyte.gz', { kind: 'stall', body: tiny.gz['train-images-idx3-ubyte'], sendBytes: 40 });
+      const at = folder('download');
+      let sent = false;
+      const run = await mnist(['download', '--no-builtin-mirrors', '--mirror', `${server.origin}/slow/`, '--data-dir', at, '--timeout', '20'], {
+        onSpawn(child) {
+          // The stalled transfer has its temp file open once the first bytes arrived.
+          const timer = setInterval(() => {
+            if (!sent && server.requests.length > 0 && readdirSync(at).some((f) => f.endsWith('.tmp'))) {
+              sent = true;
+              clearInterval(timer);
+              child.kill('SIGTERM');
+            }
+          }, 10);
+        },
+      });
+      expect(sent).toBe(true);
+      expect(run.code).toBe(143);
+      expect(lines(run.stderr).at(-1)).toBe('download stopped by SIGTERM; no partial file was left. Run `mnist download` again to finish.');
+      expect(readdirSync(at)).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
