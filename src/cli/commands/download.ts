@@ -57,7 +57,8 @@ function parseMinRate(value: string): number {
 
 function parseTimeout(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
+  // Decimal only: Number() would also read 0x10 as 16.
+  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
   return n;
 }
 
