@@ -2,7 +2,7 @@
  * `mnist serve model.json [--port N] [--host 127.0.0.1]`: a local web page to draw digits on and
  * watch the model read them, plus the model's report. Loopback only unless --host says otherwise.
  * Predictions go through the same code as `mnist predict` (cli/read-digit.ts), on the same model.
- * Runs until Ctrl-C (exit 130) or SIGTERM (exit 143).
+ * Runs until Ctrl-C (exit 130), SIGTERM (143) or SIGHUP (129).
  */
 
 import type { AddressInfo } from 'node:net';
@@ -87,26 +87,22 @@ Examples:
         onError: (error) => log(err.red(`internal error while answering a request: ${error instanceof Error ? error.message : String(error)}`)),
       });
       const port = await listen(app, options.port, options.host);
-      // Listen for Ctrl-C before printing the URL: a script may signal as soon as it reads it.
-      // The first SIGINT/SIGTERM/SIGHUP stops the server gracefully; a second one exits at once.
-      const interrupt = listenForInterrupt(() => undefined);
-      const stopped = new Promise<void>((resolve) => {
-        if (interrupt.signal.aborted) resolve();
-        else interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
       for (const name of ['127.0.0.1', 'localhost', '[::1]']) allowedHosts.add(`${name}:${port}`);
+      // Listen for Ctrl-C before printing the URL: a script may signal as soon as it reads it.
+      // The first SIGINT, SIGTERM or SIGHUP stops the server; a second one quits at once.
+      const interrupt = listenForInterrupt(() => undefined);
+      const stopped = new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
       const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
       const url = `http://${shown}:${port}/`;
       process.stdout.write(`serving ${describeSpec(model.architecture)} at ${out.bold(url)}  (Ctrl-C to stop)\n`);
       if (!LOOPBACK.has(options.host)) log(err.yellow(`note: listening on ${options.host}: other computers on the network can open this page`));
 
       await stopped;
+      interrupt.dispose();
       app.close();
       app.closeAllConnections();
       await net.close();
-      interrupt.dispose();
-      const received = interrupt.received();
-      throw new InterruptedError(received === null || received === 'SIGINT' ? 'stopped' : `stopped (${received})`, interrupt.exitCode());
+      throw new InterruptedError('stopped', interrupt.exitCode());
     });
 }
 
