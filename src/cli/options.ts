@@ -19,10 +19,10 @@ export function parsePositiveNumber(value: string): number {
   return n;
 }
 
-/** A finite number of seconds > 0, e.g. a timeout. */
+/** A finite number of seconds > 0, e.g. a timeout (decimal only, as above). */
 export function parseSeconds(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
   return n;
 }
 

@@ -24,7 +24,7 @@ import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
-import { choosePath, preflightModelOutput } from '../model-output.js';
+import { choosePath, preflightMemory, preflightModelOutput } from '../model-output.js';
 import { signalPoint } from '../test-hooks.js';
 import {
   dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
@@ -90,6 +90,7 @@ Examples:
         progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
         const batchSize = Math.min(options.batchSize, trainSet.count);
+        preflightMemory(spec.sizes, batchSize, Math.max(batchSize, EVAL_BATCH), options.engine);
         const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
           engine: options.engine,
           threads: options.threads,
