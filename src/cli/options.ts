@@ -16,6 +16,20 @@ export function parsePositiveNumber(value: string): number {
   return n;
 }
 
+/** A finite number >= 0, e.g. a weight decay. */
+export function parseNonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of at least 0, e.g. 0.0005.');
+  return n;
+}
+
+/** A number in [0, 1), e.g. a momentum, Adam's betas, a label smoothing. */
+export function parseFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1, e.g. 0.9.');
+  return n;
+}
+
 /** An integer >= 1, e.g. epochs or a batch size. */
 export function parsePositiveInt(value: string): number {
   const n = Number(value);

@@ -6,7 +6,7 @@
 
 import { Command } from '@commander-js/extra-typings';
 import { loadSplit, locateMnist } from '../../data/mnist.js';
-import { loadModel } from '../../io/model-file.js';
+import { describeTraining, loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { err, out } from '../../ui/colors.js';
@@ -35,7 +35,10 @@ Examples:
       };
       const model = await loadModel(modelPath);
       const source = locateMnist({ dataDir: options.dataDir });
-      log(err.dim(`model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; data: ${source.label}`));
+      log(err.dim(
+        `model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; ` +
+        `trained with ${describeTraining(model.training)}; data: ${source.label}`,
+      ));
       const test = await loadSplit(source, 'test');
       const { net } = await createNetwork(model.architecture, EVAL_BATCH, {
         engine: options.engine,
