@@ -1,9 +1,10 @@
 /**
  * The optimizer step of the wasm engine: SGD with L2 weight decay, momentum, Nesterov momentum,
  * Adam and AdamW over the flat parameter, gradient and state buffers, cut into blocks of
- * parameters that threads claim (threads.ts, CMD_OPTIM). Every line performs the same float64
- * operations, rounded to float32 at the same stores, as src/engines/reference/kernels.ts's
- * sgdL2Update / momentumUpdate / adamUpdate, so both engines agree bit for bit; the definitions
+ * parameters that threads claim (threads.ts, CMD_OPTIM). Every line performs the same operations
+ * (float64 for SGD and momentum, float32 for Adam), rounded to float32 at the same points, as
+ * src/engines/reference/kernels.ts's sgdL2Update / momentumUpdate / adamUpdate, so both engines
+ * agree bit for bit; the definitions
  * (PyTorch's) are documented in src/model/optimizers.ts. Plain SGD without decay stays sgdRange (tail.ts).
  * The scalars of a step (computed once in JS) sit in the f64 block at P_OPT_ARGS.
  */
@@ -127,43 +128,56 @@ export function momentumRange(
 }
 
 /**
- * Adam / AdamW on [i0, i1) (kernels.ts adamUpdate): params *= decay; g = grads + l2 params;
- * m = b1 m + (1 - b1) g; s = b2 s + (1 - b2) g^2; params -= stepSize m / (sqrt(s) / bc2Sqrt + eps).
+ * Adam / AdamW on [i0, i1) (kernels.ts adamUpdate), in float32 four lanes at a time, in the order
+ * of PyTorch's in-place calls: params *= decay; g = grads + l2 params; m = b1 m + (1 - b1) g;
+ * s = b2 s + (1 - b2) g g; params -= stepSize (m / (sqrt(s) / bc2Sqrt + eps)).
  */
 export function adamRange(
   params: usize, m: usize, s: usize, grads: usize, i0: i32, i1: i32,
   decay: f64, l2: f64, b1: f64, b2: f64, eps: f64, stepSize: f64, bc2Sqrt: f64,
 ): void {
-  const c1 = 1 - b1;
-  const c2 = 1 - b2;
-  const decays = decay != 1;
-  const decayv = f64x2.splat(decay);
-  const l2v = f64x2.splat(l2);
-  const b1v = f64x2.splat(b1);
-  const b2v = f64x2.splat(b2);
-  const c1v = f64x2.splat(c1);
-  const c2v = f64x2.splat(c2);
-  const epsv = f64x2.splat(eps);
-  const stepv = f64x2.splat(stepSize);
-  const bcv = f64x2.splat(bc2Sqrt);
+  const D = <f32>decay;
+  const L2 = <f32>l2;
+  const B1 = <f32>b1;
+  const C1 = <f32>(1 - b1);
+  const B2 = <f32>b2;
+  const C2 = <f32>(1 - b2);
+  const EPS = <f32>eps;
+  const STEP = <f32>stepSize;
+  const BC = <f32>bc2Sqrt;
+  const decays = D != 1;
+  const dv = f32x4.splat(D);
+  const l2v = f32x4.splat(L2);
+  const b1v = f32x4.splat(B1);
+  const c1v = f32x4.splat(C1);
+  const b2v = f32x4.splat(B2);
+  const c2v = f32x4.splat(C2);
+  const epsv = f32x4.splat(EPS);
+  const stepv = f32x4.splat(STEP);
+  const bcv = f32x4.splat(BC);
   let i = i0;
-  for (; i + 2 <= i1; i += 2) {
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
-    let p = load2(params + off);
-    if (decays) p = store2(params + off, f64x2.mul(p, decayv));
-    const g = f64x2.add(load2(grads + off), f64x2.mul(l2v, p));
-    const mm = store2(m + off, f64x2.add(f64x2.mul(b1v, load2(m + off)), f64x2.mul(c1v, g)));
-    const ss = store2(s + off, f64x2.add(f64x2.mul(b2v, load2(s + off)), f64x2.mul(f64x2.mul(c2v, g), g)));
-    const denom = f64x2.add(f64x2.div(f64x2.sqrt(ss), bcv), epsv);
-    store2(params + off, f64x2.sub(p, f64x2.mul(stepv, f64x2.div(mm, denom))));
+    let p = v128.load(params + off);
+    if (decays) p = f32x4.mul(p, dv);
+    const g = f32x4.add(v128.load(grads + off), f32x4.mul(l2v, p));
+    const mm = f32x4.add(f32x4.mul(b1v, v128.load(m + off)), f32x4.mul(c1v, g));
+    const ss = f32x4.add(f32x4.mul(b2v, v128.load(s + off)), f32x4.mul(f32x4.mul(c2v, g), g));
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(ss), bcv), epsv);
+    v128.store(m + off, mm);
+    v128.store(s + off, ss);
+    v128.store(params + off, f32x4.sub(p, f32x4.mul(stepv, f32x4.div(mm, denom))));
   }
   for (; i < i1; i++) {
     const off = <usize>i << 2;
-    let p = load1(params + off);
-    if (decays) p = store1(params + off, p * decay);
-    const g = load1(grads + off) + l2 * p;
-    const mm = store1(m + off, b1 * load1(m + off) + c1 * g);
-    const ss = store1(s + off, b2 * load1(s + off) + c2 * g * g);
-    store1(params + off, p - stepSize * (mm / (Math.sqrt(ss) / bc2Sqrt + eps)));
+    let p = load<f32>(params + off);
+    if (decays) p = p * D;
+    const g = load<f32>(grads + off) + L2 * p;
+    const mm = B1 * load<f32>(m + off) + C1 * g;
+    const ss = B2 * load<f32>(s + off) + C2 * g * g;
+    const denom = Mathf.sqrt(ss) / BC + EPS;
+    store<f32>(m + off, mm);
+    store<f32>(s + off, ss);
+    store<f32>(params + off, p - STEP * (mm / denom));
   }
 }

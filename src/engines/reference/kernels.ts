@@ -223,10 +223,11 @@ export function bytesToInputs(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizer kernels (one per rule of model/optimizers.ts). Every product and sum is formed in
-// float64 and rounded once when stored (parameters and state are float32 in training); a later
-// line reads the stored, rounded value, as PyTorch's in-place float32 updates do. The wasm engine's
-// assembly/optim.ts performs exactly these operations, so the two agree bit for bit.
+// Optimizer kernels (one per rule of model/optimizers.ts). SGD and momentum form every product and
+// sum in float64 and round once when stored (parameters and state are float32 in training); a
+// later line reads the stored, rounded value, as PyTorch's in-place float32 updates do. Adam works
+// in float32 throughout (see adamUpdate). The wasm engine's assembly/optim.ts performs exactly
+// these operations, so the two agree bit for bit.
 
 /** Plain SGD over the flat buffers: params -= lr * grads. */
 export function sgdUpdate(params: Floats, grads: Floats, lr: number, n: number): void {
@@ -261,18 +262,26 @@ export function momentumUpdate(
  *   m = b1 m + (1 - b1) g;   s = b2 s + (1 - b2) g^2
  *   params -= stepSize m / (sqrt(s) / bc2Sqrt + eps)   stepSize = lr / (1 - b1^t), bc2Sqrt = sqrt(1 - b2^t)
  * eps goes after the bias correction of sqrt(s), where PyTorch puts it (the paper's eps-hat form).
+ * Unlike the rules above, every operation here is a float32 operation (each result rounded with
+ * fround; a float64 result of float32 operands rounds to exactly the float32 result), in the
+ * order of PyTorch's in-place float32 calls: it needs a square root and a division per weight, and
+ * in float32 the wasm engine does them four lanes at a time.
  */
 export function adamUpdate(
   params: Floats, m: Floats, s: Floats, grads: Floats,
   decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number, n: number,
 ): void {
-  const c1 = 1 - b1;
-  const c2 = 1 - b2;
+  const f = Math.fround;
+  const [D, L2, B1, C1, B2, C2, EPS, STEP, BC] = [decay, l2, b1, 1 - b1, b2, 1 - b2, eps, stepSize, bc2Sqrt].map(f);
   for (let i = 0; i < n; i++) {
-    if (decay !== 1) params[i] *= decay;
-    const g = grads[i] + l2 * params[i];
-    m[i] = b1 * m[i] + c1 * g;
-    s[i] = b2 * s[i] + c2 * g * g;
-    params[i] -= stepSize * (m[i] / (Math.sqrt(s[i]) / bc2Sqrt + eps));
+    let p = f(params[i]);
+    if (D !== 1) p = f(p * D); //                        param.mul_(1 - lr * wd)
+    const g = f(f(grads[i]) + f(L2 * p)); //             grad.add(param, alpha=wd)
+    const mm = f(f(B1 * f(m[i])) + f(C1 * g)); //        exp_avg.mul_(b1).add_(grad, alpha=1-b1)
+    const ss = f(f(B2 * f(s[i])) + f(f(C2 * g) * g)); // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1-b2)
+    const denom = f(f(f(Math.sqrt(ss)) / BC) + EPS); //  (exp_avg_sq.sqrt() / bc2Sqrt).add_(eps)
+    m[i] = mm;
+    s[i] = ss;
+    params[i] = f(p - f(STEP * f(mm / denom))); //       param.addcdiv_(exp_avg, denom, value=-stepSize)
   }
 }
