@@ -7,7 +7,7 @@
  */
 
 import {
-  checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
+  BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
 } from '../../model/network.js';
 import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
@@ -163,11 +163,15 @@ export class WasmMlp implements Network {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
+    if (spec.loss === BINARY_LOSS) {
+      // engines/index.ts sends binary networks to the reference engine; this guards direct callers.
+      throw new RangeError('the wasm engine has no sigmoid output (binary cross-entropy); use the reference engine');
+    }
     checkLabelSmoothing(spec);
     const layout = planMemory(spec.sizes, maxBatch, stateBuffers(optimizer.name));
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
-    writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss]);
+    writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
     writeLabelSmoothing(memory.buffer, layout, labelSmoothingOf(spec));
     const instance = await api.instantiate(host.module, { env: { memory } });
     const net = new WasmMlp(spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports);
