@@ -10,7 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
 import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
-import { describeOptimizer, optimizerSpec, OPTIMIZERS, type OptimizerName } from '../model/optimizers.js';
+import { describeOptimizerSettings } from '../model/optimizers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const MODEL_FORMAT = 'mnist-mlp';
@@ -75,12 +75,7 @@ export interface TrainingSettingsRecord {
  * lr 0.002 cosine after 1 warm-up epoch, label smoothing 0.1, 20 epochs, batch 64, augmented`.
  */
 export function describeTraining(t: TrainingSettingsRecord): string {
-  const known = (OPTIMIZERS as readonly string[]).includes(t.optimizer);
-  const optimizer = known
-    ? describeOptimizer(optimizerSpec(t.optimizer as OptimizerName, {
-      momentum: t.momentum, beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weightDecay ?? 0,
-    }))
-    : t.optimizer;
+  const optimizer = describeOptimizerSettings(t.optimizer, t);
   const warmup = t.warmup ? ` after ${t.warmup} warm-up epoch${t.warmup === 1 ? '' : 's'}` : '';
   const smoothing = t.labelSmoothing ? `, label smoothing ${t.labelSmoothing}` : '';
   return `${optimizer}, lr ${t.lr} ${t.schedule}${warmup}${smoothing}, ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, batch ${t.batchSize}${t.augment ? ', augmented' : ''}`;

@@ -80,6 +80,17 @@ export function describeOptimizer(spec: OptimizerSpec): string {
 }
 
 /**
+ * describeOptimizer for settings as a model file records them (older files: just a name, meaning no
+ * decay); a name this version does not know is shown as it is.
+ */
+export function describeOptimizerSettings(
+  name: string, settings: { momentum?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number },
+): string {
+  if (!(OPTIMIZERS as readonly string[]).includes(name)) return name;
+  return describeOptimizer(optimizerSpec(name as OptimizerName, { ...settings, weightDecay: settings.weightDecay ?? 0 }));
+}
+
+/**
  * The scalars of step number `t` (1-based, as PyTorch counts) with learning rate lr: every engine
  * computes them the same way, once per step, so the per-element loops agree bit for bit.
  * - decay: what w is multiplied by first (1 - lr wd for adamw, else 1)
