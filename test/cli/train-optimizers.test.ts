@@ -44,22 +44,16 @@ describe('mnist train --optimizer', () => {
     expect(evaluation.stdout).toContain(`average loss:  ${model.metrics.test.loss.toFixed(4)} (cross-entropy)`);
   });
 
-  it('nesterov with onecycle, and sgd with weight decay and warm-up, train', async () => {
-    for (const args of [
-      ['--optimizer', 'nesterov', '--momentum', '0.8', '--schedule', 'onecycle', '--lr', '0.1'],
-      ['--optimizer', 'sgd', '--weight-decay', '0.001', '--schedule', 'constant', '--warmup', '1'],
-    ]) {
-      const out = join(dir, `${args[1]}.json`);
-      const run = await mnist(['train', ...QUICK, ...args, '--out', out, '--quiet']);
-      expect(run.code).toBe(0);
-      expect(Number(lines(run.stdout)[0].match(/^test accuracy: (\d+)\/10000/)![1])).toBeGreaterThan(7000);
-      expect(JSON.parse(readFileSync(out, 'utf8')).training).toMatchObject({ optimizer: args[1], schedule: args[5] });
-    }
+  it('nesterov with onecycle trains', async () => {
+    const out = join(dir, 'nesterov.json');
+    const run = await mnist(['train', ...QUICK, '--optimizer', 'nesterov', '--momentum', '0.8', '--schedule', 'onecycle', '--lr', '0.1', '--out', out, '--quiet']);
+    expect(run.code).toBe(0);
+    expect(Number(lines(run.stdout)[0].match(/^test accuracy: (\d+)\/10000/)![1])).toBeGreaterThan(7000);
+    expect(JSON.parse(readFileSync(out, 'utf8')).training).toMatchObject({ optimizer: 'nesterov', momentum: 0.8, schedule: 'onecycle', weightDecay: 0 });
   });
 
   it.each([
     [['--optimizer', 'adam', '--momentum', '0.9'], /--momentum applies to --optimizer momentum or nesterov, not adam/],
-    [['--weight-decay', 'x'], /expected a number of at least 0/],
     [['--optimizer', 'rmsprop'], /Allowed choices are sgd, momentum, nesterov, adam, adamw/],
   ])('%j is a usage error (exit 2) in one line, before any training (the other combinations: optimizer-options.test.ts)', async (args, message) => {
     const run = await mnist(['train', ...QUICK, ...args, '--out', join(dir, 'never.json')]);
@@ -71,12 +65,14 @@ describe('mnist train --optimizer', () => {
 
   it('evaluate still reads a model file written before these settings existed', async () => {
     const out = join(dir, 'old.json');
-    const model = JSON.parse(readFileSync(join(dir, 'sgd.json'), 'utf8'));
+    const model = JSON.parse(readFileSync(join(dir, 'nesterov.json'), 'utf8'));
+    model.training.optimizer = 'sgd';
+    model.training.lr = 0.5;
     for (const key of ['momentum', 'beta1', 'beta2', 'eps', 'weightDecay', 'labelSmoothing', 'warmup']) delete model.training[key];
     delete model.architecture.labelSmoothing;
     writeFileSync(out, JSON.stringify(model));
     const evaluation = await mnist(['evaluate', out]);
     expect(evaluation.code).toBe(0);
-    expect(evaluation.stderr).toMatch(/trained with sgd, lr 0\.5 constant, 2 epochs, batch 32; data:/);
+    expect(evaluation.stderr).toMatch(/trained with sgd, lr 0\.5 onecycle, 2 epochs, batch 32; data:/);
   });
 });
