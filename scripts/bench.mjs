@@ -2,7 +2,7 @@
 //      node scripts/bench.mjs [--json] [--epochs N] [--threads N] [--ref-steps N] [--epoch-only]
 // Benchmark (not a test) of one training epoch of 784-128-10 ReLU, softmax cross-entropy, He init,
 // plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images: the same settings as
-// ../shared/peers/run-numpy.sh. Prints the fast engine's seconds per epoch, images/s and achieved
+// scripts/numpy_mlp.py (compared by scripts/compare-numpy.sh). Prints the fast engine's seconds per epoch, images/s and achieved
 // GFLOP/s (dense-equivalent: the arithmetic a dense engine does, ~24.5 GFLOP per epoch here), the
 // time of each kernel (measured by running one single-thread epoch kernel by kernel), and the same
 // for the reference engine (timed on --ref-steps steps and extrapolated: it takes ~30 s an epoch).

@@ -13,6 +13,9 @@ import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } f
 import { describeOptimizerSettings } from '../model/optimizers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
+// ---------------------------------------------------------------------------------------------
+// The record
+
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;
 

@@ -16,6 +16,9 @@ import {
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
+// ---------------------------------------------------------------------------------------------
+// The module's exports, and what a platform (./node.ts) provides: the module and worker threads
+
 /** What assembly/index.ts exports (byte addresses and sizes are i32; lr and scale are f64). */
 export interface EngineExports {
   /** The shared memory (the module re-exports the one it imports). */
@@ -87,6 +90,9 @@ export interface WasmOptions {
   threads: number;
   optimizer?: OptimizerSpec;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The network (the main thread's side)
 
 export class WasmMlp implements Network {
   readonly spec: NetworkSpec;
@@ -359,6 +365,9 @@ export class WasmMlp implements Network {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A worker thread's side
 
 /**
  * A worker thread's side: instantiate on the shared memory, call `ready`, then serve commands
