@@ -142,7 +142,7 @@ async function kernelProfile() {
     x.gemmDot(L.logits, classes, l0.a, out0, W1, out0, batch, classes, b1); lap(3);
     x.softmaxRows(l1.a, L.logits, L.rowMax, L.rowSum, 0, batch, classes); lap(4);
     net.loss(labels, batch); lap(5);
-    x.outputGradRows(l1.dZ, l1.a, L.labels, 0, batch, batch, classes, 0); lap(6);
+    x.outputGradRows(l1.dZ, l1.a, L.labels, 0, batch, batch, classes, 0, 0); lap(6);
     x.gemmAxpy(l0.dZ, out0, l1.dZ, classes, 1, W1, out0, batch, out0, classes, 0, 2, 0, l0.a, out0); lap(7);
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);
