@@ -58,6 +58,7 @@ export const CMD_BACKWARD = 2;
 export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5; //    pixel bytes in P_STAGE -> input floats (scale in the lr slot)
+export const CMD_LOAD_TRANSFORM = 6; // the same, each row chunk first filled by the host's transformRows
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

@@ -10,10 +10,17 @@
  */
 
 import {
-  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD,
-  P_CTRL, P_THREADS, planI32,
+  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_TRANSFORM, CMD_SGD,
+  P_CTRL, P_THREADS, ROW_CHUNK, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
+
+/**
+ * The host's per-image transform (src/engines/wasm/mlp.ts, TransformHost): fills stage rows
+ * r0..r1-1 with transformed images, in JavaScript on the calling thread.
+ */
+@external("env", "transformRows")
+declare function transformRows(r0: i32, r1: i32): void;
 
 /** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */
 const SPINS = 4096;
@@ -30,7 +37,10 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
     if (part == 0) backwardRowChunk(plan, chunk, batch);
     else backwardParamChunk(plan, chunk, batch);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
-  else if (cmd == CMD_LOAD) loadChunk(plan, chunk, batch, lr);
+  else if (cmd == CMD_LOAD) {
+    if (part == 1) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+    loadChunk(plan, chunk, batch, lr);
+  }
 }
 
 /**
@@ -46,6 +56,8 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   }
   if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
   if (cmd == CMD_LOAD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+  // Transform and convert in one phase: a chunk's rows are transformed by whichever thread converts them.
+  if (cmd == CMD_LOAD_TRANSFORM) return phase(plan, CMD_LOAD, 1, batch, rowChunks(batch), lr);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
     const ctrl = <usize>planI32(plan, P_CTRL);
     store<i32>(ctrl + C_ARGS, CMD_EXIT);

@@ -8,6 +8,7 @@
 import { MnistError } from '../errors.js';
 import type { Network, NetworkSpec } from '../model/network.js';
 import { SGD, type OptimizerSpec } from '../model/optimizers.js';
+import type { ImageTransform } from '../model/transform.js';
 import { createReferenceNetwork } from './reference/mlp.js';
 
 export { createReferenceNetwork } from './reference/mlp.js';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   threads?: number;
   /** The update rule of Network.step (default: plain SGD). */
   optimizer?: OptimizerSpec;
+  /** Image transforms loadBatch will be given (e.g. augmentation): the fast engine runs them on all its threads. */
+  transforms?: readonly ImageTransform[];
   /** A one-line notice (e.g. a fallback) for the user. */
   notice: (line: string) => void;
 }
@@ -37,7 +40,7 @@ export async function createNetwork(
     const support = wasmEngineSupport();
     if (support.ok) {
       const threads = options.threads ?? defaultThreads();
-      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer });
+      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer, transforms: options.transforms });
       return { net, engine: `fast (wasm simd, ${threads} thread${threads === 1 ? '' : 's'})` };
     }
     if (options.engine === 'fast') {

@@ -19,7 +19,7 @@ import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model
 import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
 import { Rng } from '../../rng.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
-import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
+import { augmentTransform, LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
 import { out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
@@ -75,10 +75,12 @@ Examples:
       progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
       const batchSize = Math.min(options.batchSize, trainSet.count);
+      const augment = options.augment ? augmentTransform(DEFAULT_AUGMENT) : undefined;
       const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
         engine: options.engine,
         threads: options.threads,
         optimizer: optimizerSpec(options.optimizer),
+        transforms: augment ? [augment] : [],
         notice: (line) => progress.log(line),
       });
       const interrupt = listenForInterrupt((line) => progress.log(line));
@@ -98,7 +100,7 @@ Examples:
           net, trainSet, valSet.count > 0 ? valSet : null,
           {
             epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
-            inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
+            inputScale: INPUT_SCALE, augment: augment?.settings ?? null, augmentTransform: augment,
           },
           progress, interrupt.signal,
         );

@@ -10,11 +10,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { NetworkSpec } from '../../model/network.js';
 import type { OptimizerSpec } from '../../model/optimizers.js';
 import { wasmApi, wasmSupport, type WasmModule } from './api.js';
-import { joinAsWorker, WasmMlp, type WasmHost, type WasmThread, type WasmWorkerData } from './mlp.js';
+import type { ImageTransformFn } from '../../model/transform.js';
+import {
+  joinAsWorker, transformKey, WasmMlp, type TransformRef, type TransformSource, type WasmHost, type WasmThread, type WasmWorkerData,
+} from './mlp.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
 const builtDir = fromSources ? new URL('../../../dist/engines/wasm/', import.meta.url) : new URL('./', import.meta.url);
@@ -46,12 +49,18 @@ export interface WasmNetworkOptions {
   /** Threads including the calling one (default: defaultThreads()). Any count gives identical weights. */
   threads?: number;
   optimizer?: OptimizerSpec;
+  /** Image transforms the workers import, so that loadBatch can run them on every thread. */
+  transforms?: readonly TransformRef[];
 }
 
 /** The wasm engine's network on this process's threads. close() it to end the workers. */
 export async function createWasmNetwork(spec: NetworkSpec, maxBatch: number, options: WasmNetworkOptions = {}): Promise<WasmMlp> {
   const host: WasmHost = { module: await engineModule(), startWorker };
-  return WasmMlp.create(spec, maxBatch, { threads: options.threads ?? defaultThreads(), optimizer: options.optimizer }, host);
+  return WasmMlp.create(
+    spec, maxBatch,
+    { threads: options.threads ?? defaultThreads(), optimizer: options.optimizer, transforms: options.transforms },
+    host,
+  );
 }
 
 let compiled: Promise<WasmModule> | null = null;
@@ -91,7 +100,32 @@ async function startWorker(data: WasmWorkerData, t: number, onError: (error: Err
   return worker;
 }
 
-// A worker thread started by startWorker: join the shared memory, say so, serve until CMD_EXIT.
+/**
+ * The URL a worker imports a transform from. Under vitest the main thread runs the sources, so a
+ * transform's module is a src/...ts file, which Node 20 cannot import: the worker takes the built
+ * dist/...js instead (as it does for this file and the .wasm).
+ */
+export function workerImportUrl(module: string): string {
+  const m = /^(.*)\/src\/(.*)\.ts$/.exec(module);
+  return m === null ? module : `${m[1]}/dist/${m[2]}.js`;
+}
+
+/** Imports each transform's module and picks its export. */
+async function importTransforms(refs: readonly TransformRef[]): Promise<Map<string, ImageTransformFn>> {
+  const fns = new Map<string, ImageTransformFn>();
+  for (const ref of refs) {
+    const fn = ((await import(workerImportUrl(ref.module))) as Record<string, unknown>)[ref.exportName];
+    if (typeof fn !== 'function') throw new Error(`${ref.module} exports no function ${ref.exportName}`);
+    fns.set(transformKey(ref), fn as ImageTransformFn);
+  }
+  return fns;
+}
+
+// A worker thread started by startWorker: import the transforms, join the shared memory, say so, serve until CMD_EXIT.
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[ENGINE_WORKER] !== undefined) {
-  joinAsWorker((workerData as Record<string, WasmWorkerData>)[ENGINE_WORKER], () => parentPort?.postMessage('ready'));
+  const data = (workerData as Record<string, WasmWorkerData>)[ENGINE_WORKER];
+  const port = parentPort!;
+  const fns = await importTransforms(data.transforms);
+  const receive = () => receiveMessageOnPort(port)?.message as TransformSource | undefined;
+  joinAsWorker(data, () => port.postMessage('ready'), fns, receive);
 }

@@ -51,6 +51,7 @@ export const CMD_BACKWARD = 2;
 export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5;
+export const CMD_LOAD_TRANSFORM = 6;
 
 export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
 export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
@@ -99,6 +100,10 @@ export interface MemoryPlan {
   maskStride: number;
   colVal: number;
   chunkNnz: number;
+  /** i32 slots only JavaScript reads: the transformed load's arguments (TransformHost in mlp.ts). */
+  transformArgs: number;
+  /** i32[maxBatch]: the image index of each row of a transformed load. */
+  rowSource: number;
   layers: LayerAddrs[];
 }
 
@@ -148,6 +153,8 @@ export function planMemory(sizes: readonly number[], maxBatch: number): MemoryPl
     maskStride,
     colVal: take(4 * in0 * maxBatch),
     chunkNnz: take(4 * Math.ceil(maxBatch / ROW_CHUNK)),
+    transformArgs: take(64),
+    rowSource: take(4 * maxBatch),
     layers,
   };
   layout.pages = Math.ceil(next / 65536);
