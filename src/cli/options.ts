@@ -9,10 +9,13 @@ import { CLASSES, IMAGE_SIZE, PIXELS } from '../data/mnist.js';
 import { ENGINE_CHOICES } from '../engines/index.js';
 import { MAX_LAYER_WIDTH } from '../model/network.js';
 
+/** A plain decimal such as 0.1, 5, 1e-3: not hex (0x10), binary or octal, which Number() also reads. */
+const DECIMAL = /^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 /** A finite number > 0, e.g. a learning rate. */
 export function parsePositiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 0.1.');
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 0.1.');
   return n;
 }
 
@@ -69,8 +72,15 @@ export const engineOption = () =>
   new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)')
     .choices(ENGINE_CHOICES)
     .default('auto' as const);
+/** The fast engine's limit (MAX_THREADS in its wasm layout): one plan slot per thread. */
+export const MAX_THREADS = 64;
+export function parseThreads(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_THREADS) throw new InvalidArgumentError(`expected 1 to ${MAX_THREADS} threads.`);
+  return n;
+}
 export const threadsOption = () =>
-  new Option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)').argParser(parsePositiveInt);
+  new Option('--threads <n>', `threads for the fast engine, 1 to ${MAX_THREADS} (default: all cores, up to 4)`).argParser(parseThreads);
 
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'read the MNIST files from <dir> (default: ./data if complete, else the embedded copy)');

@@ -6,7 +6,7 @@
  */
 
 import { MnistError } from '../errors.js';
-import type { Network, NetworkSpec } from '../model/network.js';
+import { BINARY_LOSS, type Network, type NetworkSpec } from '../model/network.js';
 import { SGD, type OptimizerSpec } from '../model/optimizers.js';
 import type { ImageTransform } from '../model/transform.js';
 import { createReferenceNetwork } from './reference/mlp.js';
@@ -34,7 +34,13 @@ export async function createNetwork(
   spec: NetworkSpec, maxBatch: number, options: EngineOptions,
 ): Promise<{ net: Network; engine: string }> {
   const optimizer = options.optimizer ?? SGD;
-  if (options.engine !== 'reference') {
+  if (options.engine !== 'reference' && spec.loss === BINARY_LOSS) {
+    // The wasm kernels compute a softmax output only; a one-unit sigmoid network is tiny anyway.
+    if (options.engine === 'fast') {
+      throw new MnistError('--engine fast has no sigmoid output (binary cross-entropy) yet. Use --engine reference.', 'ENOENGINE');
+    }
+    options.notice('note: the fast engine has no sigmoid output (binary cross-entropy); using the reference engine');
+  } else if (options.engine !== 'reference') {
     // Loaded only when asked for: predict and --help do not need it, and it is the Node-only part.
     const { createWasmNetwork, defaultThreads, wasmEngineSupport } = await import('./wasm/node.js');
     const support = wasmEngineSupport();

@@ -7,6 +7,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { choosePaperLevel, decodePng, flattenAlpha, type DecodedPng } from './png.js';
+import { decodePngBounded } from './png-bands.js';
 import { preprocessDigit, type DigitFound, type PreprocessOptions } from './preprocess.js';
 
 /** A PNG larger than this on disk is refused unread (50 megapixels of noisy RGBA fit in it). */
@@ -90,7 +91,8 @@ export async function loadDigitDetails(path: string): Promise<DigitDetails> {
   } catch (err) {
     throw new DataError(`${path}: ${describeFsError(err)}; give the path of a PNG file`);
   }
-  return digitFromPng(bytes, path);
+  // Large images are averaged down while decoding, so memory stays bounded (png-bands.ts).
+  return digitFromDecoded(await decodePngBounded(bytes, path), path);
 }
 
 function describeFsError(err: unknown): string {

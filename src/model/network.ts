@@ -9,9 +9,31 @@ import type { OptimizerSpec } from './optimizers.js';
 import type { BatchTransform } from './transform.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
-export type Loss = 'cross-entropy' | 'mse';
+export type Loss = 'cross-entropy' | 'mse' | 'binary-cross-entropy';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
+/** The losses on a softmax output (MNIST's ten classes): what `train --loss` and model files take. */
 export const LOSSES: readonly Loss[] = ['cross-entropy', 'mse'];
+/**
+ * Binary classification: one output unit through a sigmoid, p = P(label 1), with binary
+ * cross-entropy -[y log p + (1 - y) log(1 - p)]. Labels are 0 or 1.
+ */
+export const BINARY_LOSS = 'binary-cross-entropy' satisfies Loss;
+
+export type Output = 'softmax' | 'sigmoid';
+
+/** The output layer a spec implies: one sigmoid unit for binary cross-entropy, else softmax. */
+export function outputOf(spec: Pick<NetworkSpec, 'loss'>): Output {
+  return spec.loss === BINARY_LOSS ? 'sigmoid' : 'softmax';
+}
+
+/** Why a spec's output layer cannot work (binary cross-entropy needs exactly one unit), or null. */
+export function outputProblem(spec: Pick<NetworkSpec, 'loss' | 'sizes'>): string | null {
+  const outputs = spec.sizes[spec.sizes.length - 1];
+  if (spec.loss === BINARY_LOSS) {
+    return outputs === 1 ? null : `binary cross-entropy needs one output unit (a sigmoid), got ${outputs}`;
+  }
+  return outputs >= 2 ? null : `a softmax output needs at least two classes, got ${outputs}; for binary data use one unit with binary cross-entropy`;
+}
 
 /**
  * The widest layer the project builds (train --arch) or loads (a model file). 784-16384-10 already
@@ -23,7 +45,7 @@ export const MAX_LAYER_WIDTH = 16384;
 export interface NetworkSpec {
   /** Layer widths from input to output, e.g. [784, 128, 10]. At least two entries. */
   sizes: number[];
-  /** Activation of every hidden layer; the output layer is always softmax. */
+  /** Activation of every hidden layer; the output layer is softmax, or one sigmoid unit for binary cross-entropy. */
   activation: Activation;
   loss: Loss;
 }

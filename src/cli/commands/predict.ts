@@ -17,6 +17,7 @@ import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';
 import { formatPercent, oneLine } from '../../ui/format.js';
 import { noColorOption, parseTop } from '../options.js';
+import { classifyDigit } from '../read-digit.js';
 
 export function makePredictCommand() {
   return new Command('predict')
@@ -41,7 +42,6 @@ Examples:
       const model = await loadModel(modelPath);
       const net: Network = createReferenceNetwork(model.architecture, 1);
       net.importParams(model.params);
-      const classes = model.architecture.sizes[model.architecture.sizes.length - 1];
       const inputSize = model.architecture.sizes[0];
       const prefix = files.length > 1;
       let failed = 0;
@@ -58,8 +58,7 @@ Examples:
           else process.stderr.write(err.red(`error: ${oneLine(error.message)}`) + '\n');
           continue;
         }
-        for (let i = 0; i < inputSize; i++) net.input[i] = pixels[i] * model.input.scale;
-        const probabilities = Array.from(net.forward(1).subarray(0, classes));
+        const probabilities = classifyDigit(net, pixels, model.input.scale);
         const ranked = probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p || a.digit - b.digit);
         const best = ranked[0];
 
@@ -100,7 +99,15 @@ function expandInputs(inputs: string[]): string[] {
       files.push(input);
       continue;
     }
-    const pngs = readdirSync(input)
+    let names: string[];
+    try {
+      names = readdirSync(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied; check the folder\'s permissions' : (error as Error).message;
+      throw new MnistError(`${input}: cannot list the folder (${reason}).`, code ?? 'EREADDIR', 1);
+    }
+    const pngs = names
       .filter((name) => name.toLowerCase().endsWith('.png'))
       .sort(byNaturalName)
       .map((name) => join(input, name));

@@ -163,6 +163,32 @@ export function softmaxCrossEntropyBackward(
 }
 
 /**
+ * One sigmoid output unit with binary cross-entropy, fused like softmax + cross-entropy. logits is
+ * (batch, 1); writes probs = sigmoid(logits) = P(label 1) and returns the mean over the batch of
+ * -[y log p + (1 - y) log(1 - p)]. Computed from the logit as max(z, 0) - z y + log(1 + e^-|z|),
+ * the same value rearranged so that it stays finite when p rounds to 0 or 1 (no log(0)).
+ */
+export function sigmoidBinaryCrossEntropyForward(probs: Floats, logits: Floats, labels: Uint8Array, batch: number): number {
+  let total = 0;
+  for (let n = 0; n < batch; n++) {
+    const z = logits[n];
+    const y = labels[n];
+    probs[n] = 1 / (1 + Math.exp(-z));
+    total += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  }
+  return total / batch;
+}
+
+/**
+ * Undoes the fused forward: d(mean loss)/d logit = (p - y) / batch. The sigmoid's p (1 - p) and
+ * the loss's -y/p + (1 - y)/(1 - p) cancel to p - y, as softmax + cross-entropy's do.
+ */
+export function sigmoidBinaryCrossEntropyBackward(dLogits: Floats, probs: Floats, labels: Uint8Array, batch: number): void {
+  const scale = 1 / batch;
+  for (let n = 0; n < batch; n++) dLogits[n] += (probs[n] - labels[n]) * scale;
+}
+
+/**
  * Mean squared error on the probabilities: the mean over the batch of sum_k (p[k] - onehot[k])^2
  * (the Brier score; summed over classes so its scale does not shrink with the class count).
  */

@@ -1,6 +1,6 @@
 /**
  * The reference multilayer perceptron: dense layers with one activation for every hidden layer and
- * a softmax output, computed with the plain kernels of ./kernels.ts. It is the readable
+ * a softmax output (or one sigmoid unit with binary cross-entropy, for two-class data), computed with the plain kernels of ./kernels.ts. It is the readable
  * definition of what the network computes, and the oracle that faster engines are tested against.
  * Parameters and gradients are one flat buffer each; every layer holds subarray views of them.
  * Runs anywhere JavaScript runs: no node:*, no threads.
@@ -8,11 +8,13 @@
 
 import {
   bytesToInputs, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
-  sigmoidBackward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
+  sigmoidBackward, sigmoidBinaryCrossEntropyBackward, sigmoidBinaryCrossEntropyForward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
   softmaxCrossEntropyForward, softmaxForward, sgdUpdate, tanhBackward, tanhForward,
   type Floats,
 } from './kernels.js';
-import { checkBatch, checkRows, paramLayout, type Activation, type Network, type NetworkSpec } from '../../model/network.js';
+import {
+  BINARY_LOSS, checkBatch, checkRows, outputProblem, paramLayout, type Activation, type Network, type NetworkSpec,
+} from '../../model/network.js';
 import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
 import { imageSide, transformRows, type BatchTransform } from '../../model/transform.js';
 import { Rng } from '../../rng.js';
@@ -72,6 +74,8 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD,
     floats: FloatArrayType<A> = Float32Array as unknown as FloatArrayType<A>,
   ) {
+    const problem = outputProblem(spec);
+    if (problem !== null) throw new RangeError(problem);
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
     this.optimizer = optimizer;
     this.maxBatch = maxBatch;
@@ -132,6 +136,7 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
       const L = this.layers[l];
       denseForward(L.z, L.x, L.W, L.b, batch, L.inDim, L.outDim);
       if (l < last) act.forward(L.a, L.z, batch * L.outDim);
+      else if (this.spec.loss === BINARY_LOSS) sigmoidForward(L.a, L.z, batch); // one unit: P(label 1)
       else softmaxForward(L.a, L.z, batch, L.outDim);
     }
     return this.layers[last].a.subarray(0, batch * this.classes) as A;
@@ -139,6 +144,7 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
 
   loss(labels: Uint8Array, batch: number): number {
     const L = this.layers[this.layers.length - 1];
+    if (this.spec.loss === BINARY_LOSS) return sigmoidBinaryCrossEntropyForward(L.a, L.z, labels, batch);
     if (this.spec.loss === 'cross-entropy') {
       // Recomputes the softmax from the logits so the loss is log-sum-exp based (finite even when
       // a probability rounds to 0); the probabilities it writes are identical to forward()'s.
@@ -154,8 +160,10 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     const act = ACTIVATION_KERNELS[this.spec.activation];
     const last = this.layers.length - 1;
     const out = this.layers[last];
-    // Undo the output: softmax + loss -> d logits.
-    if (this.spec.loss === 'cross-entropy') {
+    // Undo the output: softmax (or the binary output's sigmoid) + loss -> d logits.
+    if (this.spec.loss === BINARY_LOSS) {
+      sigmoidBinaryCrossEntropyBackward(out.dZ, out.a, labels, batch);
+    } else if (this.spec.loss === 'cross-entropy') {
       softmaxCrossEntropyBackward(out.dZ, out.a, labels, batch, this.classes);
     } else {
       mseBackward(out.dA, out.a, labels, batch, this.classes);

@@ -6,7 +6,7 @@
  * compiled module and starts workers (./node.ts on Node), so this file runs in a browser unchanged.
  */
 
-import { checkBatch, checkRows, type Network, type NetworkSpec } from '../../model/network.js';
+import { BINARY_LOSS, checkBatch, checkRows, type Network, type NetworkSpec } from '../../model/network.js';
 import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
 import { imageSide, transformRow, type BatchTransform, type ImageTransform, type ImageTransformFn } from '../../model/transform.js';
 import { Rng } from '../../rng.js';
@@ -250,10 +250,14 @@ export class WasmMlp implements Network {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
+    if (spec.loss === BINARY_LOSS) {
+      // engines/index.ts sends binary networks to the reference engine; this guards direct callers.
+      throw new RangeError('the wasm engine has no sigmoid output (binary cross-entropy); use the reference engine');
+    }
     const layout = planMemory(spec.sizes, maxBatch);
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
-    writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss]);
+    writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
     const transformHost = new TransformHost(memory.buffer, layout, maxBatch, spec.sizes[0], new Map());
     const instance = await api.instantiate(host.module, { env: { memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1) } });
     const net = new WasmMlp(
