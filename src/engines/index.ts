@@ -19,7 +19,7 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
   engine: EngineChoice;
-  /** Threads for the fast engine (default: all cores, up to 4). */
+  /** Threads for the fast engine (default: one per core, up to 8). */
   threads?: number;
   /** The update rule of Network.step (default: plain SGD). */
   optimizer?: OptimizerSpec;
@@ -27,6 +27,18 @@ export interface EngineOptions {
   transforms?: readonly ImageTransform[];
   /** A one-line notice (e.g. a fallback) for the user. */
   notice: (line: string) => void;
+}
+
+/**
+ * Starts compiling the fast engine's module in the background, so that it overlaps whatever the
+ * caller does next (the CLI loads and hashes the data) instead of following it. Never throws:
+ * createNetwork reports any problem when it is called.
+ */
+export function prepareEngine(engine: EngineChoice): void {
+  if (engine === 'reference') return;
+  import('./wasm/node.js')
+    .then((wasm) => (wasm.wasmEngineSupport().ok ? wasm.engineModule() : undefined))
+    .catch(() => undefined);
 }
 
 /** A network on the chosen engine, and the engine's name for logs and the model file. */

@@ -10,7 +10,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
 import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
 import { splitTraining } from '../../data/split.js';
-import { createNetwork } from '../../engines/index.js';
+import { createNetwork, prepareEngine } from '../../engines/index.js';
 import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
 import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
@@ -70,6 +70,7 @@ Examples:
       preflightModelOutput(options.out, outPath, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
+      prepareEngine(options.engine); // compiles while the data loads
       // From here to the end, a signal stops at the next safe point; nothing complete is lost.
       const interrupt = listenForInterrupt((line) => progress.log(line));
       const unregister = interrupt.onForcedExit(() => progress.stop());

@@ -30,9 +30,17 @@ export const WORKER_URL = new URL('node.js', builtDir);
 /** Marks workerData as an engine worker's, so this module joins only threads started by startWorker. */
 const ENGINE_WORKER = 'mnistEngineWorker';
 
-/** Threads to use by default: all cores, up to 4 (a 64-row batch has little left to split beyond that). */
+/**
+ * Most threads worth starting by default. The row phases (loading and augmenting, forward, the
+ * row part of backward) are cut into 8-row chunks, so a default batch of 64 has 8 chunks and a
+ * 9th thread would find none; and the one multi-core measurement (issue 10: a 16-core Xeon, plain
+ * epoch 0.64 s at 2 threads, 0.50 s at 4, 0.45 s at 8, 0.51-0.56 s at 16) was fastest at 8.
+ */
+export const DEFAULT_MAX_THREADS = 8;
+
+/** Threads to use by default: one per core, up to DEFAULT_MAX_THREADS. */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(DEFAULT_MAX_THREADS, availableParallelism()));
 }
 
 /** Whether the wasm engine can run here; `reason` is one line for the fallback notice. */
