@@ -10,7 +10,7 @@
  */
 
 import {
-  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_TRANSFORM, CMD_SGD,
+  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD,
   P_CTRL, P_THREADS, ROW_CHUNK, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
@@ -32,15 +32,22 @@ const LOST_AFTER_NS: i64 = 60_000_000_000;
 const SLICE_NS: i64 = 10_000_000;
 
 function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: f64): void {
-  if (cmd == CMD_FORWARD) forwardChunk(plan, chunk, batch);
+  if (cmd == CMD_FORWARD) {
+    // part 1: load the chunk's rows first; part 2: transform and load them first (lr holds the scale).
+    if (part != 0) loadRows(plan, part, chunk, batch, lr);
+    forwardChunk(plan, chunk, batch);
+  }
   else if (cmd == CMD_BACKWARD) {
     if (part == 0) backwardRowChunk(plan, chunk, batch);
     else backwardParamChunk(plan, chunk, batch);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
-  else if (cmd == CMD_LOAD) {
-    if (part == 1) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
-    loadChunk(plan, chunk, batch, lr);
-  }
+  else if (cmd == CMD_LOAD) loadRows(plan, part + 1, chunk, batch, lr);
+}
+
+/** Row chunk `chunk` of loadBatch: the stage's bytes (transformed first when mode is 2) to input floats. */
+function loadRows(plan: usize, mode: i32, chunk: i32, batch: i32, scale: f64): void {
+  if (mode == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+  loadChunk(plan, chunk, batch, scale);
 }
 
 /**
@@ -50,6 +57,10 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
  */
 export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   if (cmd == CMD_FORWARD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+  // Load and forward in one phase: same row chunks, so a chunk's rows are loaded and run by one
+  // thread while they are in its cache, and one barrier fewer per batch.
+  if (cmd == CMD_LOAD_FORWARD) return phase(plan, CMD_FORWARD, 1, batch, rowChunks(batch), lr);
+  if (cmd == CMD_LOAD_TRANSFORM_FORWARD) return phase(plan, CMD_FORWARD, 2, batch, rowChunks(batch), lr);
   if (cmd == CMD_BACKWARD) {
     const status = phase(plan, cmd, 0, batch, rowChunks(batch), lr);
     return status != 0 ? status : phase(plan, cmd, 1, batch, paramChunks(plan), lr);

@@ -12,7 +12,7 @@ import { imageSide, transformRow, type BatchTransform, type ImageTransform, type
 import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_TRANSFORM, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
   planMemory, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -184,7 +184,16 @@ export class WasmMlp implements Network {
   readonly threads: number;
   readonly params: Float32Array;
   readonly grads: Float32Array;
-  readonly input: Float32Array;
+  /** The input rows; reading `input` first completes a load that forward() has not taken over yet. */
+  private readonly inputRows: Float32Array;
+  /**
+   * A load whose bytes are staged but not yet converted: forward() runs it in the same phase as
+   * its own rows (CMD_LOAD_FORWARD), anything else that needs the rows runs it first (flushLoad).
+   * pendingCmd is 0 when there is none.
+   */
+  private pendingCmd = 0;
+  private pendingBatch = 0;
+  private pendingScale = 0;
   readonly layout: MemoryPlan;
   readonly exports: EngineExports;
   private readonly classes: number;
@@ -201,7 +210,10 @@ export class WasmMlp implements Network {
   /** Transforms every worker has imported (transformKey). */
   private readonly workerTransforms: ReadonlySet<string>;
   /** The last transform source sent to the threads: the caller's images and transform, and the shared copy. */
-  private sent: { images: Uint8Array; transform: ImageTransform; shared: Uint8Array; gen: number } | null = null;
+  private sent: { images: Uint8Array; transform: ImageTransform; shared: Uint8Array; gen: number; workersHaveIt: boolean } | null = null;
+  /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
+  private readonly args: Int32Array;
+  private readonly rowSource: Int32Array;
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
@@ -223,7 +235,9 @@ export class WasmMlp implements Network {
     this.classes = spec.sizes[spec.sizes.length - 1];
     this.params = new Float32Array(buf, layout.params, layout.paramCount);
     this.grads = new Float32Array(buf, layout.grads, layout.paramCount);
-    this.input = new Float32Array(buf, layout.input, maxBatch * in0);
+    this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
+    this.args = new Int32Array(buf, layout.transformArgs, 16);
+    this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -305,7 +319,7 @@ export class WasmMlp implements Network {
         this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
       }
     }
-    this.run(CMD_LOAD, batch, scale);
+    this.defer(CMD_LOAD, batch, scale);
   }
 
   /**
@@ -320,31 +334,56 @@ export class WasmMlp implements Network {
     if (this.sent === null || this.sent.images !== images || this.sent.transform !== t.transform) {
       const shared = this.sent?.images === images ? this.sent.shared : sharedCopy(images);
       const gen = (this.sent?.gen ?? 0) + 1;
-      this.sent = { images, transform: t.transform, shared, gen };
-      const source: TransformSource = { gen, images: shared, key: transformKey(t.transform), settings: t.transform.settings };
+      const key = transformKey(t.transform);
+      this.sent = { images, transform: t.transform, shared, gen, workersHaveIt: this.workerTransforms.has(key) };
+      const source: TransformSource = { gen, images: shared, key, settings: t.transform.settings };
       this.transformHost.accept(source, t.transform.fn);
-      if (this.workerTransforms.has(source.key)) for (const w of this.workers) w.postMessage(source);
+      if (this.sent.workersHaveIt) for (const w of this.workers) w.postMessage(source);
     }
-    const buf = this.exports.memory.buffer;
-    const args = new Int32Array(buf, this.layout.transformArgs, 16);
-    const rowSource = new Int32Array(buf, this.layout.rowSource, batch);
+    const { args, rowSource } = this;
     for (let n = 0; n < batch; n++) rowSource[n] = order === null ? start + n : order[start + n];
     args[T_SEED] = t.seed | 0;
     args[T_START] = start;
     Atomics.store(args, T_GEN, this.sent.gen);
-    if (this.threads === 1 || this.workerTransforms.has(transformKey(t.transform))) {
-      this.run(CMD_LOAD_TRANSFORM, batch, scale);
+    if (this.threads === 1 || this.sent.workersHaveIt) {
+      this.defer(CMD_LOAD_TRANSFORM, batch, scale);
     } else {
       // The workers do not have this transform: transform every row here, then convert on all threads.
       this.transformHost.rows(0, batch);
-      this.run(CMD_LOAD, batch, scale);
+      this.defer(CMD_LOAD, batch, scale);
     }
+  }
+
+  /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
+  get input(): Float32Array {
+    this.flushLoad();
+    return this.inputRows;
+  }
+
+  private defer(cmd: number, batch: number, scale: number): void {
+    this.pendingCmd = cmd;
+    this.pendingBatch = batch;
+    this.pendingScale = scale;
+  }
+
+  private flushLoad(): void {
+    if (this.pendingCmd === 0) return;
+    const cmd = this.pendingCmd;
+    this.pendingCmd = 0;
+    this.run(cmd, this.pendingBatch, this.pendingScale);
   }
 
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, valid until the next call. */
   forward(batch: number): Float32Array {
     checkBatch(batch, this.maxBatch);
-    this.run(CMD_FORWARD, batch, 0);
+    if (this.pendingCmd !== 0 && this.pendingBatch === batch) {
+      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
+      this.pendingCmd = 0;
+      this.run(cmd, batch, this.pendingScale);
+    } else {
+      this.flushLoad();
+      this.run(CMD_FORWARD, batch, 0);
+    }
     return this.probs.subarray(0, batch * this.classes);
   }
 
@@ -414,6 +453,7 @@ export class WasmMlp implements Network {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      this.pendingCmd = 0;
       if (this.threads > 1) this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
     }
     await Promise.all(this.workers.map((w) => w.terminate()));

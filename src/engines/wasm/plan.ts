@@ -52,6 +52,8 @@ export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5;
 export const CMD_LOAD_TRANSFORM = 6;
+export const CMD_LOAD_FORWARD = 7;
+export const CMD_LOAD_TRANSFORM_FORWARD = 8;
 
 export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
 export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;

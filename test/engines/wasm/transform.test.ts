@@ -111,6 +111,30 @@ describe('transformed loadBatch', () => {
   });
 });
 
+describe('deferred loads (the fast engine converts a batch in the same phase as its forward)', () => {
+  it('give the same probabilities as the reference, whether or not the inputs are read in between', async () => {
+    const order = shuffled(mnist.count, 13);
+    const ref = createReferenceNetwork(spec, MAX_BATCH);
+    const initial = new Float32Array(ref.params.length);
+    initParams(initial, spec, 'he', new Rng(2));
+    ref.importParams(initial);
+    const net = await fast(2);
+    net.importParams(initial);
+    for (const t of [null, { transform: augment, seed: 7 }]) {
+      ref.loadBatch(mnist.images, order, 3, 29, 1 / 255, t);
+      const want = ref.forward(29).slice();
+      net.loadBatch(mnist.images, order, 3, 29, 1 / 255, t);
+      expectClose(net.forward(29), want, {}, 'load then forward');
+      net.loadBatch(mnist.images, order, 3, 29, 1 / 255, t);
+      expectIdentical(net.input.subarray(0, 29 * 784), ref.input.subarray(0, 29 * 784), 'inputs read before forward');
+      expectClose(net.forward(29), want, {}, 'load, read, forward');
+      // A forward of fewer rows than were loaded still sees the loaded rows.
+      net.loadBatch(mnist.images, order, 3, 29, 1 / 255, t);
+      expectClose(net.forward(5), want.subarray(0, 50), {}, 'load 29, forward 5');
+    }
+  });
+});
+
 describe('imageSeed and Rng.reset', () => {
   it('reset restarts a generator exactly as a new one with that seed', () => {
     const a = new Rng(1);
