@@ -315,8 +315,8 @@ function numpyEpochs() {
       const out = JSON.parse(run.stdout.trim().split('\n').pop());
       const best = out.epoch_seconds.indexOf(Math.min(...out.epoch_seconds));
       results.push({
-        python: exe, numpy: version, blas: out.blas, blasThreads, epochSeconds: out.epoch_seconds[best],
-        cpuSeconds: out.epoch_cpu_seconds[best], loadSeconds: out.load_seconds,
+        python: exe, numpy: version, blasThreads, epochSeconds: out.epoch_seconds[best],
+        cpuSeconds: out.epoch_cpu_seconds?.[best] ?? null, testAccuracy: out.test_accuracy,
       });
     }
   }
@@ -363,7 +363,7 @@ if (numpy) {
   if (np.length === 0) log('numpy: skipped (no python3 with NumPy here; `pip install numpy` or `apt-get install python3-numpy`)');
   for (const r of np) {
     if (r.error) log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): failed: ${r.error}`);
-    else log(`numpy ${r.numpy} (${r.python}, ${r.blas}), ${r.blasThreads} BLAS thread(s): epoch ${fmt(r.epochSeconds)} s (${fmt(r.cpuSeconds)} CPU s)`);
+    else log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): epoch ${fmt(r.epochSeconds)} s${r.cpuSeconds === null ? '' : ` (${fmt(r.cpuSeconds)})`}`);
   }
   const ok = np.filter((r) => !r.error);
   if (ok.length > 0) {

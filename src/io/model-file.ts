@@ -12,6 +12,9 @@ import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
+// ---------------------------------------------------------------------------------------------
+// The record
+
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;
 

@@ -118,7 +118,7 @@ describe('mnist serve in a browser', () => {
     await other.goto(served.url);
     await other.getByTestId('upload').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
     await settled(other);
-    await expect.poll(() => other.getByTestId('error').textContent()).toMatch(/not a PNG or JPEG image/);
+    await expect.poll(() => other.getByTestId('error').textContent()).toMatch(/not a PNG or JPEG file/);
     expect(await other.getByTestId('prediction').textContent()).toBe('–');
     await other.getByTestId('upload').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1.5 * 1024 * 1024) });
     expect(await other.getByTestId('error').textContent()).toMatch(/^huge\.png is 1\.5 MiB; the server accepts images up to 1 MiB\. Scale it down first\.$/);

@@ -75,7 +75,7 @@ Examples:
           return report;
         },
         predict: async (bytes) => {
-          const { pixels } = digitFromImageBytes(bytes, "the image");
+          const { pixels } = await digitFromImageBytes(bytes, 'the image');
           if (pixels.length !== inputSize) throw new RequestError(`the model expects ${inputSize} inputs, the image gives ${pixels.length}`);
           const probabilities = classifyDigit(net, pixels, model.input.scale);
           let digit = 0;

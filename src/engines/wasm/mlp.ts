@@ -16,6 +16,9 @@ import {
   planMemory, writePlan, type MemoryPlan,
 } from './plan.js';
 
+// ---------------------------------------------------------------------------------------------
+// The module's exports, and what a platform (./node.ts) provides: the module and worker threads
+
 /** What assembly/index.ts exports (byte addresses and sizes are i32; lr and scale are f64). */
 export interface EngineExports {
   /** The shared memory (the module re-exports the one it imports). */
@@ -176,6 +179,9 @@ export interface WasmOptions {
    */
   transforms?: readonly TransformRef[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The network (the main thread's side)
 
 export class WasmMlp implements Network {
   readonly spec: NetworkSpec;
@@ -484,6 +490,9 @@ export class WasmMlp implements Network {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A worker thread's side
 
 /**
  * A worker thread's side: instantiate on the shared memory, call `ready`, then serve commands
