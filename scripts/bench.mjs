@@ -8,7 +8,7 @@
 //     engine, median of --epochs N (default 3) after one warm-up epoch, wall and CPU seconds;
 //   - a thread sweep 1, 2, 4, ... up to the core count (and the core count itself);
 //   - the whole default `mnist train` (node bin/mnist.js train: 20 augmented epochs, start to model saved);
-//   - NumPy's epoch (scripts/numpy_mlp.py) for each python3 that has NumPy, 1 and 2 BLAS threads;
+//   - NumPy's epoch (scripts/numpy_mlp.py; $PYTHON, else python3) at 1 and 2 BLAS threads;
 //   - the ratios of the issue's goals: plain epoch / best NumPy epoch (goal <= 0.6), default run /
 //     NumPy's 20 plain epochs (goal <= 1), and whether more threads are ever slower.
 // --quick: one epoch each, no default run. --profile adds the per-kernel profile of both engines.
@@ -293,14 +293,18 @@ function defaultTrainRun() {
   }
 }
 
-/** Each python3 with NumPy (PATH's and Debian's), at 1 and 2 BLAS threads: its fastest epoch of two. */
+/**
+ * NumPy's fastest epoch of two at 1 and at 2 BLAS threads, with the first of $PYTHON, python3,
+ * /usr/bin/python3 that has NumPy.
+ */
 function numpyEpochs() {
   const found = new Map();
-  for (const py of ['python3', '/usr/bin/python3']) {
+  for (const py of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
     const probe = spawnSync(py, ['-c', 'import sys, numpy; print(sys.executable, numpy.__version__)'], { encoding: 'utf8' });
     if (probe.status !== 0) continue;
     const [exe, version] = probe.stdout.trim().split(' ');
-    if (!found.has(exe)) found.set(exe, { py, version });
+    found.set(exe, { py, version });
+    break;
   }
   const results = [];
   for (const [exe, { py, version }] of found) {
@@ -360,7 +364,7 @@ if (defaultRun) {
 if (numpy) {
   const np = numpyEpochs();
   report.numpy = np;
-  if (np.length === 0) log('numpy: skipped (no python3 with NumPy here; `pip install numpy` or `apt-get install python3-numpy`)');
+  if (np.length === 0) log('numpy: skipped (no python3 with NumPy here: `pip install numpy`, or set PYTHON to one that has it)');
   for (const r of np) {
     if (r.error) log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): failed: ${r.error}`);
     else log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): epoch ${fmt(r.epochSeconds)} s${r.cpuSeconds === null ? '' : ` (${fmt(r.cpuSeconds)})`}`);
