@@ -35,7 +35,7 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
   if (cmd == CMD_FORWARD) {
     // part 1: load the chunk's rows first; part 2: transform and load them first (lr holds the scale).
     if (part != 0) loadRows(plan, part, chunk, batch, lr);
-    forwardChunk(plan, chunk, batch);
+    forwardChunk(plan, chunk, batch, part != 0);
   }
   else if (cmd == CMD_BACKWARD) {
     if (part == 0) backwardRowChunk(plan, chunk, batch);

@@ -36,7 +36,7 @@ export interface EngineExports {
   scanRows(
     x: number, r0: number, r1: number, chunk: number, in0: number, out0: number, maxBatch: number,
     csrPairs: number, csrPix: number, csrNnz: number, csrStride: number,
-    colMask: number, maskStride: number, colVal: number, lut: number,
+    colMask: number, maskStride: number, colVal: number, lut: number, bytes: number,
   ): number;
   sparseForward(
     out: number, W0T: number, b: number, r0: number, r1: number, out0: number,
@@ -49,7 +49,7 @@ export interface EngineExports {
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
   outputGradRows(dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
-  forwardChunk(plan: number, chunk: number, batch: number): void;
+  forwardChunk(plan: number, chunk: number, batch: number, fromStage: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
 }
 

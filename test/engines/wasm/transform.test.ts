@@ -135,6 +135,30 @@ describe('deferred loads (the fast engine converts a batch in the same phase as 
   });
 });
 
+describe('zero-byte blocks (skipped by the nonzero scan)', () => {
+  it('load as exactly 0 * scale, signed zeros included, and the forward still matches the reference', async () => {
+    const order = shuffled(mnist.count, 17);
+    const ref = createReferenceNetwork(spec, MAX_BATCH);
+    const initial = new Float32Array(ref.params.length);
+    initParams(initial, spec, 'he', new Rng(5));
+    ref.importParams(initial);
+    const net = await fast(2);
+    net.importParams(initial);
+    for (const scale of [1 / 255, -1 / 255]) {
+      ref.loadBatch(mnist.images, order, 0, 40, scale);
+      const want = ref.forward(40).slice();
+      net.loadBatch(mnist.images, order, 0, 40, scale);
+      expectClose(net.forward(40), want, {}, `forward, scale ${scale}`);
+      net.loadBatch(mnist.images, order, 0, 40, scale);
+      const got = net.input.subarray(0, 40 * 784);
+      const expected = ref.input.subarray(0, 40 * 784);
+      for (let k = 0; k < got.length; k++) {
+        if (!Object.is(got[k], expected[k])) throw new Error(`input ${k}: ${Object.is(got[k], -0) ? '-0' : got[k]} vs ${Object.is(expected[k], -0) ? '-0' : expected[k]}`);
+      }
+    }
+  });
+});
+
 describe('imageSeed and Rng.reset', () => {
   it('reset restarts a generator exactly as a new one with that seed', () => {
     const a = new Rng(1);
