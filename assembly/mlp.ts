@@ -48,8 +48,11 @@ export function loadChunk(plan: usize, chunk: i32, batch: i32, scale: f64): void
   );
 }
 
-/** Forward of row chunk `chunk` through every layer, ending with softmax probabilities. */
-export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
+/**
+ * Forward of row chunk `chunk` through every layer, ending with softmax probabilities. `fromStage`:
+ * the chunk's input rows were just converted from the stage's bytes (the scan may read those).
+ */
+export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: bool = false): void {
   const r0 = chunk * ROW_CHUNK;
   const r1 = min(r0 + ROW_CHUNK, batch);
   const rows = r1 - r0;
@@ -68,7 +71,7 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
     x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH),
     csrPairs, <usize>planI32(plan, P_CSR_PIX), csrNnz, csrStride,
     <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
-    <usize>planI32(plan, P_COMPACT_LUT),
+    <usize>planI32(plan, P_COMPACT_LUT), fromStage ? <usize>planI32(plan, P_STAGE) : 0,
   );
   store<i32>(<usize>planI32(plan, P_CHUNK_NNZ) + (<usize>chunk << 2), nnz);
   const out = L > 1 ? layerPtr(plan, 0, L_A) : logits;

@@ -62,6 +62,9 @@ export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5; //    pixel bytes in P_STAGE -> input floats (scale in the lr slot)
 export const CMD_OPTIM = 6; //   one optimizer step (optim.ts) with the scalars in P_OPT_ARGS
+export const CMD_LOAD_TRANSFORM = 7; // CMD_LOAD, each row chunk first filled by the host's transformRows
+export const CMD_LOAD_FORWARD = 8; // CMD_LOAD then CMD_FORWARD, each row chunk loaded and run by one thread
+export const CMD_LOAD_TRANSFORM_FORWARD = 9; // CMD_LOAD_TRANSFORM then CMD_FORWARD, likewise
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

@@ -5,7 +5,7 @@
 # images, constant lr) with one epoch of scripts/numpy_mlp.py (the same network in NumPy), A B A B,
 # ROUNDS times (default 5), and prints the machine, each pair and the median of mnist seconds / NumPy
 # seconds. Both sides report the training loop alone (no data loading, no evaluation). With --bench
-# the mnist side is scripts/bench.mjs --epoch-only (the fast engine without the CLI around it).
+# the mnist side is scripts/bench.mjs --quick (the fast engine's plain epoch without the CLI around it).
 # NumPy's BLAS runs on OPENBLAS_NUM_THREADS threads [1]: on a busy 2-core machine more threads made
 # it many times slower, so set it yourself to compare other settings.
 set -euo pipefail
@@ -38,7 +38,7 @@ json_field() {
 
 mnist_epoch() {
   if [ "$via" = bench ]; then
-    node scripts/bench.mjs --epoch-only --json | json_field 'fast.epochSeconds[0]'
+    node scripts/bench.mjs --quick --no-numpy --json | json_field 'plainEpoch.seconds'
   else
     node bin/mnist.js train --epochs 1 --val-size 0 --schedule constant --lr 0.1 --batch-size 64 --no-augment \
       --json --quiet --out "$tmp/model.json" | json_field 'epochs[0].seconds'

@@ -8,6 +8,7 @@
 import { MnistError } from '../errors.js';
 import { BINARY_LOSS, type Network, type NetworkSpec } from '../model/network.js';
 import { SGD, type OptimizerSpec } from '../model/optimizers.js';
+import type { ImageTransform } from '../model/transform.js';
 import { createReferenceNetwork } from './reference/mlp.js';
 
 export { createReferenceNetwork } from './reference/mlp.js';
@@ -18,12 +19,26 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
   engine: EngineChoice;
-  /** Threads for the fast engine (default: all cores, up to 4). */
+  /** Threads for the fast engine (default: one per core, up to 8). */
   threads?: number;
   /** The update rule of Network.step (default: plain SGD). */
   optimizer?: OptimizerSpec;
+  /** Image transforms loadBatch will be given (e.g. augmentation): the fast engine runs them on all its threads. */
+  transforms?: readonly ImageTransform[];
   /** A one-line notice (e.g. a fallback) for the user. */
   notice: (line: string) => void;
+}
+
+/**
+ * Starts compiling the fast engine's module in the background, so that it overlaps whatever the
+ * caller does next (the CLI loads and hashes the data) instead of following it. Never throws:
+ * createNetwork reports any problem when it is called.
+ */
+export function prepareEngine(engine: EngineChoice): void {
+  if (engine === 'reference') return;
+  import('./wasm/node.js')
+    .then((wasm) => (wasm.wasmEngineSupport().ok ? wasm.engineModule() : undefined))
+    .catch(() => undefined);
 }
 
 /** A network on the chosen engine, and the engine's name for logs and the model file. */
@@ -43,7 +58,7 @@ export async function createNetwork(
     const support = wasmEngineSupport();
     if (support.ok) {
       const threads = options.threads ?? defaultThreads();
-      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer });
+      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer, transforms: options.transforms });
       return { net, engine: `fast (wasm simd, ${threads} thread${threads === 1 ? '' : 's'})` };
     }
     if (options.engine === 'fast') {

@@ -6,6 +6,7 @@
  */
 
 import { stateBuffers, type OptimizerSpec } from './optimizers.js';
+import type { BatchTransform } from './transform.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
 export type Loss = 'cross-entropy' | 'mse' | 'binary-cross-entropy';
@@ -179,8 +180,13 @@ export interface Network {
    * Input rows 0..batch-1 become images[order[start + n]] (or images[start + n], consecutive rows,
    * when order is null), each pixel byte times `scale` rounded once to float32. `images` holds whole
    * rows of sizes[0] bytes. Labels stay the caller's: they go to loss() and backward().
+   * With `transform`, each row is first transformed as model/transform.ts's transformRows defines
+   * (an engine may run the rows on several threads: the result is the same).
    */
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void;
+  loadBatch(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    transform?: BatchTransform | null,
+  ): void;
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, a view valid until the next call. */
   forward(batch: number): Float32Array;
   /** Mean loss over the batch for the last forward(). */

@@ -11,6 +11,7 @@ import { fillLabels, shuffledOrder } from '../data/batches.js';
 import type { Dataset } from '../data/split.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
+import { imageSeed, imageSide, type BatchTransform, type ImageTransform } from '../model/transform.js';
 import { Rng } from '../rng.js';
 import { evaluate } from './evaluate.js';
 import { learningRate, type LrSchedule } from './schedule.js';
@@ -31,6 +32,11 @@ export interface TrainSettings {
   inputScale: number;
   /** Random affine distortions of every training image (data/augment.ts), or null for none. */
   augment?: AugmentSettings | null;
+  /**
+   * augmentTransform(augment), when the caller made it already to give the engine (createNetwork's
+   * `transforms`): the engine recognises it by identity and runs it on all its threads.
+   */
+  augmentTransform?: ImageTransform<AugmentSettings>;
 }
 
 export interface EpochMetrics {
@@ -78,6 +84,16 @@ const DIVERGED_LOSS = 1000;
 const ORDER_STREAM = 0x5eed5eed;
 const AUGMENT_STREAM = 0xa06e47;
 
+/**
+ * data/augment.ts's augmentImage as an image transform that an engine can run on its own threads:
+ * they import it from its module (the .ts source under vitest; engines/wasm/node.ts maps that to
+ * the build). Pass the same object to createNetwork's `transforms` and to train (it is keyed by identity).
+ */
+export function augmentTransform(settings: AugmentSettings): ImageTransform<AugmentSettings> {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return { fn: augmentImage, module: new URL(`../data/augment.${ext}`, import.meta.url).href, exportName: 'augmentImage', settings };
+}
+
 /** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */
 const YIELD_EVERY_MS = 50;
 
@@ -91,10 +107,11 @@ export async function train(
   const rng = new Rng(seed ^ ORDER_STREAM);
   const order = new Uint32Array(trainSet.count);
   const batchLabels = new Uint8Array(batchSize);
-  const side = Math.round(Math.sqrt(pixels));
-  if (settings.augment && side * side !== pixels) throw new RangeError(`augmentation needs square images, got ${pixels} pixels`);
-  const augmented = settings.augment ? new Uint8Array(batchSize * pixels) : null;
-  const augmentRng = settings.augment ? new Rng(seed ^ AUGMENT_STREAM) : null;
+  if (settings.augment) imageSide(pixels);
+  const transform = settings.augment ? settings.augmentTransform ?? augmentTransform(settings.augment) : null;
+  // The same object every batch, its seed the epoch's: each image's distortion then depends on
+  // (seed, epoch, position in the epoch) alone, whichever thread of the engine draws it.
+  const batchTransform: BatchTransform | null = transform === null ? null : { transform, seed: 0 };
   const batches = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * batches;
   const schedule = { lr: settings.lr, schedule: settings.schedule, warmupSteps: (settings.warmup ?? 0) * batches };
@@ -104,6 +121,7 @@ export async function train(
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     shuffledOrder(order, rng);
+    if (batchTransform !== null) batchTransform.seed = imageSeed(seed ^ AUGMENT_STREAM, epoch);
     reporter.epochStart(epoch, epochs, batches);
     const started = performance.now();
     let lossSum = 0;
@@ -112,14 +130,7 @@ export async function train(
       const start = b * batchSize;
       const batch = Math.min(batchSize, trainSet.count - start);
       // Fill the batch: this epoch's next images (or distorted copies of them) and their labels.
-      if (augmented !== null) {
-        for (let n = 0; n < batch; n++) {
-          augmentImage(augmented, n * pixels, trainSet.images, order[start + n] * pixels, side, augmentRng!, settings.augment!);
-        }
-        net.loadBatch(augmented, null, 0, batch, inputScale);
-      } else {
-        net.loadBatch(trainSet.images, order, start, batch, inputScale);
-      }
+      net.loadBatch(trainSet.images, order, start, batch, inputScale, batchTransform);
       fillLabels(batchLabels, trainSet.labels, order, start, batch);
       net.forward(batch);
       const loss = net.loss(batchLabels, batch);

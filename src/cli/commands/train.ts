@@ -10,7 +10,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
 import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS, sourceRecord } from '../../data/mnist.js';
 import { splitTraining } from '../../data/split.js';
-import { createNetwork } from '../../engines/index.js';
+import { createNetwork, prepareEngine } from '../../engines/index.js';
 import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
 import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
@@ -18,7 +18,7 @@ import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model
 import { describeOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
 import { Rng } from '../../rng.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
-import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
+import { augmentTransform, LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
 import { textChart } from '../../ui/chart.js';
 import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
@@ -82,6 +82,7 @@ Examples:
       preflightModelOutput(options.out, outPath, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
+      prepareEngine(options.engine); // compiles while the data loads
       // From here to the end, a signal stops at the next safe point; nothing complete is lost.
       const interrupt = listenForInterrupt((line) => progress.log(line));
       const unregister = interrupt.onForcedExit(() => progress.stop());
@@ -103,10 +104,12 @@ Examples:
 
         const batchSize = Math.min(options.batchSize, trainSet.count);
         preflightMemory(spec.sizes, batchSize, Math.max(batchSize, EVAL_BATCH), options.engine);
+        const augment = options.augment ? augmentTransform(DEFAULT_AUGMENT) : undefined;
         const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
           engine: options.engine,
           threads: options.threads,
           optimizer,
+          transforms: augment ? [augment] : [],
           notice: (line) => progress.log(line),
         });
         let result: TrainResult;
@@ -126,7 +129,7 @@ Examples:
             net, trainSet, valSet.count > 0 ? valSet : null,
             {
               epochs: options.epochs, batchSize, lr, schedule: options.schedule, warmup: options.warmup, seed: options.seed,
-              inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
+              inputScale: INPUT_SCALE, augment: augment?.settings ?? null, augmentTransform: augment,
             },
             progress, interrupt.signal,
           );

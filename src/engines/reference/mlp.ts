@@ -17,6 +17,8 @@ import {
   type Activation, type Network, type NetworkSpec,
 } from '../../model/network.js';
 import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
+import { imageSide, transformRows, type BatchTransform } from '../../model/transform.js';
+import { Rng } from '../../rng.js';
 
 type ActivationKernels = {
   forward: (out: Floats, x: Floats, n: number) => void;
@@ -70,6 +72,9 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
   /** Optimizer steps taken so far (Adam's bias correction counts from 1). */
   private steps = 0;
   private readonly smoothing: number;
+  /** Transformed pixel bytes of a batch and the per-image generator (made on first use). */
+  private stage: Uint8Array | null = null;
+  private readonly rng = new Rng(0);
 
   constructor(
     spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD,
@@ -116,11 +121,21 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     });
   }
 
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+  loadBatch(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    transform: BatchTransform | null = null,
+  ): void {
     checkBatch(batch, this.maxBatch);
     const pixels = this.spec.sizes[0];
     checkRows(images.length / pixels, order, start, batch);
-    bytesToInputs(this.input, images, order, start, batch, pixels, scale);
+    if (transform === null) {
+      bytesToInputs(this.input, images, order, start, batch, pixels, scale);
+      return;
+    }
+    // The transformed rows, one after another on this thread, then the same conversion.
+    this.stage ??= new Uint8Array(this.maxBatch * pixels);
+    transformRows(this.stage, images, order, start, 0, batch, pixels, imageSide(pixels), transform, this.rng);
+    bytesToInputs(this.input, this.stage, null, 0, batch, pixels, scale);
   }
 
   forward(batch: number): A {

@@ -10,9 +10,12 @@ import {
   BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
 } from '../../model/network.js';
 import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
+import { imageSide, transformRow, type BatchTransform, type ImageTransform, type ImageTransformFn } from '../../model/transform.js';
+import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
+  CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -36,7 +39,7 @@ export interface EngineExports {
   scanRows(
     x: number, r0: number, r1: number, chunk: number, in0: number, out0: number, maxBatch: number,
     csrPairs: number, csrPix: number, csrNnz: number, csrStride: number,
-    colMask: number, maskStride: number, colVal: number, lut: number,
+    colMask: number, maskStride: number, colVal: number, lut: number, bytes: number,
   ): number;
   sparseForward(
     out: number, W0T: number, b: number, r0: number, r1: number, out0: number,
@@ -59,7 +62,7 @@ export interface EngineExports {
     decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number,
   ): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
-  forwardChunk(plan: number, chunk: number, batch: number): void;
+  forwardChunk(plan: number, chunk: number, batch: number, fromStage: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
 }
 
@@ -68,11 +71,105 @@ export interface WasmWorkerData {
   module: WasmModule;
   memory: WasmMemory;
   plan: number;
+  layout: MemoryPlan;
+  maxBatch: number;
+  inputs: number;
+  /** Image transforms the thread imports before it joins (ImageTransform.module and exportName). */
+  transforms: TransformRef[];
+}
+
+/** Where a thread finds an image transform: ImageTransform's module URL and export name. */
+export interface TransformRef {
+  module: string;
+  exportName: string;
+}
+
+/** What a thread's transform needs and has not got yet: the (shared) source images, which transform, its settings. */
+export interface TransformSource {
+  gen: number;
+  images: Uint8Array;
+  key: string;
+  settings: unknown;
 }
 
 /** A started worker thread, as far as the network needs it. */
 export interface WasmThread {
   terminate(): Promise<unknown>;
+  /** Queues a message that the thread takes with its `receive` (joinAsWorker) when it needs it. */
+  postMessage(message: TransformSource): void;
+}
+
+export function transformKey(t: TransformRef): string {
+  return `${t.module}#${t.exportName}`;
+}
+
+// Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32).
+const T_GEN = 0;
+const T_SEED = 1;
+const T_START = 2;
+
+/**
+ * One thread's side of a transformed load: the wasm phase calls its rows() (the module's
+ * env.transformRows import) for each row chunk the thread claims. The main thread writes the
+ * arguments (source generation, seed, start, each row's image index) into the shared memory before
+ * the phase; a source that is new to this thread arrives by message (accept), so only a change of
+ * dataset or transform costs a message, never a batch.
+ */
+class TransformHost {
+  private gen = -1;
+  private images: Uint8Array = new Uint8Array(0);
+  private readonly batch: BatchTransform = { transform: { fn: () => {}, module: '', exportName: '', settings: null }, seed: 0 };
+  private readonly rng = new Rng(0);
+  private readonly args: Int32Array;
+  private readonly rowSource: Int32Array;
+  private readonly stage: Uint8Array;
+  private readonly pixels: number;
+  private readonly side: number;
+
+  constructor(
+    buffer: ArrayBufferLike, layout: MemoryPlan, maxBatch: number, pixels: number,
+    private readonly fns: ReadonlyMap<string, ImageTransformFn>,
+    /** Takes the next queued TransformSource, if any (worker threads); undefined on the main thread. */
+    private readonly receive?: () => TransformSource | undefined,
+  ) {
+    this.args = new Int32Array(buffer, layout.transformArgs, 16);
+    this.rowSource = new Int32Array(buffer, layout.rowSource, maxBatch);
+    this.stage = new Uint8Array(buffer, layout.stage, maxBatch * pixels);
+    this.pixels = pixels;
+    this.side = Math.round(Math.sqrt(pixels));
+  }
+
+  accept(source: TransformSource, fn?: ImageTransformFn): void {
+    const found = fn ?? this.fns.get(source.key);
+    if (found === undefined) throw new Error(`image transform ${source.key} was not loaded in this thread`);
+    this.gen = source.gen;
+    this.images = source.images;
+    this.batch.transform.fn = found;
+    this.batch.transform.settings = source.settings;
+  }
+
+  rows(r0: number, r1: number): void {
+    const gen = Atomics.load(this.args, T_GEN);
+    if (gen !== this.gen) this.catchUp(gen);
+    this.batch.seed = this.args[T_SEED] >>> 0;
+    const start = this.args[T_START];
+    for (let n = r0; n < r1; n++) {
+      transformRow(this.stage, n, this.images, this.rowSource[n], start + n, this.pixels, this.side, this.batch, this.rng);
+    }
+  }
+
+  /** Takes queued sources until generation `gen` (posted before the phase began, so it is on its way). */
+  private catchUp(gen: number): void {
+    if (this.receive === undefined) throw new Error(`transform source ${gen} was never set on the main thread`);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    const until = Date.now() + 60_000;
+    while (this.gen !== gen) {
+      const next = this.receive();
+      if (next !== undefined) this.accept(next);
+      else if (Date.now() > until) throw new Error(`a wasm engine worker never received transform source ${gen}`);
+      else Atomics.wait(nap, 0, 0, 1);
+    }
+  }
 }
 
 /** What the platform provides: the compiled engine module, and a way to start worker threads. */
@@ -89,6 +186,11 @@ export interface WasmOptions {
   /** Threads including the calling one, 1..MAX_THREADS. Any count gives bit-identical results. */
   threads: number;
   optimizer?: OptimizerSpec;
+  /**
+   * Image transforms that loadBatch will be given: the workers import them when they start, and
+   * then share a transformed load's rows. Any other transform runs on the calling thread alone.
+   */
+  transforms?: readonly TransformRef[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,7 +203,16 @@ export class WasmMlp implements Network {
   readonly threads: number;
   readonly params: Float32Array;
   readonly grads: Float32Array;
-  readonly input: Float32Array;
+  /** The input rows; reading `input` first completes a load that forward() has not taken over yet. */
+  private readonly inputRows: Float32Array;
+  /**
+   * A load whose bytes are staged but not yet converted: forward() runs it in the same phase as
+   * its own rows (CMD_LOAD_FORWARD), anything else that needs the rows runs it first (flushLoad).
+   * pendingCmd is 0 when there is none.
+   */
+  private pendingCmd = 0;
+  private pendingBatch = 0;
+  private pendingScale = 0;
   readonly layout: MemoryPlan;
   readonly exports: EngineExports;
   private readonly classes: number;
@@ -119,14 +230,25 @@ export class WasmMlp implements Network {
   private readonly smoothing: number;
   /** Worker threads 1..threads-1 (the calling thread is thread 0). */
   private readonly workers: WasmThread[] = [];
+  /** The calling thread's part of transformed loads. */
+  private readonly transformHost: TransformHost;
+  /** Transforms every worker has imported (transformKey). */
+  private readonly workerTransforms: ReadonlySet<string>;
+  /** The last transform source sent to the threads: the caller's images and transform, and the shared copy. */
+  private sent: { images: Uint8Array; transform: ImageTransform; shared: Uint8Array; gen: number; workersHaveIt: boolean } | null = null;
+  /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
+  private readonly args: Int32Array;
+  private readonly rowSource: Int32Array;
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
 
   private constructor(
     spec: NetworkSpec, maxBatch: number, threads: number, optimizer: OptimizerSpec,
-    layout: MemoryPlan, exports: EngineExports,
+    layout: MemoryPlan, exports: EngineExports, transformHost: TransformHost, workerTransforms: ReadonlySet<string>,
   ) {
+    this.transformHost = transformHost;
+    this.workerTransforms = workerTransforms;
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
     this.smoothing = labelSmoothingOf(spec);
     if (this.smoothing !== 0) this.spec.labelSmoothing = this.smoothing;
@@ -140,7 +262,9 @@ export class WasmMlp implements Network {
     this.classes = spec.sizes[spec.sizes.length - 1];
     this.params = new Float32Array(buf, layout.params, layout.paramCount);
     this.grads = new Float32Array(buf, layout.grads, layout.paramCount);
-    this.input = new Float32Array(buf, layout.input, maxBatch * in0);
+    this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
+    this.args = new Int32Array(buf, layout.transformArgs, 16);
+    this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -156,7 +280,7 @@ export class WasmMlp implements Network {
    * valid), instantiates the module on it for the calling thread, and starts threads-1 workers.
    */
   static async create(spec: NetworkSpec, maxBatch: number, options: WasmOptions, host: WasmHost): Promise<WasmMlp> {
-    const { threads, optimizer = SGD } = options;
+    const { threads, optimizer = SGD, transforms = [] } = options;
     const api = wasmApi();
     if (api === undefined) throw new Error('WebAssembly is not available');
     if (spec.sizes.length < 2 || spec.sizes.some((s) => !Number.isInteger(s) || s < 1)) {
@@ -179,9 +303,16 @@ export class WasmMlp implements Network {
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
     writeLabelSmoothing(memory.buffer, layout, labelSmoothingOf(spec));
-    const instance = await api.instantiate(host.module, { env: { memory } });
-    const net = new WasmMlp(spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports);
-    const data: WasmWorkerData = { module: host.module, memory, plan: layout.plan };
+    const transformHost = new TransformHost(memory.buffer, layout, maxBatch, spec.sizes[0], new Map());
+    const instance = await api.instantiate(host.module, { env: { memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1) } });
+    const net = new WasmMlp(
+      spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports,
+      transformHost, new Set(transforms.map(transformKey)),
+    );
+    const data: WasmWorkerData = {
+      module: host.module, memory, plan: layout.plan, layout, maxBatch, inputs: spec.sizes[0],
+      transforms: transforms.map(({ module, exportName }) => ({ module, exportName })),
+    };
     try {
       for (let t = 1; t < threads; t++) {
         net.workers.push(await host.startWorker(data, t, (error) => {
@@ -200,10 +331,17 @@ export class WasmMlp implements Network {
    * null), each pixel byte times `scale`, exactly as the reference engine's bytesToInputs does:
    * the rows are copied as bytes to a staging buffer, then converted by row chunks on all threads.
    */
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+  loadBatch(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    transform: BatchTransform | null = null,
+  ): void {
     checkBatch(batch, this.maxBatch);
     const pixels = this.spec.sizes[0];
     checkRows(images.length / pixels, order, start, batch);
+    if (transform !== null) {
+      this.loadTransformed(images, order, start, batch, scale, transform);
+      return;
+    }
     if (order === null) {
       this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
     } else {
@@ -212,13 +350,71 @@ export class WasmMlp implements Network {
         this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
       }
     }
-    this.run(CMD_LOAD, batch, scale);
+    this.defer(CMD_LOAD, batch, scale);
+  }
+
+  /**
+   * A transformed load: the threads share the rows (each transforms the rows of the chunks it
+   * claims, then converts them), reading the images from a shared copy made once per dataset.
+   */
+  private loadTransformed(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number, t: BatchTransform,
+  ): void {
+    const pixels = this.spec.sizes[0];
+    imageSide(pixels);
+    if (this.sent === null || this.sent.images !== images || this.sent.transform !== t.transform) {
+      const shared = this.sent?.images === images ? this.sent.shared : sharedCopy(images);
+      const gen = (this.sent?.gen ?? 0) + 1;
+      const key = transformKey(t.transform);
+      this.sent = { images, transform: t.transform, shared, gen, workersHaveIt: this.workerTransforms.has(key) };
+      const source: TransformSource = { gen, images: shared, key, settings: t.transform.settings };
+      this.transformHost.accept(source, t.transform.fn);
+      if (this.sent.workersHaveIt) for (const w of this.workers) w.postMessage(source);
+    }
+    const { args, rowSource } = this;
+    for (let n = 0; n < batch; n++) rowSource[n] = order === null ? start + n : order[start + n];
+    args[T_SEED] = t.seed | 0;
+    args[T_START] = start;
+    Atomics.store(args, T_GEN, this.sent.gen);
+    if (this.threads === 1 || this.sent.workersHaveIt) {
+      this.defer(CMD_LOAD_TRANSFORM, batch, scale);
+    } else {
+      // The workers do not have this transform: transform every row here, then convert on all threads.
+      this.transformHost.rows(0, batch);
+      this.defer(CMD_LOAD, batch, scale);
+    }
+  }
+
+  /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
+  get input(): Float32Array {
+    this.flushLoad();
+    return this.inputRows;
+  }
+
+  private defer(cmd: number, batch: number, scale: number): void {
+    this.pendingCmd = cmd;
+    this.pendingBatch = batch;
+    this.pendingScale = scale;
+  }
+
+  private flushLoad(): void {
+    if (this.pendingCmd === 0) return;
+    const cmd = this.pendingCmd;
+    this.pendingCmd = 0;
+    this.run(cmd, this.pendingBatch, this.pendingScale);
   }
 
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, valid until the next call. */
   forward(batch: number): Float32Array {
     checkBatch(batch, this.maxBatch);
-    this.run(CMD_FORWARD, batch, 0);
+    if (this.pendingCmd !== 0 && this.pendingBatch === batch) {
+      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
+      this.pendingCmd = 0;
+      this.run(cmd, batch, this.pendingScale);
+    } else {
+      this.flushLoad();
+      this.run(CMD_FORWARD, batch, 0);
+    }
     return this.probs.subarray(0, batch * this.classes);
   }
 
@@ -335,6 +531,7 @@ export class WasmMlp implements Network {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      this.pendingCmd = 0;
       if (this.threads > 1) this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
     }
     await Promise.all(this.workers.map((w) => w.terminate()));
@@ -374,10 +571,15 @@ export class WasmMlp implements Network {
  * until CMD_EXIT (this call blocks that thread). A trap is reported to the main thread's current
  * command before it is rethrown.
  */
-export function joinAsWorker(data: WasmWorkerData, ready: () => void): void {
+export function joinAsWorker(
+  data: WasmWorkerData, ready: () => void,
+  transforms: ReadonlyMap<string, ImageTransformFn>, receive: () => TransformSource | undefined,
+): void {
   const api = wasmApi();
   if (api === undefined) throw new Error('WebAssembly is not available');
-  const exports = new api.Instance(data.module, { env: { memory: data.memory } }).exports as unknown as EngineExports;
+  const host = new TransformHost(data.memory.buffer, data.layout, data.maxBatch, data.inputs, transforms, receive);
+  const env = { memory: data.memory, transformRows: (r0: number, r1: number) => host.rows(r0, r1) };
+  const exports = new api.Instance(data.module, { env }).exports as unknown as EngineExports;
   ready();
   try {
     exports.workerLoop(data.plan);
@@ -385,4 +587,12 @@ export function joinAsWorker(data: WasmWorkerData, ready: () => void): void {
     exports.workerFailed(data.plan);
     throw error;
   }
+}
+
+/** `images` itself when it already lives in shared memory, else a copy that does (threads can read it). */
+function sharedCopy(images: Uint8Array): Uint8Array {
+  if (typeof SharedArrayBuffer !== 'undefined' && images.buffer instanceof SharedArrayBuffer) return images;
+  const copy = new Uint8Array(new SharedArrayBuffer(images.length));
+  copy.set(images);
+  return copy;
 }

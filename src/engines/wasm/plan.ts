@@ -55,6 +55,9 @@ export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5;
 export const CMD_OPTIM = 6;
+export const CMD_LOAD_TRANSFORM = 7;
+export const CMD_LOAD_FORWARD = 8;
+export const CMD_LOAD_TRANSFORM_FORWARD = 9;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;
@@ -114,6 +117,10 @@ export interface MemoryPlan {
   optArgs: number;
   optState: number;
   optBuffers: number;
+  /** i32 slots only JavaScript reads: the transformed load's arguments (TransformHost in mlp.ts). */
+  transformArgs: number;
+  /** i32[maxBatch]: the image index of each row of a transformed load. */
+  rowSource: number;
   layers: LayerAddrs[];
 }
 
@@ -166,6 +173,8 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     optArgs: take(8 * OPT_ARGS),
     optState: take(4 * optBuffers * paramCount),
     optBuffers,
+    transformArgs: take(64),
+    rowSource: take(4 * maxBatch),
     layers,
   };
   layout.pages = Math.ceil(next / 65536);
