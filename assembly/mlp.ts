@@ -11,7 +11,7 @@ import {
   P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_PIX, P_CSR_STRIDE, P_GRADS, P_LABELS,
   P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM, P_STAGE,
   layerI32, layerPtr, planI32,
-} from './layout';
+} from './plan';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
 import { scanRows, sparseForward, sparseWeightGrad } from './sparse';
 import { acts, actv } from './math';

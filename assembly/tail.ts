@@ -2,7 +2,7 @@
  * The small kernels around the products: softmax, the output gradient of both losses, the bias
  * gradients, the plain-SGD update, and pixel bytes -> floats. Where the reference engine computes
  * in float64 (the output gradient, the SGD step) these do too, so they match it bit for bit. The
- * loss value itself is computed in JS from the row max and sum kept here (src/engine/wasm-mlp.ts).
+ * loss value itself is computed in JS from the row max and sum kept here (src/engines/wasm/mlp.ts).
  */
 
 import { exps, expv } from './math';

@@ -12,7 +12,7 @@
 import {
   C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD,
   P_CTRL, P_THREADS, planI32,
-} from './layout';
+} from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 
 /** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */

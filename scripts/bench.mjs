@@ -10,15 +10,11 @@
 
 import { performance } from 'node:perf_hooks';
 import { loadSplit, locateMnist } from '../dist/data/mnist.js';
-import * as K from '../dist/engine/kernels.js';
-import { Rng } from '../dist/engine/rng.js';
-import { fillBatch } from '../dist/data/batches.js';
-import { WasmMlp } from '../dist/engine/wasm-mlp.js';
-import { createFastNetwork, defaultThreads } from '../dist/model/fast/index.js';
-import { engineModule } from '../dist/model/fast/load-wasm.js';
+import * as K from '../dist/engines/reference/kernels.js';
+import { ReferenceMlp } from '../dist/engines/reference/mlp.js';
+import { createWasmNetwork, defaultThreads } from '../dist/engines/wasm/node.js';
 import { initParams } from '../dist/model/init.js';
-import { ReferenceMlp } from '../dist/model/mlp.js';
-import { createOptimizer } from '../dist/model/optimizers.js';
+import { Rng } from '../dist/rng.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -60,43 +56,35 @@ function initialParams() {
   return p;
 }
 
-/** One epoch the way the training loop runs it (fill, forward, loss, backward, optimizer step); returns seconds and mean loss. */
-function runEpoch(net, optimizer, order, rng, labels, useHooks, maxSteps = steps) {
+/** One epoch the way the training loop runs it (fill, forward, loss, backward, step); returns seconds and mean loss. */
+function runEpoch(net, order, rng, labels, maxSteps = steps) {
   for (let i = 0; i < N; i++) order[i] = i;
   rng.shuffle(order);
-  const pixels = SPEC.sizes[0];
   let lossSum = 0;
   let seen = 0;
   const t0 = performance.now();
   for (let s = 0; s < maxSteps; s++) {
     const start = s * BATCH;
     const batch = Math.min(BATCH, N - start);
-    if (useHooks) net.loadBatch(train.images, order, start, batch, SCALE);
-    else {
-      for (let n = 0; n < batch; n++) {
-        const src = order[start + n] * pixels;
-        for (let p = 0; p < pixels; p++) net.input[n * pixels + p] = train.images[src + p] * SCALE;
-      }
-    }
+    net.loadBatch(train.images, order, start, batch, SCALE);
     for (let n = 0; n < batch; n++) labels[n] = train.labels[order[start + n]];
     net.forward(batch);
     lossSum += net.loss(labels, batch) * batch;
     net.backward(labels, batch);
-    optimizer.step(LR);
+    net.step(LR);
     seen += batch;
   }
   return { seconds: (performance.now() - t0) / 1000, loss: lossSum / seen, steps: maxSteps };
 }
 
 async function fastEpochs() {
-  const net = await createFastNetwork(SPEC, BATCH, { threads });
+  const net = await createWasmNetwork(SPEC, BATCH, { threads });
   net.importParams(initialParams());
-  const optimizer = createOptimizer('sgd', net);
   const order = new Uint32Array(N);
   const labels = new Uint8Array(BATCH);
   const rng = new Rng(SEED);
   const results = [];
-  for (let e = 0; e < epochs; e++) results.push(runEpoch(net, optimizer, order, rng, labels, true));
+  for (let e = 0; e < epochs; e++) results.push(runEpoch(net, order, rng, labels));
   await net.close();
   return results;
 }
@@ -106,7 +94,7 @@ async function fastEpochs() {
  * wasm's forwardRows/backwardRows/backwardParams for this 2-layer network), timing each.
  */
 async function kernelProfile() {
-  const net = await WasmMlp.create(SPEC, BATCH, 1, await engineModule());
+  const net = await createWasmNetwork(SPEC, BATCH, { threads: 1 });
   net.importParams(initialParams());
   const x = net.exports;
   const L = net.layout;
@@ -167,7 +155,7 @@ async function kernelProfile() {
 }
 
 /**
- * The reference engine's kernels (engine/kernels.ts, as ReferenceMlp calls them) timed one by one
+ * The reference engine's kernels (engines/reference/kernels.ts, as ReferenceMlp calls them) timed one by one
  * over the first `refSteps` steps of an epoch, then scaled to the whole epoch.
  */
 function referenceKernelProfile() {
@@ -187,7 +175,7 @@ function referenceKernelProfile() {
   for (let i = 0; i < N; i++) order[i] = i;
   new Rng(SEED).shuffle(order);
   const names = [
-    'fillBatch (bytes -> floats)', 'layer 0 forward (denseForward)', 'relu', 'layer 1 forward (denseForward)',
+    'bytesToInputs (bytes -> floats)', 'layer 0 forward (denseForward)', 'relu', 'layer 1 forward (denseForward)',
     'softmax + cross-entropy', 'output gradient', 'layer 1 backward (denseBackward)', "relu'",
     'layer 0 backward (denseBackward)', 'SGD update (sgdUpdate)',
   ];
@@ -203,7 +191,9 @@ function referenceKernelProfile() {
   for (let s = 0; s < measured; s++) {
     const batch = Math.min(BATCH, N - s * BATCH);
     t = performance.now();
-    fillBatch(x, labels, train.images, train.labels, order, s * BATCH, batch, in0, SCALE); lap(0);
+    K.bytesToInputs(x, train.images, order, s * BATCH, batch, in0, SCALE);
+    for (let n = 0; n < batch; n++) labels[n] = train.labels[order[s * BATCH + n]];
+    lap(0);
     K.denseForward(z0, x, W0, b0, batch, in0, hid); lap(1);
     K.reluForward(a0, z0, batch * hid); lap(2);
     K.denseForward(z1, a0, W1, b1, batch, hid, classes); lap(3);
@@ -230,8 +220,7 @@ function paramLayoutOf(sizes) {
 async function referenceEstimate() {
   const net = new ReferenceMlp(SPEC, BATCH);
   net.importParams(initialParams());
-  const optimizer = createOptimizer('sgd', net);
-  const r = runEpoch(net, optimizer, new Uint32Array(N), new Rng(SEED), new Uint8Array(BATCH), false, Math.min(refSteps, steps));
+  const r = runEpoch(net, new Uint32Array(N), new Rng(SEED), new Uint8Array(BATCH), Math.min(refSteps, steps));
   return { seconds: (r.seconds * steps) / r.steps, measuredSteps: r.steps };
 }
 

@@ -46,9 +46,12 @@ export class DivergedError extends MnistError {
   }
 }
 
-/** The run was interrupted (Ctrl-C); exit 130 as shells expect after SIGINT. */
+/**
+ * The run was stopped by a signal; the exit code is the shell's 128 + signal number
+ * (130 after SIGINT, the default; 143 after SIGTERM; 129 after SIGHUP).
+ */
 export class InterruptedError extends MnistError {
-  constructor(message = 'interrupted') {
-    super(message, 'EINTERRUPTED', 130);
+  constructor(message = 'interrupted', exitCode = 130) {
+    super(message, 'EINTERRUPTED', exitCode);
   }
 }

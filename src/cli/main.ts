@@ -1,12 +1,13 @@
 /**
  * The `mnist` program: builds the command tree (one command per file in commands/), parses argv,
  * and is the only place that turns errors into messages and exit codes:
- * 0 ok, 1 runtime error, 2 usage error, 130 interrupted. Users never see a stack trace for an
+ * 0 ok, 1 runtime error, 2 usage error, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM. Users never see a stack trace for an
  * error they can fix; an unexpected internal error prints one line and asks for a bug report.
  */
 
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { MnistError } from '../errors.js';
+import { InterruptedError, MnistError } from '../errors.js';
+import { installSignalHandlers } from './interrupt.js';
 import { configureColors, err } from '../ui/colors.js';
 import { oneLine } from '../ui/format.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -19,7 +20,11 @@ const COMMANDS = {
   train: async () => (await import('./commands/train.js')).makeTrainCommand(),
   evaluate: async () => (await import('./commands/evaluate.js')).makeEvaluateCommand(),
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
+  export: async () => (await import('./commands/export.js')).makeExportCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
+  report: async () => (await import('./commands/report.js')).makeReportCommand(),
+  serve: async () => (await import('./commands/serve.js')).makeServeCommand(),
+  moons: async () => (await import('./commands/moons.js')).makeMoonsCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 
@@ -71,7 +76,7 @@ function reportError(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof MnistError) {
-    const prefix = error.exitCode === 130 ? '' : 'error: ';
+    const prefix = error instanceof InterruptedError ? '' : 'error: ';
     process.stderr.write(`${err.red(prefix + oneLine(error.message))}\n`);
     return error.exitCode;
   }
@@ -84,6 +89,8 @@ function reportError(error: unknown): number {
 
 /** Entry point for bin/mnist.js: runs, then sets the exit code and lets the event loop drain. */
 export async function run(): Promise<void> {
+  // From here to the exit, SIGINT, SIGTERM and SIGHUP remove temp files and exit with 128 + n.
+  installSignalHandlers();
   // `mnist predict ... | head` closes stdout early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);

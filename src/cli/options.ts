@@ -5,11 +5,17 @@
  */
 
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { CLASSES, IMAGE_SIZE, PIXELS } from '../data/mnist.js';
+import { ENGINE_CHOICES } from '../engines/index.js';
+import { MAX_LAYER_WIDTH } from '../model/network.js';
+
+/** A plain decimal such as 0.1, 5, 1e-3: not hex (0x10), binary or octal, which Number() also reads. */
+const DECIMAL = /^\s*\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
 /** A finite number > 0, e.g. a learning rate. */
 export function parsePositiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 0.1.');
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number, e.g. 0.1.');
   return n;
 }
 
@@ -36,13 +42,10 @@ export function parseSeed(value: string): number {
   return n;
 }
 
-export const INPUT_SIZE = 784;
-export const OUTPUT_SIZE = 10;
-const MAX_WIDTH = 16384;
-
 /**
  * `784-128-10` or `784-256-128-10`: MNIST's 784 inputs, any number of hidden layers, 10 outputs.
- * Hidden widths are capped so a typo like 784-1280000-10 fails here instead of exhausting memory.
+ * Hidden widths are capped (MAX_LAYER_WIDTH) so a typo like 784-1280000-10 fails here instead of
+ * exhausting memory.
  */
 export function parseArch(value: string): number[] {
   const parts = value.split('-');
@@ -50,22 +53,34 @@ export function parseArch(value: string): number[] {
     throw new InvalidArgumentError('expected layer sizes joined by dashes, e.g. 784-128-10.');
   }
   const sizes = parts.map((p) => Number(p));
-  if (sizes[0] !== INPUT_SIZE) throw new InvalidArgumentError(`the first layer must be ${INPUT_SIZE} (28x28 pixels), e.g. 784-128-10.`);
-  if (sizes[sizes.length - 1] !== OUTPUT_SIZE) throw new InvalidArgumentError(`the last layer must be ${OUTPUT_SIZE} (the digits 0-9), e.g. 784-128-10.`);
+  if (sizes[0] !== PIXELS) throw new InvalidArgumentError(`the first layer must be ${PIXELS} (${IMAGE_SIZE}x${IMAGE_SIZE} pixels), e.g. 784-128-10.`);
+  if (sizes[sizes.length - 1] !== CLASSES) throw new InvalidArgumentError(`the last layer must be ${CLASSES} (the digits 0-9), e.g. 784-128-10.`);
   for (const size of sizes.slice(1, -1)) {
-    if (size < 1 || size > MAX_WIDTH) throw new InvalidArgumentError(`hidden layer sizes must be 1 to ${MAX_WIDTH}, got ${size}.`);
+    if (size < 1 || size > MAX_LAYER_WIDTH) throw new InvalidArgumentError(`hidden layer sizes must be 1 to ${MAX_LAYER_WIDTH}, got ${size}.`);
   }
   return sizes;
 }
 
-/** Engines a command can compute with (cli/engine.ts picks and falls back). */
-export const ENGINE_CHOICES = ['auto', 'fast', 'reference'] as const;
+/** `predict --top`: how many digits to list, 1 to the 10 classes. */
+export function parseTop(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > CLASSES) throw new InvalidArgumentError(`expected a whole number from 1 to ${CLASSES}.`);
+  return n;
+}
+
 export const engineOption = () =>
   new Option('--engine <name>', 'compute engine: fast (WebAssembly SIMD, multi-core), reference (plain TypeScript), or auto (fast when available)')
     .choices(ENGINE_CHOICES)
     .default('auto' as const);
+/** The fast engine's limit (MAX_THREADS in its wasm layout): one plan slot per thread. */
+export const MAX_THREADS = 64;
+export function parseThreads(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_THREADS) throw new InvalidArgumentError(`expected 1 to ${MAX_THREADS} threads.`);
+  return n;
+}
 export const threadsOption = () =>
-  new Option('--threads <n>', 'threads for the fast engine (default: all cores, up to 4)').argParser(parsePositiveInt);
+  new Option('--threads <n>', `threads for the fast engine, 1 to ${MAX_THREADS} (default: all cores, up to 4)`).argParser(parseThreads);
 
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'read the MNIST files from <dir> (default: ./data if complete, else the embedded copy)');

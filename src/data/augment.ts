@@ -7,7 +7,7 @@
  * Works on the compact bytes; writes into a reused batch buffer; never allocates per image.
  */
 
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../rng.js';
 
 export interface AugmentSettings {
   /** Largest rotation either way, in degrees. */

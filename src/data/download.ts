@@ -6,7 +6,8 @@
  * go to an `onEvent` callback, and the CLI (src/cli/commands/download.ts) decides what to show.
  */
 
-import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { mkdir, open, readdir, rmdir } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +15,7 @@ import { PassThrough, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { DataError, InterruptedError, MnistError, UsageError } from '../errors.js';
-import { tempPathFor } from '../io/atomic.js';
+import { openAtomic, sweepStaleTempFiles, type AtomicFile } from '../files/atomic.js';
 import { IMAGES_MAGIC, IdxParser, LABELS_MAGIC, readIdxFile } from './idx.js';
 import { MNIST_FILES, findDataFile } from './mnist.js';
 
@@ -60,6 +61,13 @@ export const MIRROR_ENV = 'MNIST_MIRROR';
 /** Idle time (no bytes in either direction) after which a connection counts as stalled. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * The slowest transfer accepted, in bytes per second, averaged over each window of the idle
+ * timeout: a server that trickles a few bytes now and then never goes silent, so the idle
+ * timeout alone would wait for hours. 1 kB/s still fetches the 9.9 MB training images in under 3 hours.
+ */
+export const DEFAULT_MIN_RATE = 1000;
+
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -80,8 +88,10 @@ export interface DownloadOptions {
   mirrors?: readonly string[];
   /** Fetch even when a verified copy is already there. */
   force?: boolean;
-  /** Idle timeout per connection in ms (default 30 s). */
+  /** Idle timeout per connection in ms (default 30 s); also the window the minimum rate is measured over. */
   timeoutMs?: number;
+  /** Minimum transfer rate in bytes/s over each timeout window (default 1000); 0 turns it off. */
+  minBytesPerSecond?: number;
   /** Aborting stops the transfer, removes the temp file and throws InterruptedError. */
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
@@ -207,7 +217,11 @@ export async function downloadMnist(options: DownloadOptions): Promise<Downloade
   const mirrors = options.mirrors ?? resolveMirrors();
   const checksums = options.checksums ?? MNIST_SHA256;
   const emit = options.onEvent ?? (() => undefined);
-  const ctx: FetchContext = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: options.signal };
+  const ctx: FetchContext = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_RATE,
+    signal: options.signal,
+  };
   if (mirrors.length === 0) throw new UsageError(`no mirrors to download from; pass --mirror URL or set ${MIRROR_ENV}`);
 
   throwIfInterrupted(options.signal, []);
@@ -215,7 +229,7 @@ export async function downloadMnist(options: DownloadOptions): Promise<Downloade
   try {
     created = await mkdir(dir, { recursive: true });
   } catch (err) {
-    throw localError(err, dir);
+    throw localError(mkdirFailure(err, dir), dir);
   }
 
   const results: DownloadedFile[] = [];
@@ -250,26 +264,25 @@ async function downloadFile(
   done: readonly DownloadedFile[],
 ): Promise<DownloadedFile> {
   const target = join(dir, file);
+  // Temp files of earlier runs that were killed (SIGKILL, power loss) before they could clean up.
+  await sweepStaleTempFiles(target);
   let last = '';
   for (let i = 0; i < mirrors.length; i++) {
     const mirror = mirrors[i];
     const url = new URL(`${file}.gz`, mirror);
-    // `.<name>.<pid>.<random>.tmp` beside the target: the rename is atomic, and a reader can tell it is ours.
-    const tmp = tempPathFor(target);
     const started = Date.now();
+    let out: AtomicFile | null = null;
     try {
-      const got = await fetchVerified(url, file, expected, tmp, ctx, (e) =>
+      const got = await fetchVerified(url, file, expected, async () => (out = await openAtomic(target)), ctx, (e) =>
         emit(e.type === 'start' ? { ...e, file, mirror } : { ...e, file }),
       );
       throwIfInterrupted(ctx.signal, done);
-      await rename(tmp, target).catch((err: unknown) => {
-        throw localError(err, dir);
-      });
+      await out!.commit();
       await syncDir(dir);
       emit({ type: 'done', file, skipped: false, path: target, sha256: got.sha256, mirror, bytes: got.bytes, ms: Date.now() - started });
       return { file, status: 'downloaded', path: target, sha256: got.sha256, mirror, bytes: got.bytes };
     } catch (err) {
-      await rm(tmp, { force: true });
+      await (out as AtomicFile | null)?.abort();
       throwIfInterrupted(ctx.signal, done);
       if (!(err instanceof FetchFailure)) throw err;
       last = `${mirror}: ${err.message}`;
@@ -285,6 +298,7 @@ async function downloadFile(
 
 interface FetchContext {
   timeoutMs: number;
+  minBytesPerSecond: number;
   signal: AbortSignal | undefined;
 }
 
@@ -294,19 +308,19 @@ type FetchEvent = { type: 'start'; url: string; totalBytes?: number } | { type: 
 class FetchFailure extends Error {}
 
 /**
- * Streams one URL into `tmp` (created here, exclusively) and verifies it. Throws FetchFailure
- * for anything the mirror did wrong, MnistError for local problems. The caller removes `tmp`.
+ * Streams one URL into the temp file that `create` opens (once the body looks right) and
+ * verifies it. Throws FetchFailure for anything the mirror did wrong, MnistError for local
+ * problems. The caller commits or aborts the temp file.
  */
 async function fetchVerified(
   url: URL,
   file: MnistFileName,
   expected: string,
-  tmp: string,
+  create: () => Promise<AtomicFile>,
   ctx: FetchContext,
   emit: (event: FetchEvent) => void,
 ): Promise<{ sha256: string; bytes: number }> {
   const state: RequestState = { timedOut: false, req: null };
-  let handle: FileHandle | null = null;
   let received = 0;
   let totalBytes: number | undefined;
   try {
@@ -327,10 +341,8 @@ async function fetchVerified(
     const decoder = decoderFor(head, res.headers['content-type']);
     emit({ type: 'progress', bytes: received, totalBytes });
 
-    handle = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
-      throw localError(err, dirname(tmp));
-    });
-    const out = handle;
+    const out = await create();
+    const rate = new RateWindow(ctx.timeoutMs, ctx.minBytesPerSecond);
     // The loader's own validator checks structure and hashes in the same pass. It keeps one
     // decompressed copy (47 MB at most, the size `train` loads anyway); the bytes stream to
     // disk as they come, never collected into a second buffer.
@@ -342,6 +354,7 @@ async function fetchVerified(
           const next = await chunks.next();
           if (next.done) break;
           received += next.value.length;
+          rate.check(received, totalBytes);
           emit({ type: 'progress', bytes: received, totalBytes });
           yield next.value;
         }
@@ -355,24 +368,71 @@ async function fetchVerified(
     await pipeline(body, decoder, async (source: AsyncIterable<Buffer>) => {
       for await (const chunk of source) {
         parser.push(chunk);
-        await out.write(chunk).catch((err: unknown) => {
-          throw localError(err, dirname(tmp));
-        });
+        await out.write(chunk);
       }
     });
     const idx = parser.finish();
     if (idx.sha256 !== expected) {
       throw new FetchFailure(`checksum mismatch: sha256 ${short(idx.sha256)}, expected ${short(expected)}; this mirror serves a different file`);
     }
-    // fsync before the rename, so a crash cannot leave a renamed file whose blocks never hit disk.
-    await handle.sync();
+    // The caller's commit() fsyncs before the rename, so a crash cannot leave a renamed file whose blocks never hit disk.
     return { sha256: idx.sha256, bytes: received };
   } catch (err) {
     throw classify(err, state, received, totalBytes, ctx);
   } finally {
     state.req?.destroy();
-    await handle?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The minimum-rate check: the bytes received in each window of `windowMs` must reach
+ * `minBytesPerSecond` on average. Total silence is the socket timeout's job; this catches a
+ * server that sends a trickle, which resets that timeout forever.
+ */
+class RateWindow {
+  private start = performance.now();
+  private startBytes = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly minBytesPerSecond: number,
+  ) {}
+
+  check(received: number, totalBytes: number | undefined): void {
+    if (this.minBytesPerSecond <= 0) return;
+    const now = performance.now();
+    const elapsed = now - this.start;
+    if (elapsed < this.windowMs) return;
+    const rate = ((received - this.startBytes) * 1000) / elapsed;
+    if (rate < this.minBytesPerSecond) {
+      const where = totalBytes !== undefined ? `after ${received} of ${totalBytes} bytes` : `after ${received} bytes`;
+      throw new FetchFailure(
+        `too slow: ${formatRate(rate)} over the last ${(elapsed / 1000).toFixed(1)} s ${where}, below the minimum ${formatRate(this.minBytesPerSecond)} (--min-rate changes it)`,
+      );
+    }
+    this.start = now;
+    this.startBytes = received;
+  }
+}
+
+function formatRate(bytesPerSecond: number): string {
+  return bytesPerSecond >= 1000 ? `${(bytesPerSecond / 1000).toFixed(1)} kB/s` : `${Math.round(bytesPerSecond)} B/s`;
+}
+
+/**
+ * mkdir -p reports ENOENT when a missing parent cannot be created (a read-only mount, for one):
+ * find the deepest folder that exists and ask it the real reason.
+ */
+function mkdirFailure(err: unknown, dir: string): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  let d = dir;
+  while (dirname(d) !== d && !existsSync(d)) d = dirname(d);
+  try {
+    accessSync(d, constants.W_OK);
+  } catch (access) {
+    return access;
+  }
+  return err;
 }
 
 interface RequestState {
@@ -482,6 +542,7 @@ function localError(err: unknown, dir: string): unknown {
     return new DataError(`${dir}: cannot write here (${e.code}); check the folder's permissions or pass --data-dir DIR.`, e.code);
   }
   if (e.code === 'ENOTDIR' || e.code === 'EEXIST') return new DataError(`${dir}: is not a folder (${e.code}); pass --data-dir DIR with a folder.`, e.code);
+  if (e.code === 'ENOENT') return new DataError(`${dir}: cannot create this folder (ENOENT); create it first or pass --data-dir DIR.`, e.code);
   return err;
 }
 

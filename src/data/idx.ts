@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors.js';
+import { specialFileKind } from '../files/atomic.js';
 
 /** Magic numbers of the two kinds of MNIST file: unsigned bytes, 3 dims (images) and 1 dim (labels). */
 export const IMAGES_MAGIC = 0x00000803;
@@ -149,6 +150,11 @@ export class IdxParser {
  */
 export async function readIdxFile(path: string, expectedMagic?: number): Promise<IdxFile> {
   const name = basename(path);
+  // Checked before opening: a FIFO named like an IDX file would block the read forever.
+  const kind = specialFileKind(path);
+  if (kind !== null && kind !== 'a folder') {
+    throw new DataError(`${path}: is ${kind}, not a regular file; MNIST data must be regular IDX files. Run \`mnist download\` to fetch them.`, 'ENOTREG');
+  }
   const parser = new IdxParser(name, expectedMagic);
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   const source = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;

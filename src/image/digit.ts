@@ -9,6 +9,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { choosePaperLevel } from './background.js';
 import { decodeJpeg } from './jpeg.js';
+import { decodePngBounded } from './png-bands.js';
 import { decodePng, flattenAlpha } from './png.js';
 import type { Plane } from './plane.js';
 import { preprocessDigit, type DigitFound, type PreprocessOptions } from './preprocess.js';
@@ -75,6 +76,16 @@ export function digitFromBytes(bytes: Uint8Array, name: string, options?: Prepro
   throw new DataError(`${name}: not a PNG or JPEG file (${what}); ${HINT_FORMAT}`);
 }
 
+/**
+ * digitFromBytes for bytes that may hold a huge PNG: it is averaged down while decoding, in bands,
+ * so memory stays bounded near the working size (png-bands.ts). JPEG's dimensions are bounded
+ * before decoding (jpeg.ts).
+ */
+export async function digitFromBytesBounded(bytes: Uint8Array, name: string, options?: PreprocessOptions): Promise<DigitDetails> {
+  if (sniffImageFormat(bytes) === 'PNG') return digitFromDecoded(await decodePngBounded(bytes, name), name, options);
+  return digitFromBytes(bytes, name, options);
+}
+
 /** Decodes and preprocesses PNG bytes (PNG only: anything else is reported as not a PNG). */
 export function digitFromPng(bytes: Uint8Array, name: string, options?: PreprocessOptions): DigitDetails {
   return digitFromDecoded(decodePng(bytes, name), name, options);
@@ -131,7 +142,7 @@ export async function loadDigitDetails(path: string): Promise<DigitDetails> {
   } catch (err) {
     throw new DataError(`${path}: ${describeFsError(err)}; ${HINT_PATH}`);
   }
-  return digitFromBytes(bytes, path);
+  return digitFromBytesBounded(bytes, path);
 }
 
 function describeFsError(err: unknown): string {

@@ -67,7 +67,7 @@ export interface DecodedPng {
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const HINT_FORMAT = 'predict reads PNG images; convert the image to PNG first';
-const HINT_CORRUPT = 'the file is damaged; save or export the image again';
+export const HINT_CORRUPT = 'the file is damaged; save or export the image again';
 
 /** Bit depths the PNG specification allows for each colour type. */
 const DEPTHS: Record<number, number[]> = {
@@ -77,10 +77,10 @@ const DEPTHS: Record<number, number[]> = {
   4: [8, 16],
   6: [8, 16],
 };
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+export const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const CRITICAL = ['IHDR', 'PLTE', 'IDAT', 'IEND'];
 
-function fail(name: string, problem: string, hint: string): never {
+export function fail(name: string, problem: string, hint: string): never {
   throw new DataError(`${name}: ${problem}; ${hint}`);
 }
 
@@ -161,7 +161,7 @@ function hex(n: number): string {
  * images, and an IEND (bytes some tools append after it are ignored). Returns the IDAT payloads
  * and the PLTE and tRNS contents.
  */
-function checkChunks(bytes: Uint8Array, header: PngHeader, name: string): { idat: Uint8Array[]; plte: Uint8Array | null; trns: Uint8Array | null } {
+export function checkChunks(bytes: Uint8Array, header: PngHeader, name: string): { idat: Uint8Array[]; plte: Uint8Array | null; trns: Uint8Array | null } {
   let at = 33;
   const idat: Uint8Array[] = [];
   let plte: Uint8Array | null = null;
@@ -187,6 +187,8 @@ function checkChunks(bytes: Uint8Array, header: PngHeader, name: string): { idat
     if (stored !== computed) {
       fail(name, `PNG chunk ${type} at byte ${at} fails its CRC check (stored 0x${hex(stored)}, computed 0x${hex(computed)})`, HINT_CORRUPT);
     }
+    // A second header could describe another image size than the one memory was checked for.
+    if (type === 'IHDR') fail(name, `the PNG file has a second IHDR chunk at byte ${at}`, HINT_CORRUPT);
     if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
     if (type === 'PLTE') plte = bytes.subarray(at + 8, at + 8 + length);
     if (type === 'tRNS') trns = bytes.subarray(at + 8, at + 8 + length);
@@ -300,7 +302,7 @@ export function decodePng(bytes: Uint8Array, name: string): DecodedPng {
 }
 
 /** The BitmapInfo pngjs's parser would build, with PLTE and tRNS read as it reads them. */
-function bitmapInfo(header: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, name: string): BitmapInfo {
+export function bitmapInfo(header: PngHeader, plte: Uint8Array | null, trns: Uint8Array | null, name: string): BitmapInfo {
   const ct = header.colorType;
   const info: BitmapInfo = {
     width: header.width,
@@ -336,7 +338,7 @@ function bitmapInfo(header: PngHeader, plte: Uint8Array | null, trns: Uint8Array
   return info;
 }
 
-function zlibFailure(name: string, err: unknown): never {
+export function zlibFailure(name: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   if (/maxOutputLength|larger than|buffer/i.test(message)) {
     fail(name, 'the PNG image data decompresses to more bytes than its header declares', HINT_CORRUPT);

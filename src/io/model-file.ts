@@ -5,14 +5,38 @@
  * trained one. Loading validates everything and names the first bad field. Saving is atomic.
  */
 
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
-import { ACTIVATIONS, LOSSES, paramLayout, type NetworkSpec } from '../model/network.js';
-import type { EpochMetrics } from '../training/train.js';
-import { writeFileAtomic } from './atomic.js';
+import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
+import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;
+
+/** What every model must look like: MNIST's 28x28 pixels in, the ten digits out. */
+export const MODEL_INPUT_SIDE = 28;
+export const MODEL_INPUTS = MODEL_INPUT_SIDE * MODEL_INPUT_SIDE;
+export const MODEL_CLASSES = 10;
+/** The widest hidden layer `mnist train --arch` accepts (cli/options.ts parseArch), and so the loader. */
+export const MAX_HIDDEN_WIDTH = MAX_LAYER_WIDTH;
+/**
+ * The most parameters a model may have: about 200 MB of JSON, which loads in well under V8's
+ * largest string (512 MB) and a default heap. `train` refuses bigger architectures up front,
+ * so it never trains for minutes and then fails to save or to load.
+ */
+export const MAX_PARAMS = 16_000_000;
+/** Bytes per parameter in the file, at most: `-0.123456789,` (used for the free-space check). */
+const MAX_BYTES_PER_PARAM = 14;
+/** A model file larger than this cannot be one that `train` wrote within MAX_PARAMS. */
+const MAX_FILE_BYTES = MAX_PARAMS * MAX_BYTES_PER_PARAM + (16 << 20);
+/**
+ * Inputs are pixel * scale with pixels 0..255; `train` writes 1/255. A scale beyond 1 (inputs
+ * past 255) or below 1e-6 (all inputs ~0) cannot be a model of MNIST pixels.
+ */
+const MIN_SCALE = 1e-6;
+const MAX_SCALE = 1;
 
 export interface TrainingSettingsRecord {
   epochs: number;
@@ -29,6 +53,15 @@ export interface TrainingSettingsRecord {
   engine: string;
   /** Optimizer steps actually taken (fewer than planned when the run was interrupted). */
   steps: number;
+}
+
+/** One epoch's figures (the training loop's EpochMetrics have this shape). */
+export interface EpochRecord {
+  epoch: number;
+  seconds: number;
+  trainLoss: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
 }
 
 export interface TestRecord {
@@ -49,11 +82,45 @@ export interface ModelFile {
   /** Input x = pixel * scale, pixels as in MNIST: 0 = background, 255 = ink, 28x28 row-major. */
   input: { width: number; height: number; scale: number };
   training: TrainingSettingsRecord;
-  metrics: { epochs: EpochMetrics[]; test: TestRecord | null };
+  metrics: { epochs: EpochRecord[]; test: TestRecord | null };
   /** Data the model was trained on: where from, and the SHA-256 of each uncompressed file. */
   data: { source: string; sha256: Record<string, string> };
   /** Canonical flat parameters (paramLayout order); in the file they appear as named arrays. */
   params: Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Making a record
+
+/** What a training run knows at its end; newModelRecord adds the format, version, date and writer. */
+export interface TrainedModel {
+  spec: NetworkSpec;
+  /** True when training was interrupted. */
+  partial: boolean;
+  input: ModelFile['input'];
+  training: TrainingSettingsRecord;
+  epochs: EpochRecord[];
+  test: TestRecord | null;
+  /** Where the data came from (a folder, or the embedded copy), and each file's name and SHA-256. */
+  data: { source: string; files: { name: string; sha256: string }[] };
+  /** Canonical (paramLayout order) parameters. */
+  params: Float32Array;
+}
+
+export function newModelRecord(model: TrainedModel): ModelFile {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    partial: model.partial,
+    createdAt: new Date().toISOString(),
+    generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
+    architecture: { sizes: [...model.spec.sizes], activation: model.spec.activation, loss: model.spec.loss, output: 'softmax' },
+    input: model.input,
+    training: model.training,
+    metrics: { epochs: model.epochs, test: model.test },
+    data: { source: model.data.source, sha256: Object.fromEntries(model.data.files.map((f) => [f.name, f.sha256])) },
+    params: model.params,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,38 +137,101 @@ export function float32ToString(x: number): string {
   return String(Number(x.toPrecision(9)));
 }
 
-export function serializeModel(model: ModelFile): string {
+/**
+ * The file's text in pieces of at most ~64k numbers, so a large model never exists as one huge
+ * string (or one array of millions of strings) in memory. Checks every value first.
+ */
+export function* serializeModelChunks(model: ModelFile): Generator<string> {
   const { params, ...meta } = model;
   for (let i = 0; i < params.length; i++) {
     if (!Number.isFinite(params[i])) throw new ModelFileError(`refusing to save: parameter ${i} is ${params[i]}`);
   }
   const head = JSON.stringify(meta, null, 2);
-  const parts: string[] = [head.slice(0, head.lastIndexOf('}')).trimEnd(), ',\n  "weights": {\n'];
+  yield head.slice(0, head.lastIndexOf('}')).trimEnd() + ',\n  "weights": {\n';
   const layers = paramLayout(model.architecture.sizes).layers;
-  const entries: string[] = [];
-  layers.forEach((layer, l) => {
-    const weight = params.subarray(layer.weightOffset, layer.biasOffset);
-    const bias = params.subarray(layer.biasOffset, layer.biasOffset + layer.outDim);
-    entries.push(`    "layers.${l}.weight": [${Array.from(weight, float32ToString).join(',')}]`);
-    entries.push(`    "layers.${l}.bias": [${Array.from(bias, float32ToString).join(',')}]`);
-  });
-  parts.push(entries.join(',\n'), '\n  }\n}\n');
-  return parts.join('');
+  const CHUNK = 1 << 16;
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l];
+    const parts: [string, Float32Array][] = [
+      [`layers.${l}.weight`, params.subarray(layer.weightOffset, layer.biasOffset)],
+      [`layers.${l}.bias`, params.subarray(layer.biasOffset, layer.biasOffset + layer.outDim)],
+    ];
+    for (const [key, values] of parts) {
+      yield `${l === 0 && key.endsWith('weight') ? '' : ',\n'}    "${key}": [`;
+      for (let start = 0; start < values.length; start += CHUNK) {
+        const piece = Array.from(values.subarray(start, start + CHUNK), float32ToString).join(',');
+        yield start === 0 ? piece : ',' + piece;
+      }
+      yield ']';
+    }
+  }
+  yield '\n  }\n}\n';
+}
+
+export function serializeModel(model: ModelFile): string {
+  return Array.from(serializeModelChunks(model)).join('');
+}
+
+/** An upper bound on the file size of a model with these layer sizes (for the free-space check). */
+export function estimateModelBytes(sizes: readonly number[]): number {
+  return paramLayout(sizes).count * MAX_BYTES_PER_PARAM + 64 * 1024;
 }
 
 export async function saveModel(path: string, model: ModelFile): Promise<void> {
-  await writeFileAtomic(path, serializeModel(model));
+  await writeFileAtomic(path, serializeModelChunks(model));
+}
+
+/** `model.json` -> `model.partial.json`: where an interrupted run saves when `path` holds a finished model. */
+export function partialPathFor(path: string): string {
+  const ext = extname(path);
+  const stem = basename(path, ext);
+  return join(dirname(path), `${stem}.partial${ext || '.json'}`);
+}
+
+/**
+ * Whether `path` holds something an interrupted run must not replace: any existing file except
+ * a partial model (`"partial": true` near the top, where `mnist train` writes it). Reads 64 kB at most.
+ */
+export async function holdsFinishedWork(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return true;
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead).toString('utf8');
+    return !(head.includes(`"format": "${MODEL_FORMAT}"`) && /"partial":\s*true/.test(head));
+  } finally {
+    await handle.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading and validation
 
 export async function loadModel(path: string): Promise<ModelFile> {
+  // Checked before opening: reading a FIFO or a device would wait forever or never end.
+  const kind = specialFileKind(path);
+  if (kind !== null && kind !== 'a folder') {
+    throw new ModelFileError(`${path}: is ${kind}, not a regular file; give a model file (.json) written by \`mnist train\`.`);
+  }
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_FILE_BYTES) {
+      throw new ModelFileError(
+        `${path}: is ${(size / 1e6).toFixed(0)} MB, larger than any model mnist can run (at most ${MAX_PARAMS.toLocaleString('en')} parameters, about ${(MAX_FILE_BYTES / 1e6).toFixed(0)} MB).`,
+      );
+    }
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof ModelFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') throw new ModelFileError(`${path}: permission denied; check the file's permissions.`);
     if (code === 'ENOENT') throw new ModelFileError(`${path}: no such file. Train a model first with \`mnist train --out ${path}\`.`);
     if (code === 'EISDIR') throw new ModelFileError(`${path}: is a directory, expected a model file (.json) written by \`mnist train\`.`);
     throw new ModelFileError(`${path}: cannot read (${(err as Error).message}).`);
@@ -114,12 +244,27 @@ export function parseModel(text: string, name = 'model file'): ModelFile {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(`${name}: not valid JSON (${(err as Error).message}); expected a model file written by \`mnist train\`.`);
+    // V8 quotes the text around the fault, newlines included: keep the message on one short line.
+    const reason = (err as Error).message.replace(/\s+/g, ' ').slice(0, 120);
+    throw new ModelFileError(`${name}: not valid JSON (${reason}); expected a model file written by \`mnist train\`.`);
   }
   return validateModel(doc, name);
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * A short, flat description of any JSON value for an error message: never the whole value (a
+ * 100,000-deep array must not overflow the stack, a 40 MB array must not fill the terminal).
+ */
+export function excerpt(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number') return String(v);
+  return String(v);
+}
 
 function fail(name: string, field: string, problem: string): never {
   throw new ModelFileError(`${name}: ${field} ${problem}`);
@@ -137,7 +282,7 @@ function obj(parent: Json, key: string, name: string, path: string): Json {
 
 function num(parent: Json, key: string, name: string, path: string, check?: (n: number) => string | null): number {
   const v = parent[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, path, v === undefined ? 'is missing' : `must be a finite number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, path, v === undefined ? 'is missing' : `must be a finite number, got ${excerpt(v)}`);
   const problem = check?.(v);
   if (problem) fail(name, path, problem);
   return v;
@@ -161,7 +306,7 @@ const nonNegativeInt = (n: number) => (Number.isInteger(n) && n >= 0 ? null : `m
 export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   if (!isObject(doc)) fail(name, 'the file', 'must hold a JSON object; expected a model file written by `mnist train`');
   if (doc.format !== MODEL_FORMAT) {
-    fail(name, 'format', `is ${JSON.stringify(doc.format)}, expected "${MODEL_FORMAT}"; this is not a model file written by \`mnist train\``);
+    fail(name, 'format', `is ${excerpt(doc.format)}, expected "${MODEL_FORMAT}"; this is not a model file written by \`mnist train\``);
   }
   const version = num(doc, 'version', name, 'version', positiveInt);
   if (version > MODEL_VERSION) fail(name, 'version', `is ${version}, newer than this mnist-mlp reads (${MODEL_VERSION}); upgrade mnist-mlp`);
@@ -171,21 +316,37 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   const sizes = arch.sizes;
   if (!Array.isArray(sizes) || sizes.length < 2) fail(name, 'architecture.sizes', 'must be an array of at least two layer sizes, e.g. [784, 128, 10]');
   sizes.forEach((s, i) => {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > 1_000_000) {
-      fail(name, `architecture.sizes[${i}]`, `must be a positive integer, got ${JSON.stringify(s)}`);
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1) {
+      fail(name, `architecture.sizes[${i}]`, `must be a positive integer, got ${excerpt(s)}`);
     }
   });
+  if (sizes[0] !== MODEL_INPUTS) {
+    fail(name, 'architecture.sizes[0]', `is ${sizes[0]}, expected ${MODEL_INPUTS} inputs (${MODEL_INPUT_SIDE}x${MODEL_INPUT_SIDE} pixels, as MNIST's images)`);
+  }
+  const last = sizes.length - 1;
+  if (sizes[last] !== MODEL_CLASSES) {
+    fail(name, `architecture.sizes[${last}]`, `is ${sizes[last]}, expected ${MODEL_CLASSES} outputs (one per digit 0-9)`);
+  }
+  for (let i = 1; i < last; i++) {
+    if (sizes[i] > MAX_HIDDEN_WIDTH) fail(name, `architecture.sizes[${i}]`, `is ${sizes[i]}, more than the ${MAX_HIDDEN_WIDTH} units a hidden layer may have`);
+  }
+  const paramCount = paramLayout(sizes as number[]).count;
+  if (paramCount > MAX_PARAMS) {
+    fail(name, 'architecture.sizes', `${sizes.join('-')} has ${paramCount.toLocaleString('en')} parameters, more than the ${MAX_PARAMS.toLocaleString('en')} mnist can train or load`);
+  }
   const activation = str(arch, 'activation', name, 'architecture.activation');
-  if (!(ACTIVATIONS as readonly string[]).includes(activation)) fail(name, 'architecture.activation', `is "${activation}", expected one of ${ACTIVATIONS.join(', ')}`);
+  if (!(ACTIVATIONS as readonly string[]).includes(activation)) fail(name, 'architecture.activation', `is ${excerpt(activation)}, expected one of ${ACTIVATIONS.join(', ')}`);
   const loss = str(arch, 'loss', name, 'architecture.loss');
-  if (!(LOSSES as readonly string[]).includes(loss)) fail(name, 'architecture.loss', `is "${loss}", expected one of ${LOSSES.join(', ')}`);
-  if (arch.output !== 'softmax') fail(name, 'architecture.output', `is ${JSON.stringify(arch.output)}, expected "softmax"`);
+  if (!(LOSSES as readonly string[]).includes(loss)) fail(name, 'architecture.loss', `is ${excerpt(loss)}, expected one of ${LOSSES.join(', ')}`);
+  if (arch.output !== 'softmax') fail(name, 'architecture.output', `is ${excerpt(arch.output)}, expected "softmax"`);
 
   const input = obj(doc, 'input', name, 'input');
-  const width = num(input, 'width', name, 'input.width', positiveInt);
-  const height = num(input, 'height', name, 'input.height', positiveInt);
-  const scale = num(input, 'scale', name, 'input.scale', (n) => (n > 0 ? null : `must be positive, got ${n}`));
-  if (width * height !== sizes[0]) fail(name, 'architecture.sizes[0]', `is ${sizes[0]}, but input is ${width}x${height} = ${width * height} pixels`);
+  const side = (n: number) => (n === MODEL_INPUT_SIDE ? null : `is ${n}, expected ${MODEL_INPUT_SIDE} (MNIST's images are ${MODEL_INPUT_SIDE}x${MODEL_INPUT_SIDE})`);
+  const width = num(input, 'width', name, 'input.width', side);
+  const height = num(input, 'height', name, 'input.height', side);
+  const scale = num(input, 'scale', name, 'input.scale', (n) =>
+    n >= MIN_SCALE && n <= MAX_SCALE ? null : `is ${n}, expected a pixel scale between ${MIN_SCALE} and ${MAX_SCALE} (\`mnist train\` writes 1/255)`,
+  );
 
   const training = obj(doc, 'training', name, 'training');
   const trainingRecord: TrainingSettingsRecord = {
@@ -238,9 +399,9 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   const generator = obj(doc, 'generator', name, 'generator');
 
   const spec: NetworkSpec = { sizes: sizes as number[], activation: activation as NetworkSpec['activation'], loss: loss as NetworkSpec['loss'] };
+  if (typeof doc.partial !== 'boolean') fail(name, 'partial', 'must be true or false');
   const params = readWeights(doc, spec, name);
 
-  if (typeof doc.partial !== 'boolean') fail(name, 'partial', 'must be true or false');
   return {
     format: MODEL_FORMAT,
     version,
@@ -277,7 +438,10 @@ function readWeights(doc: Json, spec: NetworkSpec, name: string): Float32Array {
       }
       for (let i = 0; i < length; i++) {
         const v = values[i];
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, `${field}[${i}]`, `must be a finite number, got ${JSON.stringify(v)}`);
+        // Finite as a double is not enough: 1e39 becomes Infinity as float32.
+        if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+          fail(name, `${field}[${i}]`, `must be a finite float32 number (at most about 3.4e38 in size), got ${excerpt(v)}`);
+        }
         params[offset + i] = v;
       }
     }

@@ -4,7 +4,7 @@
  * fixes the starting weights. Not the training loop, not the file format.
  */
 
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../rng.js';
 import { paramLayout, type NetworkSpec } from './network.js';
 
 export type InitScheme = 'he' | 'xavier';

@@ -2,18 +2,49 @@
  * What a network is, independent of how it computes: the spec (layer sizes, activation, loss),
  * the layout of its one flat parameter buffer, and the `Network` interface that every engine
  * (the reference TypeScript one, and faster ones) implements. The training loop and the model
- * file speak only this interface. Not the arithmetic: that is the engine.
+ * file speak only this interface. Not the arithmetic: that is each engine's, under src/engines/.
  */
 
+import type { OptimizerSpec } from './optimizers.js';
+
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
-export type Loss = 'cross-entropy' | 'mse';
+export type Loss = 'cross-entropy' | 'mse' | 'binary-cross-entropy';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
+/** The losses on a softmax output (MNIST's ten classes): what `train --loss` and model files take. */
 export const LOSSES: readonly Loss[] = ['cross-entropy', 'mse'];
+/**
+ * Binary classification: one output unit through a sigmoid, p = P(label 1), with binary
+ * cross-entropy -[y log p + (1 - y) log(1 - p)]. Labels are 0 or 1.
+ */
+export const BINARY_LOSS = 'binary-cross-entropy' satisfies Loss;
+
+export type Output = 'softmax' | 'sigmoid';
+
+/** The output layer a spec implies: one sigmoid unit for binary cross-entropy, else softmax. */
+export function outputOf(spec: Pick<NetworkSpec, 'loss'>): Output {
+  return spec.loss === BINARY_LOSS ? 'sigmoid' : 'softmax';
+}
+
+/** Why a spec's output layer cannot work (binary cross-entropy needs exactly one unit), or null. */
+export function outputProblem(spec: Pick<NetworkSpec, 'loss' | 'sizes'>): string | null {
+  const outputs = spec.sizes[spec.sizes.length - 1];
+  if (spec.loss === BINARY_LOSS) {
+    return outputs === 1 ? null : `binary cross-entropy needs one output unit (a sigmoid), got ${outputs}`;
+  }
+  return outputs >= 2 ? null : `a softmax output needs at least two classes, got ${outputs}; for binary data use one unit with binary cross-entropy`;
+}
+
+/**
+ * The widest layer the project builds (train --arch) or loads (a model file). 784-16384-10 already
+ * has 13 million parameters: 52 MB each for weights and gradients, a model file of about 150 MB.
+ * The cap turns a typo such as 784-1280000-10 into a clear error instead of an out-of-memory crash.
+ */
+export const MAX_LAYER_WIDTH = 16384;
 
 export interface NetworkSpec {
   /** Layer widths from input to output, e.g. [784, 128, 10]. At least two entries. */
   sizes: number[];
-  /** Activation of every hidden layer; the output layer is always softmax. */
+  /** Activation of every hidden layer; the output layer is softmax, or one sigmoid unit for binary cross-entropy. */
   activation: Activation;
   loss: Loss;
 }
@@ -53,32 +84,78 @@ export function describeSpec(spec: NetworkSpec): string {
   return `${spec.sizes.join('-')} ${spec.activation}, ${spec.loss}`;
 }
 
+/** Throws unless 1 <= batch <= maxBatch: every engine's public entry points check this, no hot loop does. */
+export function checkBatch(batch: number, maxBatch: number): void {
+  if (!Number.isInteger(batch) || batch < 1 || batch > maxBatch) {
+    throw new RangeError(`batch ${batch} outside 1..${maxBatch}`);
+  }
+}
+
 /**
- * A network that can be trained one minibatch at a time. Implementations preallocate every buffer
- * for `maxBatch` rows at construction; a smaller batch uses prefixes. Nothing here allocates.
+ * Throws unless every row a loadBatch reads exists: order[start .. start+batch) (or the rows
+ * start .. start+batch-1 themselves) must be indices below `count`.
+ */
+export function checkRows(count: number, order: Uint32Array | null, start: number, batch: number): void {
+  if (order === null) {
+    if (!(start >= 0 && start + batch <= count)) throw new RangeError(`images ${start}..${start + batch - 1} outside 0..${count - 1}`);
+    return;
+  }
+  if (!(start >= 0 && start + batch <= order.length)) throw new RangeError(`order[${start}..${start + batch - 1}] outside its ${order.length} entries`);
+  for (let n = 0; n < batch; n++) {
+    const index = order[start + n];
+    if (!(index < count)) throw new RangeError(`order[${start + n}] = ${index} is not an image index (0..${count - 1})`);
+  }
+}
+
+/**
+ * A network that can be trained one minibatch at a time: what the training loop, evaluation and
+ * the model file see of an engine. Every engine (engines/reference/, engines/wasm/) implements all
+ * of it; nothing is optional, so a loop never asks which engine it has. Implementations preallocate
+ * every buffer for `maxBatch` rows at construction; a smaller batch uses prefixes. Nothing allocates.
  *
- * One step:  fill `input` and call forward(batch); loss(labels, batch); backward(labels, batch);
- * then an optimizer updates `params` from `grads`.
+ * One training step, llm.c style:
+ *   loadBatch(images, order, start, batch, scale); forward(batch); loss(labels, batch);
+ *   backward(labels, batch); step(lr)
  *
- * `params` and `grads` are in the engine's own order (a fast engine may keep a layer transposed);
- * optimizers are elementwise, so they never need to know it. The canonical order, paramLayout's,
+ * `params` and `grads` are in the engine's own order (the wasm engine keeps layer 0 transposed);
+ * update rules are elementwise, so they never need to know it. The canonical order, paramLayout's,
  * is what exportParams/importParams/exportGrads speak: the model file and the tests use those.
+ *
+ * Where the next features go, in each engine:
+ * - An optimizer (momentum, Nesterov, Adam, AdamW): a member of model/optimizers.ts's OptimizerSpec,
+ *   its state as flat arrays of params' length allocated at construction,
+ *   and one `case` in step(). The spec is fixed at creation (`optimizer`); step() takes only lr.
+ * - Dropout on hidden layers: a rate in NetworkSpec, a mask buffer per hidden layer beside its
+ *   activations, applied in forward() when training (a `training` flag on forward) and undone in
+ *   backward() on the same line as the activation's derivative.
+ * - A 1-unit sigmoid output with binary cross-entropy: an `output` field in NetworkSpec; forward()
+ *   and loss()/backward() switch on it where they now apply softmax and its losses.
  */
 export interface Network {
   readonly spec: NetworkSpec;
+  /** The update rule step() applies; fixed when the engine is created. */
+  readonly optimizer: OptimizerSpec;
   readonly maxBatch: number;
   /** All weights and biases in the engine's order; same length as paramLayout(spec.sizes).count. */
   readonly params: Float32Array;
   /** Same length and order as params: d(mean loss)/d(params) after backward(). */
   readonly grads: Float32Array;
-  /** (maxBatch, sizes[0]) input rows, written by the caller before forward(). */
+  /** (maxBatch, sizes[0]) input rows: loadBatch() fills them, or a caller writes them directly. */
   readonly input: Float32Array;
+  /**
+   * Input rows 0..batch-1 become images[order[start + n]] (or images[start + n], consecutive rows,
+   * when order is null), each pixel byte times `scale` rounded once to float32. `images` holds whole
+   * rows of sizes[0] bytes. Labels stay the caller's: they go to loss() and backward().
+   */
+  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void;
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, a view valid until the next call. */
   forward(batch: number): Float32Array;
   /** Mean loss over the batch for the last forward(). */
   loss(labels: Uint8Array, batch: number): number;
   /** Overwrites `grads` with the gradient of the mean loss of the last forward(). */
   backward(labels: Uint8Array, batch: number): void;
+  /** One update of `params` from `grads` by the `optimizer` rule, with learning rate lr. */
+  step(lr: number): void;
   /** A copy of the parameters in canonical (paramLayout) order. */
   exportParams(): Float32Array;
   /** Sets the parameters from canonical (paramLayout) order. */
@@ -87,17 +164,4 @@ export interface Network {
   exportGrads(): Float32Array;
   /** Releases workers or other resources; the network is unusable afterwards. */
   close(): Promise<void>;
-  /**
-   * Optional fast path for plain SGD: params -= lr * grads, with the same float64 arithmetic as
-   * kernels.ts's sgdUpdate (so the result is identical), run by the engine itself (e.g. on its
-   * threads). optimizers.ts's Sgd calls it when present.
-   */
-  sgdStep?(lr: number): void;
-  /**
-   * Optional fast batch fill: input rows 0..batch-1 become images[order[start + n]] (or
-   * images[start + n] when order is null), each pixel byte times `scale`, bit for bit what
-   * data/batches.ts's fillBatch / fillRange write. A loop may call it instead of those when present;
-   * the labels stay the loop's job.
-   */
-  loadBatch?(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void;
 }

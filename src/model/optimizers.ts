@@ -1,35 +1,30 @@
 /**
- * Optimizers: each updates a network's flat `params` from its flat `grads` in one loop, keeping any
- * state in arrays of the same length. Only plain minibatch SGD for now; the option and this
- * interface exist so that momentum and Adam slot in without touching the training loop.
+ * Optimizers as data: the name and hyperparameters of the update rule an engine applies in
+ * Network.step(lr). Each engine implements every rule here over its own flat buffers (the reference
+ * engine in engines/reference/mlp.ts, the wasm engine in engines/wasm/mlp.ts and assembly/), so
+ * this file says WHAT is computed and the engines say how. Only plain minibatch SGD for now.
  */
-
-import { sgdUpdate } from '../engine/kernels.js';
-import type { Network } from './network.js';
 
 export type OptimizerName = 'sgd';
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd'];
 
-export interface Optimizer {
-  readonly name: OptimizerName;
-  /** One update with learning rate `lr` from the gradients currently in the network. */
-  step(lr: number): void;
-}
+/**
+ * Which update rule, with its hyperparameters. A discriminated union on `name`: a new optimizer
+ * adds one member (e.g. `{ name: 'adam'; beta1: number; beta2: number; eps: number }`), one entry
+ * in OPTIMIZERS and optimizerSpec(), and one `case` in each engine's step(). State a rule keeps
+ * between steps (a velocity, Adam's two moments) lives in flat arrays as long as the parameters and
+ * in the engine's parameter order, allocated once at construction beside params and grads (the wasm
+ * engine: in its memory plan); an elementwise rule never needs to know that order.
+ */
+export type OptimizerSpec = { name: 'sgd' };
 
-/** Plain SGD: w <- w - lr * dL/dw. */
-class Sgd implements Optimizer {
-  readonly name = 'sgd' as const;
-  constructor(private readonly net: Network) {}
-  step(lr: number): void {
-    // An engine's own sgdStep computes exactly this (faster, on its threads); else the plain loop.
-    if (this.net.sgdStep !== undefined) this.net.sgdStep(lr);
-    else sgdUpdate(this.net.params, this.net.grads, lr, this.net.params.length);
-  }
-}
+/** Plain SGD: w <- w - lr * dL/dw, with no state. */
+export const SGD: OptimizerSpec = { name: 'sgd' };
 
-export function createOptimizer(name: OptimizerName, net: Network): Optimizer {
+/** The spec for a name given on the command line, with default hyperparameters. */
+export function optimizerSpec(name: OptimizerName): OptimizerSpec {
   switch (name) {
     case 'sgd':
-      return new Sgd(net);
+      return SGD;
   }
 }

@@ -1,17 +1,18 @@
 /**
- * The training loop: epochs of seeded-shuffled minibatches through a Network and an Optimizer,
- * with validation after each epoch. It reports through a Reporter and never prints, never opens
+ * The training loop: epochs of seeded-shuffled minibatches through a Network (fill the batch,
+ * forward, loss, backward, step), with validation after each epoch. It sees only the Network
+ * interface, so every engine runs the same lines. It reports through a Reporter and never prints, never opens
  * files, never exits: the CLI decides what the user sees. Stops cleanly between batches when its
  * AbortSignal fires, and throws DivergedError as soon as the loss stops being a finite number.
  */
 
-import { Rng } from '../engine/rng.js';
 import { augmentImage, type AugmentSettings } from '../data/augment.js';
-import { fillBatch, fillLabels, fillRange, shuffledOrder } from '../data/batches.js';
+import { fillLabels, shuffledOrder } from '../data/batches.js';
+import type { Dataset } from '../data/split.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import type { Optimizer } from '../model/optimizers.js';
-import { evaluate, type Dataset } from './evaluate.js';
+import { Rng } from '../rng.js';
+import { evaluate } from './evaluate.js';
 
 export interface TrainSettings {
   epochs: number;
@@ -66,23 +67,32 @@ export interface TrainResult {
  */
 const DIVERGED_LOSS = 1000;
 
+/**
+ * The batch order and the augmentation each draw from their own generator, seeded with `seed`
+ * xor one of these, apart from the stream that initialised the weights (seeded with `seed`
+ * itself): more augmentation draws never shift the batch order. The values are arbitrary but fixed,
+ * since changing one changes every trained model.
+ */
+const ORDER_STREAM = 0x5eed5eed;
+const AUGMENT_STREAM = 0xa06e47;
+
 /** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */
 const YIELD_EVERY_MS = 50;
 
 export async function train(
-  net: Network, optimizer: Optimizer, trainSet: Dataset, valSet: Dataset | null,
+  net: Network, trainSet: Dataset, valSet: Dataset | null,
   settings: TrainSettings, reporter: Reporter = silentReporter, signal?: AbortSignal,
 ): Promise<TrainResult> {
   const { epochs, batchSize, seed, inputScale } = settings;
   if (batchSize > net.maxBatch) throw new RangeError(`batch size ${batchSize} > network maxBatch ${net.maxBatch}`);
   const pixels = net.spec.sizes[0];
-  const rng = new Rng(seed ^ 0x5eed5eed); // a stream apart from the one that initialised the weights
+  const rng = new Rng(seed ^ ORDER_STREAM);
   const order = new Uint32Array(trainSet.count);
   const batchLabels = new Uint8Array(batchSize);
   const side = Math.round(Math.sqrt(pixels));
   if (settings.augment && side * side !== pixels) throw new RangeError(`augmentation needs square images, got ${pixels} pixels`);
   const augmented = settings.augment ? new Uint8Array(batchSize * pixels) : null;
-  const augmentRng = settings.augment ? new Rng(seed ^ 0xa06e47) : null;
+  const augmentRng = settings.augment ? new Rng(seed ^ AUGMENT_STREAM) : null;
   const batches = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * batches;
   const history: EpochMetrics[] = [];
@@ -98,20 +108,16 @@ export async function train(
       if (signal?.aborted) return { epochs: history, interrupted: true, steps };
       const start = b * batchSize;
       const batch = Math.min(batchSize, trainSet.count - start);
+      // Fill the batch: this epoch's next images (or distorted copies of them) and their labels.
       if (augmented !== null) {
-        // Distorted copies go to a byte buffer first, then in as consecutive rows.
         for (let n = 0; n < batch; n++) {
           augmentImage(augmented, n * pixels, trainSet.images, order[start + n] * pixels, side, augmentRng!, settings.augment!);
         }
-        if (net.loadBatch !== undefined) net.loadBatch(augmented, null, 0, batch, inputScale);
-        else fillRange(net.input, augmented, 0, batch, pixels, inputScale);
-        fillLabels(batchLabels, trainSet.labels, order, start, batch);
-      } else if (net.loadBatch !== undefined) {
-        net.loadBatch(trainSet.images, order, start, batch, inputScale);
-        fillLabels(batchLabels, trainSet.labels, order, start, batch);
+        net.loadBatch(augmented, null, 0, batch, inputScale);
       } else {
-        fillBatch(net.input, batchLabels, trainSet.images, trainSet.labels, order, start, batch, pixels, inputScale);
+        net.loadBatch(trainSet.images, order, start, batch, inputScale);
       }
+      fillLabels(batchLabels, trainSet.labels, order, start, batch);
       net.forward(batch);
       const loss = net.loss(batchLabels, batch);
       if (!(loss <= DIVERGED_LOSS)) {
@@ -120,7 +126,7 @@ export async function train(
         );
       }
       net.backward(batchLabels, batch);
-      optimizer.step(learningRate(settings, steps, totalSteps));
+      net.step(learningRate(settings, steps, totalSteps));
       steps++;
       lossSum += loss * batch;
       const now = performance.now();

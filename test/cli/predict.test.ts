@@ -1,5 +1,6 @@
 // `mnist predict` end to end: the built binary on PNGs made from MNIST test digits the way users'
-// files look (large, dark ink on light paper, off-centre), plus bad files mixed in.
+// files look (large, dark ink on light paper, off-centre), plus bad files mixed in. The model is
+// trained with the fast engine, which gives an equally good model in a fraction of the reference engine's time.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   assertBuilt();
   dir = tempDir('mnist-predict-');
   model = join(dir, 'model.json');
-  const train = await mnist(['train', '--limit', '6000', '--val-size', '0', '--epochs', '2', '--batch-size', '32', '--engine', 'reference', '--quiet', '--out', model]);
+  const train = await mnist(['train', '--limit', '6000', '--val-size', '0', '--epochs', '2', '--batch-size', '32', '--engine', 'fast', '--quiet', '--out', model]);
   expect(train.code).toBe(0);
   const images = readFileSync(join(embeddedDataDir(), 't10k-images-idx3-ubyte'));
   const labelBytes = readFileSync(join(embeddedDataDir(), 't10k-labels-idx1-ubyte'));

@@ -128,7 +128,7 @@ describe('mnist train', () => {
     });
     expect(sent).toBe(true);
     expect(run.code).toBe(130);
-    expect(run.stderr).toMatch(/^interrupted: stopping after the current batch/m);
+    expect(run.stderr).toMatch(/^interrupted: stopping at the next safe point \(press Ctrl-C again to quit at once\)/m);
     expect(run.stderr).toMatch(/^interrupted after \d+ complete epochs? \(\d+ steps\); saved the partial model to /m);
     const model = JSON.parse(readFileSync(out, 'utf8'));
     expect(model.partial).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { augmentImage, DEFAULT_AUGMENT, type AugmentSettings } from '../../src/data/augment.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/rng.js';
 
 const side = 28;
 /** A 28x28 image with a filled 6x10 bar whose top-left corner is (x, y). */

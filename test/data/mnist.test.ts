@@ -1,9 +1,10 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fillBatch, fillRange, shuffledOrder } from '../../src/data/batches.js';
+import { fillLabels, shuffledOrder } from '../../src/data/batches.js';
+import { createReferenceNetwork } from '../../src/engines/index.js';
 import { loadSplit, locateMnist } from '../../src/data/mnist.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/rng.js';
 import { fakeMnistDir, idxImages, idxLabels, tempDir } from '../helpers/idx-fixtures.js';
 
 describe('locateMnist', () => {
@@ -66,19 +67,20 @@ describe('batches', () => {
     expect(Array.from(shuffledOrder(order, rng))).not.toEqual(first);
   });
 
-  it('fillBatch writes exactly the scaled pixels and labels of the ordered examples', async () => {
+  it('a batch (pixels loaded by an engine, labels by fillLabels) holds exactly the ordered examples', async () => {
     const split = await loadSplit(locateMnist({ dataDir: fakeMnistDir(20, 10) }), 'train');
     const order = Uint32Array.from([5, 17, 2, 9]);
-    const input = new Float32Array(3 * 784).fill(-1);
+    const net = createReferenceNetwork({ sizes: [784, 2, 10], activation: 'relu', loss: 'cross-entropy' }, 3);
+    const input = net.input.fill(-1);
     const labels = new Uint8Array(3);
-    fillBatch(input, labels, split.images, split.labels, order, 1, 3, 784, 1 / 255);
+    net.loadBatch(split.images, order, 1, 3, 1 / 255);
+    fillLabels(labels, split.labels, order, 1, 3);
     [17, 2, 9].forEach((index, n) => {
       expect(input[n * 784]).toBeCloseTo(((index & 0xff) ^ 0xaa) / 255, 6);
       expect(input[n * 784 + 400]).toBeCloseTo(index / 255, 6);
       expect(labels[n]).toBe(index % 10);
     });
-    const range = new Float32Array(2 * 784);
-    fillRange(range, split.images, 4, 2, 784, 1);
-    expect(range[784 + 1]).toBe(5);
+    net.loadBatch(split.images, null, 4, 2, 1);
+    expect(input[784 + 1]).toBe(5);
   });
 });

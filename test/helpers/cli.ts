@@ -23,6 +23,8 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Run as this user id (tests of permissions, which root ignores). */
+  uid?: number;
   /** Called once the child is running (to send signals, for example). */
   onSpawn?: (child: ChildProcess, output: { stdout: () => string; stderr: () => string }) => void;
 }
@@ -37,6 +39,7 @@ export function mnist(args: string[], options: CliOptions = {}): Promise<CliRun>
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', MNIST_MIRROR: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
     });
     let stdout = '';
     let stderr = '';

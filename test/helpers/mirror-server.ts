@@ -24,7 +24,9 @@ export type Route =
   /** Sends `sendBytes`, then resets the connection (TCP RST). */
   | { kind: 'reset'; body: Uint8Array; sendBytes: number }
   /** Sends the headers and `sendBytes`, then nothing, keeping the connection open. */
-  | { kind: 'stall'; body: Uint8Array; sendBytes: number };
+  | { kind: 'stall'; body: Uint8Array; sendBytes: number }
+  /** Sends `chunk` bytes every `everyMs`: never silent, never done (a server that trickles). */
+  | { kind: 'trickle'; body: Uint8Array; chunk: number; everyMs: number };
 
 export interface MirrorServer {
   /** `http://127.0.0.1:PORT` without a trailing slash. */
@@ -98,6 +100,19 @@ function respond(route: Route, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': route.body.length });
       res.write(route.body.subarray(0, route.sendBytes));
       return;
+    case 'trickle': {
+      res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': route.body.length });
+      let at = 0;
+      const send = () => {
+        if (res.destroyed || at >= route.body.length) return clearInterval(timer);
+        res.write(route.body.subarray(at, at + route.chunk));
+        at += route.chunk;
+      };
+      const timer = setInterval(send, route.everyMs);
+      res.on('close', () => clearInterval(timer));
+      send();
+      return;
+    }
   }
 }
 

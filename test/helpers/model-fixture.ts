@@ -1,6 +1,6 @@
 /** A small valid ModelFile built in memory, for model-file tests. */
 
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/rng.js';
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from '../../src/io/model-file.js';
 import { initParams } from '../../src/model/init.js';
 import { paramLayout, type NetworkSpec } from '../../src/model/network.js';

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/rng.js';
-import { writeFileAtomic } from '../../src/io/atomic.js';
+import { Rng } from '../../src/rng.js';
+import { writeFileAtomic } from '../../src/files/atomic.js';
 import { float32ToString, loadModel, parseModel, saveModel, serializeModel } from '../../src/io/model-file.js';
-import { createReferenceNetwork } from '../../src/model/mlp.js';
+import { createReferenceNetwork } from '../../src/engines/reference/mlp.js';
 import { expectIdentical } from '../helpers/compare.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
 import { makeModel } from '../helpers/model-fixture.js';
@@ -66,9 +66,20 @@ describe('model file', () => {
     ['an unknown activation', corrupt((d) => (d.architecture.activation = 'gelu')), /architecture\.activation is "gelu", expected one of relu, sigmoid, tanh/],
     ['a wrong weight length', corrupt((d) => d.weights['layers.1.bias'].pop()), /weights\["layers\.1\.bias"\] has 9 values, expected 10 \(10\) for architecture 784-16-10/],
     ['sizes that do not match the weights', corrupt((d) => (d.architecture.sizes = [784, 17, 10])), /weights\["layers\.0\.weight"\] has 12544 values, expected 13328 \(17x784\)/],
-    ['a non-finite weight', corrupt((d) => (d.weights['layers.0.weight'][5] = null)), /weights\["layers\.0\.weight"\]\[5\] must be a finite number, got null/],
+    ['a non-finite weight', corrupt((d) => (d.weights['layers.0.weight'][5] = null)), /weights\["layers\.0\.weight"\]\[5\] must be a finite float32 number .*, got null/],
+    ['a weight finite as a double but not as float32', corrupt((d) => (d.weights['layers.0.weight'][7] = 1e39)), /weights\["layers\.0\.weight"\]\[7\] must be a finite float32 number .*, got 1e\+39/],
     ['an extra weight', corrupt((d) => (d.weights['layers.2.weight'] = [1])), /weights\["layers\.2\.weight"\] is not a layer of architecture/],
-    ['a bad input size', corrupt((d) => (d.input.width = 20)), /architecture\.sizes\[0\] is 784, but input is 20x28 = 560 pixels/],
+    ['a bad input size', corrupt((d) => (d.input.width = 20)), /input\.width is 20, expected 28 \(MNIST's images are 28x28\)/],
+    ['an input of 3136 pixels', corrupt((d) => (d.architecture.sizes = [3136, 16, 10])), /architecture\.sizes\[0\] is 3136, expected 784 inputs \(28x28 pixels/],
+    ['an input of 100 pixels', corrupt((d) => (d.architecture.sizes = [100, 16, 10])), /architecture\.sizes\[0\] is 100, expected 784 inputs/],
+    ['an output layer of 3 units', corrupt((d) => (d.architecture.sizes = [784, 16, 3])), /architecture\.sizes\[2\] is 3, expected 10 outputs \(one per digit 0-9\)/],
+    ['an output layer of 1000 units', corrupt((d) => (d.architecture.sizes = [784, 16, 1000])), /architecture\.sizes\[2\] is 1000, expected 10 outputs/],
+    ['sizes 784-1000000-1000000-10', corrupt((d) => (d.architecture.sizes = [784, 1000000, 1000000, 10])), /architecture\.sizes\[1\] is 1000000, more than the 16384 units a hidden layer may have/],
+    ['more parameters than the trainer allows', corrupt((d) => (d.architecture.sizes = [784, 16384, 16384, 10])), /architecture\.sizes 784-16384-16384-10 has 281,477,130 parameters, more than the 16,000,000/],
+    ['an input.scale of 1e300', corrupt((d) => (d.input.scale = 1e300)), /input\.scale is 1e\+300, expected a pixel scale between 0\.000001 and 1/],
+    ['an input.scale of 0', corrupt((d) => (d.input.scale = 0)), /input\.scale is 0, expected a pixel scale/],
+    ['a value nested 100,000 arrays deep', corrupt((d) => (d.architecture.sizes[1] = 'DEEP')).replace('"DEEP"', '['.repeat(100_000) + ']'.repeat(100_000)), /architecture\.sizes\[1\] must be a positive integer, got an array of 1 item$/],
+    ['a huge string where a name belongs', corrupt((d) => (d.architecture.activation = 'x'.repeat(100_000))), /architecture\.activation is "x{40}…", expected one of/],
     ['a bad checksum', corrupt((d) => (d.data.sha256.x = 'abc')), /data\.sha256\["x"\] must be a 64-digit hex SHA-256/],
     ['a bad epoch record', corrupt((d) => (d.metrics.epochs[0].trainLoss = 'low')), /metrics\.epochs\[0\]\.trainLoss must be a finite number/],
   ])('rejects %s and names the field', (_what, text, message) => {

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSplit, locateMnist, type MnistSplit } from '../../src/data/mnist.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/rng.js';
 import { DivergedError } from '../../src/errors.js';
 import { initParams } from '../../src/model/init.js';
-import { createReferenceNetwork } from '../../src/model/mlp.js';
+import { createReferenceNetwork } from '../../src/engines/reference/mlp.js';
 import type { NetworkSpec } from '../../src/model/network.js';
-import { createOptimizer } from '../../src/model/optimizers.js';
-import { classMetrics, evaluate, type Dataset } from '../../src/training/evaluate.js';
+import type { Dataset } from '../../src/data/split.js';
+import { classMetrics, evaluate } from '../../src/training/evaluate.js';
 import { learningRate, train, type EpochMetrics, type TrainSettings } from '../../src/training/train.js';
 import { expectIdentical } from '../helpers/compare.js';
 
@@ -26,14 +26,14 @@ const settings: TrainSettings = { epochs: 2, batchSize: 32, lr: 0.1, schedule: '
 function setup(seed = settings.seed) {
   const net = createReferenceNetwork(spec, 200);
   initParams(net.params, spec, 'he', new Rng(seed));
-  return { net, optimizer: createOptimizer('sgd', net) };
+  return { net };
 }
 
 describe('train', () => {
   it('learns: validation accuracy on real digits climbs well above chance in two short epochs', async () => {
-    const { net, optimizer } = setup();
+    const { net } = setup();
     const epochs: EpochMetrics[] = [];
-    const result = await train(net, optimizer, slice(0, 2000), slice(9000, 1000), settings, {
+    const result = await train(net, slice(0, 2000), slice(9000, 1000), settings, {
       epochStart() {}, batchEnd() {}, epochEnd: (m) => epochs.push(m),
     });
     expect(result.interrupted).toBe(false);
@@ -46,17 +46,17 @@ describe('train', () => {
   it('the same seed and settings give identical weights', async () => {
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const { net, optimizer } = setup();
-      await train(net, optimizer, slice(0, 300), null, { ...settings, epochs: 1 });
+      const { net } = setup();
+      await train(net, slice(0, 300), null, { ...settings, epochs: 1 });
       runs.push(net.exportParams());
     }
     expectIdentical(runs[1], runs[0], 'weights');
   });
 
   it('reports every batch with a running loss, and the last partial batch', async () => {
-    const { net, optimizer } = setup();
+    const { net } = setup();
     const seen: number[][] = [];
-    await train(net, optimizer, slice(0, 70), null, { ...settings, epochs: 1 }, {
+    await train(net, slice(0, 70), null, { ...settings, epochs: 1 }, {
       epochStart() {}, epochEnd() {},
       batchEnd: (epoch, batch, batches, loss, images) => seen.push([epoch, batch, batches, images]),
     });
@@ -64,18 +64,18 @@ describe('train', () => {
   });
 
   it('stops with DivergedError naming the epoch and batch when the loss stops being finite', async () => {
-    const { net, optimizer } = setup();
-    const run = train(net, optimizer, slice(0, 500), null, { ...settings, lr: 1e6, schedule: 'constant' });
+    const { net } = setup();
+    const run = train(net, slice(0, 500), null, { ...settings, lr: 1e6, schedule: 'constant' });
     await expect(run).rejects.toBeInstanceOf(DivergedError);
-    await expect(train(net, optimizer, slice(0, 500), null, { ...settings, lr: 1e6 })).rejects.toThrow(
+    await expect(train(net, slice(0, 500), null, { ...settings, lr: 1e6 })).rejects.toThrow(
       /training diverged: the loss became ([\d.e+]+|NaN|Infinity) at epoch 1, batch \d+\/16; the learning rate 1000000 is too large for this setup\. Try --lr 100000/,
     );
   });
 
   it('stops between batches when aborted and says it was interrupted', async () => {
-    const { net, optimizer } = setup();
+    const { net } = setup();
     const controller = new AbortController();
-    const result = await train(net, optimizer, slice(0, 500), null, settings, {
+    const result = await train(net, slice(0, 500), null, settings, {
       epochStart() {}, epochEnd() {},
       batchEnd: (_e, batch) => {
         if (batch === 3) controller.abort();

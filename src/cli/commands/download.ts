@@ -6,11 +6,11 @@
  * are thrown for main.ts to print.
  */
 
-import { readdirSync, unlinkSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import {
+  DEFAULT_MIN_RATE,
   DEFAULT_MIRRORS,
   DEFAULT_TIMEOUT_MS,
   MIRROR_ENV,
@@ -51,6 +51,12 @@ function collectMirror(value: string, previous: string[]): string[] {
   }
 }
 
+function parseMinRate(value: string): number {
+  const n = Number(value);
+  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number of kB per second, e.g. 1, or 0 for no minimum.');
+  return n;
+}
+
 function parseTimeout(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
@@ -66,6 +72,12 @@ export function makeDownloadCommand() {
     .option('--force', 'download again even if verified files are present')
     .addOption(new Option('--verify', 'check the files already there, without the network').conflicts(['force', 'mirror', 'builtinMirrors']))
     .option('--timeout <seconds>', 'give up on a mirror after this many seconds without data', parseTimeout, DEFAULT_TIMEOUT_MS / 1000)
+    .option(
+      '--min-rate <kB/s>',
+      'give up on a mirror that sends less than this many kB per second, averaged over each --timeout window (0: no minimum)',
+      parseMinRate,
+      DEFAULT_MIN_RATE / 1000,
+    )
     .addOption(jsonOption())
     .addOption(quietOption())
     .addOption(noColorOption())
@@ -85,12 +97,9 @@ async function runDownload(options: DownloadCommandOptions): Promise<void> {
   const mirrors = resolveMirrors({ cli: options.mirror, builtins: options.builtinMirrors });
   const dir = resolve(options.dataDir);
   const progress = new DownloadProgress(process.stderr, Boolean(options.quiet));
-  const interrupt = listenForInterrupt(() => progress.log('interrupted: removing the partial download (press Ctrl-C again to quit at once)'));
-  // A second Ctrl-C exits at once: remove this process's temp files synchronously on the way out.
-  const unregister = interrupt.onForcedExit(() => {
-    progress.stop();
-    removeOurTempFiles(dir);
-  });
+  const interrupt = listenForInterrupt((line) => progress.log(`${line}; the partial download is removed`));
+  // A second signal exits at once; the interrupt module removes the live temp files on the way out.
+  const unregister = interrupt.onForcedExit(() => progress.stop());
   let files;
   try {
     files = await downloadMnist({
@@ -98,11 +107,16 @@ async function runDownload(options: DownloadCommandOptions): Promise<void> {
       mirrors,
       force: Boolean(options.force),
       timeoutMs: options.timeout * 1000,
+      minBytesPerSecond: options.minRate * 1000,
       signal: interrupt.signal,
       onEvent: (e) => progress.event(e),
     });
   } catch (e) {
-    if (interrupt.signal.aborted && !(e instanceof InterruptedError)) throw new InterruptedError();
+    if (interrupt.signal.aborted) {
+      const message = e instanceof InterruptedError ? e.message : 'download interrupted; no partial file was left';
+      const signal = interrupt.received();
+      throw new InterruptedError(signal === null || signal === 'SIGINT' ? message : message.replace(/^download interrupted/, `download stopped by ${signal}`), interrupt.exitCode());
+    }
     throw e;
   } finally {
     progress.stop();
@@ -163,16 +177,6 @@ function displayDir(dir: string): string {
 
 function useHint(dir: string): string {
   return dir === resolve('data') ? '`mnist train` and `mnist evaluate` now use them instead of the embedded copy.' : `use them with \`mnist train --data-dir ${displayDir(dir)}\`.`;
-}
-
-function removeOurTempFiles(dir: string): void {
-  try {
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith('.') && name.endsWith('.tmp') && name.includes(`.${process.pid}.`)) unlinkSync(join(dir, name));
-    }
-  } catch {
-    // Best effort on the way out; the folder may not exist yet.
-  }
 }
 
 /**

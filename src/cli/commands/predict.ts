@@ -8,22 +8,17 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { Command } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
 import { IMAGE_EXTENSIONS, loadDigitImage } from '../../image/digit.js';
 import { loadModel } from '../../io/model-file.js';
-import { createReferenceNetwork } from '../../model/mlp.js';
+import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import type { Network } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';
 import { formatPercent, oneLine } from '../../ui/format.js';
-import { noColorOption } from '../options.js';
-
-function parseTop(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 10) throw new InvalidArgumentError('expected a whole number from 1 to 10.');
-  return n;
-}
+import { noColorOption, parseTop } from '../options.js';
+import { classifyDigit } from '../read-digit.js';
 
 export function makePredictCommand() {
   return new Command('predict')
@@ -52,7 +47,6 @@ Examples:
       const model = await loadModel(modelPath);
       const net: Network = createReferenceNetwork(model.architecture, 1);
       net.importParams(model.params);
-      const classes = model.architecture.sizes[model.architecture.sizes.length - 1];
       const inputSize = model.architecture.sizes[0];
       const prefix = files.length > 1;
       let failed = 0;
@@ -69,8 +63,7 @@ Examples:
           else process.stderr.write(err.red(`error: ${oneLine(error.message)}`) + '\n');
           continue;
         }
-        for (let i = 0; i < inputSize; i++) net.input[i] = pixels[i] * model.input.scale;
-        const probabilities = Array.from(net.forward(1).subarray(0, classes));
+        const probabilities = classifyDigit(net, pixels, model.input.scale);
         const ranked = probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p || a.digit - b.digit);
         const best = ranked[0];
 
@@ -111,7 +104,15 @@ function expandInputs(inputs: string[]): string[] {
       files.push(input);
       continue;
     }
-    const images = readdirSync(input)
+    let names: string[];
+    try {
+      names = readdirSync(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied; check the folder\'s permissions' : (error as Error).message;
+      throw new MnistError(`${input}: cannot list the folder (${reason}).`, code ?? 'EREADDIR', 1);
+    }
+    const images = names
       .filter((name) => IMAGE_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)))
       .sort(byNaturalName)
       .map((name) => join(input, name));

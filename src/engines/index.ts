@@ -1,0 +1,55 @@
+/**
+ * Picks the engine that computes a network: the wasm one (WebAssembly SIMD kernels on worker
+ * threads, ./wasm/, built from assembly/) when it can run here, else the plain TypeScript reference
+ * engine (./reference/). Falling back is something to tell the user about, so it goes through the
+ * caller's `notice`; the CLI decides where that line is printed.
+ */
+
+import { MnistError } from '../errors.js';
+import { BINARY_LOSS, type Network, type NetworkSpec } from '../model/network.js';
+import { SGD, type OptimizerSpec } from '../model/optimizers.js';
+import { createReferenceNetwork } from './reference/mlp.js';
+
+export { createReferenceNetwork } from './reference/mlp.js';
+
+/** `fast` is the wasm engine; `auto` takes it when it can run, else the reference engine. */
+export const ENGINE_CHOICES = ['auto', 'fast', 'reference'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+export interface EngineOptions {
+  engine: EngineChoice;
+  /** Threads for the fast engine (default: all cores, up to 4). */
+  threads?: number;
+  /** The update rule of Network.step (default: plain SGD). */
+  optimizer?: OptimizerSpec;
+  /** A one-line notice (e.g. a fallback) for the user. */
+  notice: (line: string) => void;
+}
+
+/** A network on the chosen engine, and the engine's name for logs and the model file. */
+export async function createNetwork(
+  spec: NetworkSpec, maxBatch: number, options: EngineOptions,
+): Promise<{ net: Network; engine: string }> {
+  const optimizer = options.optimizer ?? SGD;
+  if (options.engine !== 'reference' && spec.loss === BINARY_LOSS) {
+    // The wasm kernels compute a softmax output only; a one-unit sigmoid network is tiny anyway.
+    if (options.engine === 'fast') {
+      throw new MnistError('--engine fast has no sigmoid output (binary cross-entropy) yet. Use --engine reference.', 'ENOENGINE');
+    }
+    options.notice('note: the fast engine has no sigmoid output (binary cross-entropy); using the reference engine');
+  } else if (options.engine !== 'reference') {
+    // Loaded only when asked for: predict and --help do not need it, and it is the Node-only part.
+    const { createWasmNetwork, defaultThreads, wasmEngineSupport } = await import('./wasm/node.js');
+    const support = wasmEngineSupport();
+    if (support.ok) {
+      const threads = options.threads ?? defaultThreads();
+      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer });
+      return { net, engine: `fast (wasm simd, ${threads} thread${threads === 1 ? '' : 's'})` };
+    }
+    if (options.engine === 'fast') {
+      throw new MnistError(`--engine fast is not available here: ${support.reason}. Use --engine reference.`, 'ENOENGINE');
+    }
+    options.notice(`note: the fast engine is not available (${support.reason}); using the reference engine`);
+  }
+  return { net: createReferenceNetwork(spec, maxBatch, optimizer), engine: 'reference' };
+}

@@ -1,0 +1,211 @@
+/**
+ * The wasm engine's memory plan: the byte address of every buffer, for one network spec and batch
+ * size, and the "plan" of i32 slots the kernels read them from. The slot numbers mirror
+ * assembly/plan.ts; keep the two in step (test/engines/wasm/plan.test.ts checks it). Parameter
+ * offsets are model/network.ts's paramLayout, the one layout both engines share. Pure arithmetic:
+ * no wasm, no node:*.
+ */
+
+import { paramLayout, type LayerLayout } from '../../model/network.js';
+
+// Plan header slots (see assembly/plan.ts for what each holds).
+export const P_LAYERS = 0;
+export const P_MAX_BATCH = 1;
+export const P_ACT = 2;
+export const P_LOSS = 3;
+export const P_THREADS = 4;
+export const P_LABELS = 5;
+export const P_CSR_PAIRS = 6;
+export const P_CSR_NNZ = 8;
+export const P_COL_MASK = 9;
+export const P_MASK_STRIDE = 10;
+export const P_COL_VAL = 11;
+export const P_ROW_MAX = 12;
+export const P_ROW_SUM = 13;
+export const P_STAGE = 14;
+export const P_CTRL = 15;
+export const P_PARAMS = 16;
+export const P_GRADS = 17;
+export const P_PARAM_COUNT = 18;
+export const P_LOGITS = 19;
+export const P_CHUNK_NNZ = 20;
+export const P_INPUT = 21;
+export const P_CSR_PIX = 22;
+export const P_CSR_STRIDE = 23;
+export const P_COMPACT_LUT = 24;
+export const P_HEADER = 32;
+export const P_LAYER_SLOTS = 16;
+
+export const L_IN = 0;
+export const L_OUT = 1;
+export const L_W = 2;
+export const L_B = 3;
+export const L_DW = 4;
+export const L_DB = 5;
+export const L_X = 6;
+export const L_A = 7;
+export const L_DZ = 8;
+
+export const CMD_FORWARD = 1;
+export const CMD_BACKWARD = 2;
+export const CMD_SGD = 3;
+export const CMD_EXIT = 4;
+export const CMD_LOAD = 5;
+
+export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
+export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
+
+/** Rows per row chunk (assembly/plan.ts ROW_CHUNK). */
+export const ROW_CHUNK = 8;
+
+/** The compaction table, the control block and the plan sit in the first page; buffers start at 64 KiB. */
+const LUT_ADDR = 2048;
+const CTRL_ADDR = 4096;
+const CTRL_BYTES = 320;
+const PLAN_ADDR = 8192;
+const BUFFERS_ADDR = 65536;
+export const MAX_THREADS = 64;
+
+/**
+ * One layer: paramLayout's offsets in floats within params/grads (layer 0's weight block holds the
+ * same values transposed), plus the byte addresses of its buffers.
+ */
+export interface LayerAddrs extends LayerLayout {
+  /** Byte addresses of this layer's activations (maxBatch, outDim) and their gradients. */
+  a: number;
+  dZ: number;
+}
+
+export interface MemoryPlan {
+  pages: number;
+  plan: number;
+  ctrl: number;
+  params: number;
+  grads: number;
+  paramCount: number;
+  input: number;
+  stage: number;
+  labels: number;
+  logits: number;
+  rowMax: number;
+  rowSum: number;
+  /** Per row, csrStride (W0T byte offset, value) pairs of 8 bytes. */
+  csrPairs: number;
+  csrPix: number;
+  csrNnz: number;
+  /** Entries per row of the CSR arrays: in0 + 4, as the compaction stores whole f32x4. */
+  csrStride: number;
+  colMask: number;
+  maskStride: number;
+  colVal: number;
+  chunkNnz: number;
+  layers: LayerAddrs[];
+}
+
+/**
+ * Lays out every buffer for `sizes` (input, hidden..., classes) and maxBatch rows, each 64-byte aligned (a cache line, so threads writing neighbouring buffers do not
+ * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
+ * that are never touched cost address space, not memory.
+ */
+export function planMemory(sizes: readonly number[], maxBatch: number): MemoryPlan {
+  let next = BUFFERS_ADDR;
+  const take = (bytes: number): number => {
+    const at = next;
+    next += Math.ceil(bytes / 64) * 64;
+    return at;
+  };
+  const in0 = sizes[0];
+  const classes = sizes[sizes.length - 1];
+  const { layers: paramLayers, count: paramCount } = paramLayout(sizes);
+  const layers: LayerAddrs[] = paramLayers.map((layer) => ({ ...layer, a: 0, dZ: 0 }));
+  const params = take(4 * paramCount);
+  const grads = take(4 * paramCount);
+  const input = take(4 * maxBatch * in0);
+  for (const layer of layers) {
+    layer.a = take(4 * maxBatch * layer.outDim);
+    layer.dZ = take(4 * maxBatch * layer.outDim);
+  }
+  const maskStride = 8 * Math.ceil(maxBatch / 64);
+  const csrStride = in0 + 4;
+  const layout: MemoryPlan = {
+    pages: 0,
+    plan: PLAN_ADDR,
+    ctrl: CTRL_ADDR,
+    params,
+    grads,
+    paramCount,
+    input,
+    stage: take(maxBatch * in0),
+    labels: take(maxBatch),
+    logits: take(4 * maxBatch * classes),
+    rowMax: take(4 * maxBatch),
+    rowSum: take(4 * maxBatch),
+    csrPairs: take(8 * maxBatch * csrStride),
+    csrPix: take(4 * maxBatch * csrStride),
+    csrNnz: take(4 * maxBatch),
+    csrStride,
+    colMask: take(in0 * maskStride),
+    maskStride,
+    colVal: take(4 * in0 * maxBatch),
+    chunkNnz: take(4 * Math.ceil(maxBatch / ROW_CHUNK)),
+    layers,
+  };
+  layout.pages = Math.ceil(next / 65536);
+  if (CTRL_ADDR + CTRL_BYTES > PLAN_ADDR || PLAN_ADDR + 4 * (P_HEADER + P_LAYER_SLOTS * layers.length) > BUFFERS_ADDR) {
+    throw new RangeError(`too many layers (${layers.length}) for the wasm engine's plan`);
+  }
+  return layout;
+}
+
+/** Writes the plan (the kernels' view of the layout) into memory. */
+export function writePlan(
+  memory: ArrayBufferLike, layout: MemoryPlan, maxBatch: number, threads: number, act: number, loss: number,
+): void {
+  const plan = new Int32Array(memory, layout.plan, P_HEADER + P_LAYER_SLOTS * layout.layers.length);
+  plan.fill(0);
+  plan[P_LAYERS] = layout.layers.length;
+  plan[P_MAX_BATCH] = maxBatch;
+  plan[P_ACT] = act;
+  plan[P_LOSS] = loss;
+  plan[P_THREADS] = threads;
+  plan[P_LABELS] = layout.labels;
+  plan[P_CSR_PAIRS] = layout.csrPairs;
+  plan[P_CSR_NNZ] = layout.csrNnz;
+  plan[P_COL_MASK] = layout.colMask;
+  plan[P_MASK_STRIDE] = layout.maskStride;
+  plan[P_COL_VAL] = layout.colVal;
+  plan[P_ROW_MAX] = layout.rowMax;
+  plan[P_ROW_SUM] = layout.rowSum;
+  plan[P_STAGE] = layout.stage;
+  plan[P_CTRL] = layout.ctrl;
+  plan[P_PARAMS] = layout.params;
+  plan[P_GRADS] = layout.grads;
+  plan[P_PARAM_COUNT] = layout.paramCount;
+  plan[P_LOGITS] = layout.logits;
+  plan[P_CHUNK_NNZ] = layout.chunkNnz;
+  plan[P_INPUT] = layout.input;
+  plan[P_CSR_PIX] = layout.csrPix;
+  plan[P_CSR_STRIDE] = layout.csrStride;
+  plan[P_COMPACT_LUT] = LUT_ADDR;
+  // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
+  const lut = new Uint8Array(memory, LUT_ADDR, 256);
+  for (let m = 0; m < 16; m++) {
+    let at = 0;
+    lut.fill(0x80, m * 16, m * 16 + 16);
+    for (let lane = 0; lane < 4; lane++) {
+      if (m & (1 << lane)) for (let b = 0; b < 4; b++) lut[m * 16 + at++] = lane * 4 + b;
+    }
+  }
+  layout.layers.forEach((layer, l) => {
+    const s = P_HEADER + l * P_LAYER_SLOTS;
+    plan[s + L_IN] = layer.inDim;
+    plan[s + L_OUT] = layer.outDim;
+    plan[s + L_W] = layout.params + 4 * layer.weightOffset;
+    plan[s + L_B] = layout.params + 4 * layer.biasOffset;
+    plan[s + L_DW] = layout.grads + 4 * layer.weightOffset;
+    plan[s + L_DB] = layout.grads + 4 * layer.biasOffset;
+    plan[s + L_X] = l === 0 ? layout.input : layout.layers[l - 1].a;
+    plan[s + L_A] = layer.a;
+    plan[s + L_DZ] = layer.dZ;
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * What the ONNX and safetensors exports share: the subset of a model file they read, the
+ * metadata both files carry (architecture, activation, input scaling, provenance), and float32
+ * tensors as little-endian bytes. Pure: no files, no terminal; the CLI writes the bytes.
+ */
+
+import type { ModelFile } from './model-file.js';
+
+/** The parts of a loaded model file that an export needs. */
+export type ExportableModel = Pick<ModelFile, 'architecture' | 'input' | 'params' | 'partial' | 'generator' | 'createdAt' | 'metrics'>;
+
+/**
+ * Key/value strings describing the model, for ONNX `metadata_props` and safetensors
+ * `__metadata__` (both formats allow only string values). The input scale is what a user must
+ * multiply raw 0-255 pixels by before feeding either file.
+ */
+export function exportMetadata(model: ExportableModel): Record<string, string> {
+  const { sizes, activation, loss } = model.architecture;
+  const test = model.metrics.test;
+  return {
+    architecture: sizes.join('-'),
+    activation,
+    output: 'softmax',
+    loss,
+    input_width: String(model.input.width),
+    input_height: String(model.input.height),
+    input_scale: String(model.input.scale),
+    input: `float32 [N, ${sizes[0]}]: ${model.input.width}x${model.input.height} pixels row by row, each 0-255 pixel (0 = background, 255 = ink) times input_scale`,
+    partial: String(model.partial),
+    generator: `${model.generator.name} ${model.generator.version}`,
+    created_at: model.createdAt,
+    ...(test !== null ? { test_accuracy: String(test.accuracy) } : {}),
+  };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The values as IEEE 754 float32, little-endian, 4 bytes each (a copy, never a view). */
+export function float32LittleEndian(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  if (LITTLE_ENDIAN) {
+    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  } else {
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  }
+  return bytes;
+}
