@@ -8,7 +8,7 @@ import { centreOfMass } from '../../src/image/layout.js';
 import type { Plane } from '../../src/image/plane.js';
 import { preprocessDigit, type DigitFound } from '../../src/image/preprocess.js';
 import { strokeWidth } from '../../src/image/stroke.js';
-import { seededRandom } from '../helpers/tiny-classifier.js';
+import { seededRandom } from './realistic.js';
 import { readMnist, upscale } from './user-variants.js';
 
 const mnist = readMnist('t10k', 60);
