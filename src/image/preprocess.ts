@@ -107,13 +107,13 @@ export const MIN_SEPARATION = 4.5;
  * (neighbourCorrelation at least COHERENT, or COHERENT_SMALL for a picture of at most
  * SMALL_IMAGE_PIXELS, counted before enlarging: noise measures about 0, an 8x8 digit 0.15-0.8,
  * but 8x8 noise up to 0.15, so a tiny noise picture may get an answer) and not smooth shading (unexplainedBySmoothPaper at least SHAPED: a lighting
- * ramp or vignette measures under 0.01, a digit over 0.1).
+ * ramp or vignette measures under 0.01, a digit over 0.07).
  */
 export const MIN_SEPARATION_SHAPED = 3.3;
 export const COHERENT = 0.6;
 export const COHERENT_SMALL = 0.1;
 export const SMALL_IMAGE_PIXELS = 32 * 32;
-export const SHAPED = 0.08;
+export const SHAPED = 0.05;
 /**
  * With the paper as one population, its spread includes the strokes' anti-aliased rims; the
  * noise floor is capped at this fraction of the ink's contrast so a small scan's strokes survive.
