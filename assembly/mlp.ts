@@ -10,7 +10,7 @@ import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
   P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_PIX, P_CSR_STRIDE, P_GRADS, P_LABELS,
   P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM, P_STAGE,
-  layerI32, layerPtr, planI32,
+  layerI32, layerPtr, planF64, planI32, P_SMOOTHING,
 } from './plan';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
 import { scanRows, sparseForward, sparseWeightGrad } from './sparse';
@@ -127,7 +127,7 @@ export function backwardRows(plan: usize, r0: i32, r1: i32, batch: i32): void {
   const classes = layerI32(plan, L - 1, L_OUT);
   outputGradRows(
     layerPtr(plan, L - 1, L_DZ), layerPtr(plan, L - 1, L_A), <usize>planI32(plan, P_LABELS),
-    r0, r1, batch, classes, planI32(plan, P_LOSS) == LOSS_MSE,
+    r0, r1, batch, classes, planI32(plan, P_LOSS) == LOSS_MSE, planF64(plan, P_SMOOTHING),
   );
   const rows = r1 - r0;
   for (let l = L - 1; l >= 1; l--) {

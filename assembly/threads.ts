@@ -14,6 +14,8 @@ import {
   P_CTRL, P_THREADS, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
+import { optimChunk, optimChunks } from './optim';
+import { CMD_OPTIM } from './plan';
 
 /** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */
 const SPINS = 4096;
@@ -31,6 +33,7 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
     else backwardParamChunk(plan, chunk, batch);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
   else if (cmd == CMD_LOAD) loadChunk(plan, chunk, batch, lr);
+  else if (cmd == CMD_OPTIM) optimChunk(plan, chunk);
 }
 
 /**
@@ -46,6 +49,7 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   }
   if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
   if (cmd == CMD_LOAD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+  if (cmd == CMD_OPTIM) return phase(plan, cmd, 0, 0, optimChunks(plan), 0);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
     const ctrl = <usize>planI32(plan, P_CTRL);
     store<i32>(ctrl + C_ARGS, CMD_EXIT);

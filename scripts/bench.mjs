@@ -2,7 +2,7 @@
 //      node scripts/bench.mjs [--json] [--epochs N] [--threads N] [--ref-steps N] [--epoch-only]
 // Benchmark (not a test) of one training epoch of 784-128-10 ReLU, softmax cross-entropy, He init,
 // plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images: the same settings as
-// ../shared/peers/run-numpy.sh. Prints the fast engine's seconds per epoch, images/s and achieved
+// scripts/numpy_mlp.py (compared by scripts/compare-numpy.sh). Prints the fast engine's seconds per epoch, images/s and achieved
 // GFLOP/s (dense-equivalent: the arithmetic a dense engine does, ~24.5 GFLOP per epoch here), the
 // time of each kernel (measured by running one single-thread epoch kernel by kernel), and the same
 // for the reference engine (timed on --ref-steps steps and extrapolated: it takes ~30 s an epoch).
@@ -142,7 +142,7 @@ async function kernelProfile() {
     x.gemmDot(L.logits, classes, l0.a, out0, W1, out0, batch, classes, b1); lap(3);
     x.softmaxRows(l1.a, L.logits, L.rowMax, L.rowSum, 0, batch, classes); lap(4);
     net.loss(labels, batch); lap(5);
-    x.outputGradRows(l1.dZ, l1.a, L.labels, 0, batch, batch, classes, 0); lap(6);
+    x.outputGradRows(l1.dZ, l1.a, L.labels, 0, batch, batch, classes, 0, 0); lap(6);
     x.gemmAxpy(l0.dZ, out0, l1.dZ, classes, 1, W1, out0, batch, out0, classes, 0, 2, 0, l0.a, out0); lap(7);
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);

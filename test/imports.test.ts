@@ -1,5 +1,5 @@
 /**
- * The import direction of shared/STYLE.md, read from every import line under src/:
+ * The project's import direction (the house style's), read from every import line under src/:
  * cli -> training -> model, cli -> engines -> model, cli -> data | io | image | ui; nothing imports
  * cli; the engines (less their one Node-only file), model, image and training import no node:
  * module, so they could run in a browser. A failure names the file, the import and the rule.

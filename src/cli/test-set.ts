@@ -6,6 +6,7 @@
  */
 
 import { loadSplit, locateMnist, type DataSource, type MnistSplit } from '../data/mnist.js';
+import { DataError } from '../errors.js';
 import type { ModelFile } from '../io/model-file.js';
 import { EVAL_BATCH, evaluate, type Evaluation, type PredictionRecord } from '../training/evaluate.js';
 import { createNetwork, type EngineChoice } from '../engines/index.js';
@@ -33,6 +34,9 @@ export async function evaluateOnTestSet(model: ModelFile, options: TestSetOption
   const source = locateMnist({ dataDir: options.dataDir });
   options.onSource?.(source);
   const test = await loadSplit(source, 'test');
+  if (test.count === 0) {
+    throw new DataError(`${test.files.images.path}: the test set holds 0 images, so there is nothing to measure; use the official test files (\`mnist download --force\`).`, 'EEMPTY');
+  }
   const { net, engine } = await createNetwork(model.architecture, EVAL_BATCH, {
     engine: options.engine,
     threads: options.threads,

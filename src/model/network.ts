@@ -5,7 +5,7 @@
  * file speak only this interface. Not the arithmetic: that is each engine's, under src/engines/.
  */
 
-import type { OptimizerSpec } from './optimizers.js';
+import { stateBuffers, type OptimizerSpec } from './optimizers.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
 export type Loss = 'cross-entropy' | 'mse' | 'binary-cross-entropy';
@@ -47,8 +47,41 @@ export interface NetworkSpec {
   /** Activation of every hidden layer; the output layer is softmax, or one sigmoid unit for binary cross-entropy. */
   activation: Activation;
   loss: Loss;
+  /**
+   * Label smoothing e of the cross-entropy loss, 0 <= e < 1 (absent means 0): the target row is
+   * (1 - e) onehot + e / classes, as PyTorch's CrossEntropyLoss(label_smoothing=e).
+   */
+  labelSmoothing?: number;
 }
 
+/** The spec's label smoothing, 0 when absent. */
+export function labelSmoothingOf(spec: NetworkSpec): number {
+  return spec.labelSmoothing ?? 0;
+}
+
+/** Throws unless the label smoothing is in [0, 1) and, when nonzero, the loss is cross-entropy. */
+export function checkLabelSmoothing(spec: NetworkSpec): void {
+  const e = labelSmoothingOf(spec);
+  if (!(e >= 0 && e < 1)) throw new RangeError(`label smoothing must be in [0, 1), got ${e}`);
+  if (e !== 0 && spec.loss !== 'cross-entropy') throw new RangeError(`label smoothing applies to the cross-entropy loss, not ${spec.loss}`);
+}
+
+/**
+ * Checks an optimizer state from exportOptimizerState for a network of `count` parameters with
+ * this optimizer, and returns its step count.
+ */
+export function checkOptimizerState(values: Float32Array, optimizer: OptimizerSpec, count: number): number {
+  const expected = 1 + stateBuffers(optimizer.name) * count;
+  if (values.length !== expected) {
+    throw new RangeError(`optimizer state for ${optimizer.name} with ${count} parameters has ${expected} values, got ${values.length}`);
+  }
+  const steps = values[0];
+  if (!(Number.isInteger(steps) && steps >= 0)) throw new RangeError(`optimizer state: step count must be a whole number >= 0, got ${steps}`);
+  for (let i = 1; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new RangeError(`optimizer state: value ${i} is ${values[i]}`);
+  }
+  return steps;
+}
 /** Where one dense layer's weight (outDim x inDim, row-major) and bias live in the flat buffer. */
 export interface LayerLayout {
   inDim: number;
@@ -81,7 +114,8 @@ export function namedParams(sizes: readonly number[], params: Float32Array): Map
 }
 
 export function describeSpec(spec: NetworkSpec): string {
-  return `${spec.sizes.join('-')} ${spec.activation}, ${spec.loss}`;
+  const smoothing = labelSmoothingOf(spec);
+  return `${spec.sizes.join('-')} ${spec.activation}, ${spec.loss}${smoothing !== 0 ? ` (label smoothing ${smoothing})` : ''}`;
 }
 
 /** Throws unless 1 <= batch <= maxBatch: every engine's public entry points check this, no hot loop does. */
@@ -122,9 +156,8 @@ export function checkRows(count: number, order: Uint32Array | null, start: numbe
  * is what exportParams/importParams/exportGrads speak: the model file and the tests use those.
  *
  * Where the next features go, in each engine:
- * - An optimizer (momentum, Nesterov, Adam, AdamW): a member of model/optimizers.ts's OptimizerSpec,
- *   its state as flat arrays of params' length allocated at construction,
- *   and one `case` in step(). The spec is fixed at creation (`optimizer`); step() takes only lr.
+ * - Optimizers (model/optimizers.ts): state as flat arrays of params' length allocated at
+ *   construction, one `case` per rule in step(). The spec is fixed at creation; step() takes only lr.
  * - Dropout on hidden layers: a rate in NetworkSpec, a mask buffer per hidden layer beside its
  *   activations, applied in forward() when training (a `training` flag on forward) and undone in
  *   backward() on the same line as the activation's derivative.
@@ -156,6 +189,15 @@ export interface Network {
   backward(labels: Uint8Array, batch: number): void;
   /** One update of `params` from `grads` by the `optimizer` rule, with learning rate lr. */
   step(lr: number): void;
+  /**
+   * The optimizer's state, for saving a run and resuming it exactly: element 0 is the number of
+   * steps taken (exact as a float32 up to 2^24 steps), then each state buffer (momentum: the
+   * velocity; adam/adamw: the first moment, then the second) in canonical (paramLayout) order.
+   * Length 1 + buffers * params.length (just [steps] for sgd).
+   */
+  exportOptimizerState(): Float32Array;
+  /** Restores what exportOptimizerState returned, from a network of the same spec and optimizer. */
+  importOptimizerState(values: Float32Array): void;
   /** A copy of the parameters in canonical (paramLayout) order. */
   exportParams(): Float32Array;
   /** Sets the parameters from canonical (paramLayout) order. */

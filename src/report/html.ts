@@ -8,6 +8,7 @@
 
 import type { ModelFile } from '../io/model-file.js';
 import { describeSpec, paramLayout } from '../model/network.js';
+import { describeOptimizerSettings } from '../model/optimizers.js';
 import type { Evaluation } from '../training/evaluate.js';
 import { pngDataUri } from './png-out.js';
 import { createRaster, drawGray, type Raster } from './raster.js';
@@ -139,8 +140,9 @@ function modelCard(input: ReportInput): string {
   const training = rows([
     ['epochs', String(t.epochs)],
     ['batch size', String(t.batchSize)],
-    ['learning rate', esc(`${t.lr} (${t.schedule})`)],
-    ['optimizer', esc(t.optimizer)],
+    ['learning rate', esc(`${t.lr} (${t.schedule}${t.warmup ? ` after ${t.warmup} warm-up epoch${t.warmup === 1 ? '' : 's'}` : ''})`)],
+    ['optimizer', esc(describeOptimizerSettings(t.optimizer, t))],
+    ...(t.labelSmoothing ? [['label smoothing', String(t.labelSmoothing)] as [string, string]] : []),
     ['initialisation', esc(t.init)],
     ['seed', String(t.seed)],
     ['augmentation', t.augment ? 'random rotation, shear, scale and shift' : 'none'],

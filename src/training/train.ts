@@ -13,23 +13,25 @@ import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { Rng } from '../rng.js';
 import { evaluate } from './evaluate.js';
+import { learningRate, type LrSchedule } from './schedule.js';
+
+export { learningRate, LR_SCHEDULES, type LrSchedule } from './schedule.js';
 
 export interface TrainSettings {
   epochs: number;
   batchSize: number;
   /** Peak learning rate. */
   lr: number;
-  /** 'constant' keeps lr; 'cosine' decays it from lr to 0 over the run (Loshchilov & Hutter 2017, SGDR). */
+  /** 'constant' keeps lr; 'cosine' decays it from lr to 0 over the run; 'onecycle' (schedule.ts). */
   schedule: LrSchedule;
+  /** Epochs of linear learning-rate warm-up in front of constant or cosine (0 or absent: none). */
+  warmup?: number;
   seed: number;
   /** Inputs are bytes * inputScale (1/255 maps pixels to [0, 1]). */
   inputScale: number;
   /** Random affine distortions of every training image (data/augment.ts), or null for none. */
   augment?: AugmentSettings | null;
 }
-
-export type LrSchedule = 'constant' | 'cosine';
-export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
 
 export interface EpochMetrics {
   epoch: number;
@@ -95,6 +97,7 @@ export async function train(
   const augmentRng = settings.augment ? new Rng(seed ^ AUGMENT_STREAM) : null;
   const batches = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * batches;
+  const schedule = { lr: settings.lr, schedule: settings.schedule, warmupSteps: (settings.warmup ?? 0) * batches };
   const history: EpochMetrics[] = [];
   let steps = 0;
   let lastYield = performance.now();
@@ -126,7 +129,7 @@ export async function train(
         );
       }
       net.backward(batchLabels, batch);
-      net.step(learningRate(settings, steps, totalSteps));
+      net.step(learningRate(schedule, steps, totalSteps));
       steps++;
       lossSum += loss * batch;
       const now = performance.now();
@@ -150,13 +153,6 @@ export async function train(
     reporter.epochEnd(metrics);
   }
   return { epochs: history, interrupted: false, steps };
-}
-
-/** The learning rate for optimizer step `step` (0-based) of `total`. */
-export function learningRate(settings: Pick<TrainSettings, 'lr' | 'schedule'>, step: number, total: number): number {
-  if (settings.schedule === 'constant' || total <= 1) return settings.lr;
-  // Half a cosine from lr down to 0: large steps early, fine steps at the end.
-  return 0.5 * settings.lr * (1 + Math.cos((Math.PI * step) / total));
 }
 
 function formatLoss(loss: number): string {

@@ -158,12 +158,14 @@ document.getElementById('clear').addEventListener('click', () => {
   blank();
   inked = false;
   pending = null;
+  generation++;
   showError('');
   reset();
 });
 
-// One request in flight at a time; while it runs, only the newest drawing waits its turn.
-let busy = false, pending = null;
+// One request in flight at a time; while it runs, only the newest drawing waits its turn. An answer
+// that arrives after Clear (an older generation) is dropped.
+let busy = false, pending = null, generation = 0;
 function schedule() {
   if (!inked) return;
   pending = () => new Promise((resolve) => pad.toBlob(resolve, 'image/png'));
@@ -172,6 +174,7 @@ function schedule() {
 async function pump() {
   if (busy || !pending) return;
   const make = pending;
+  const asked = generation;
   pending = null;
   busy = true;
   predictionEl.dataset.busy = 'true';
@@ -179,6 +182,7 @@ async function pump() {
     const body = await make();
     const response = await fetch('/api/predict', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body });
     const result = await response.json().catch(() => ({ error: 'the server sent a reply that is not JSON (status ' + response.status + ')' }));
+    if (asked !== generation) return;
     if (!response.ok || result.error) { showError(result.error || ('the server answered ' + response.status)); reset(); }
     else { showError(''); show(result); }
   } catch (err) {
@@ -228,6 +232,7 @@ function sendFile(file) {
   }
   blank();
   inked = false;
+  generation++;
   pending = () => Promise.resolve(file);
   pump();
   // Show the file on the pad too, fitted inside it (only a picture: the server reads the file itself).

@@ -80,12 +80,13 @@ describe('mnist train', () => {
 
   it('the same seed and settings give identical weights', async () => {
     const a = join(dir, 'seed-a.json'), b = join(dir, 'seed-b.json');
-    await mnist(['train', ...QUICK, '--epochs', '1', '--limit', '300', '--seed', '9', '--quiet', '--out', a]);
-    await mnist(['train', ...QUICK, '--epochs', '1', '--limit', '300', '--seed', '9', '--quiet', '--out', b]);
+    // Two separate processes at the same time: nothing they share can make them agree by accident.
+    await Promise.all([a, b].map((out) => mnist(['train', ...QUICK, '--epochs', '1', '--limit', '300', '--seed', '9', '--quiet', '--out', out])));
     expect(JSON.parse(readFileSync(b, 'utf8')).weights).toEqual(JSON.parse(readFileSync(a, 'utf8')).weights);
   });
 
-  it.each([
+  // Each case is a separate process that exits before training starts, so they run concurrently.
+  it.concurrent.each([
     [['--lr', 'abc'], /^error: option '--lr <rate>' argument 'abc' is invalid\. expected a positive number/],
     [['--arch', '784-0-10'], /argument '784-0-10' is invalid\. hidden layer sizes must be 1 to 16384, got 0/],
     [['--arch', '10-10'], /argument '10-10' is invalid\. the first layer must be 784/],
@@ -115,7 +116,7 @@ describe('mnist train', () => {
   it('Ctrl-C saves the partial model atomically and exits 130', async () => {
     const out = join(dir, 'partial.json');
     let sent = false;
-    const run = await mnist(['train', '--limit', '5000', '--val-size', '500', '--epochs', '50', '--arch', '784-32-10', '--engine', 'reference', '--out', out], {
+    const run = await mnist(['train', '--limit', '2000', '--val-size', '500', '--epochs', '50', '--arch', '784-32-10', '--engine', 'reference', '--out', out], {
       onSpawn(child, output) {
         const timer = setInterval(() => {
           if (!sent && /^epoch\s+1\/50\s/m.test(output.stderr())) {

@@ -2,18 +2,20 @@
 // uploads, errors), the report from `mnist report` opened from disk, and `evaluate --errors`.
 // One small model trained here for all of them; one browser for the whole file. Screenshots go
 // to a temp folder (printed at the end), never into the repository.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit, PIXELS } from '../../src/data/mnist.js';
 import { encodePng } from '../../src/report/png-out.js';
 import { createRaster, drawGray, GRID, gridShape } from '../../src/report/raster.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { assertBuilt, lines, mnist } from '../helpers/cli.js';
+import { assertBuilt, lines, mnist, type CliRun } from '../helpers/cli.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
 import { startServe, type Served } from '../helpers/serve.js';
 import { DIGIT_STROKES } from './strokes.js';
@@ -21,6 +23,9 @@ import { DIGIT_STROKES } from './strokes.js';
 let dir: string;
 let shots: string;
 let modelPath: string;
+let reportPath: string;
+let reportRun: CliRun;
+let expected: { accuracy: number; correct: number; total: number; loss: number; confusion: number[][]; perClass: { digit: number; precision: number; recall: number }[] };
 let served: Served;
 let browser: Browser;
 let page: Page;
@@ -44,7 +49,17 @@ beforeAll(async () => {
   browser = launched;
   expect(train.stderr).toBe('');
   expect(train.code).toBe(0);
-  served = await startServe([modelPath, '--port', '0', '--max-upload', '1']);
+  // The server, the report and evaluate's figures, side by side.
+  reportPath = join(dir, 'report.html');
+  let report, evaluation;
+  [served, report, evaluation] = await Promise.all([
+    startServe([modelPath, '--port', '0', '--max-upload', '1']),
+    mnist(['report', modelPath, '-o', reportPath]),
+    mnist(['evaluate', modelPath, '--json']),
+  ]);
+  reportRun = report;
+  expect(evaluation.code).toBe(0);
+  expected = JSON.parse(evaluation.stdout);
   page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   watchConsole(page);
 }, 120_000);
@@ -52,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (served) await served.stop('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true }); // the model and report; the screenshots stay
   if (shots) process.stderr.write(`screenshots: ${shots}\n`);
 });
 
@@ -79,7 +95,7 @@ describe('mnist serve in a browser', () => {
   it('reads digits drawn on the pad with the mouse, updating as they are drawn', async () => {
     await page.goto(served.url);
     expect(await page.getByTestId('prediction').textContent()).toBe('–');
-    for (const digit of [0, 1, 2, 3, 4, 7]) {
+    for (const digit of [0, 2, 4, 7]) {
       expect(await draw(page, digit), `drawn ${digit}`).toBe(String(digit));
       const bar = await page.getByTestId(`bar-${digit}`).getAttribute('class');
       expect(bar).toBe('best');
@@ -90,25 +106,32 @@ describe('mnist serve in a browser', () => {
     expect(await page.getByTestId('prediction').textContent()).toBe('–');
   });
 
-  it('gives an uploaded PNG the same answer as `mnist predict`', async () => {
-    // An MNIST test digit, enlarged 5x, dark ink on white paper: a file a user might have.
+  it('gives an uploaded PNG or JPEG the same answer as `mnist predict`', async () => {
+    // MNIST test digits, enlarged 5x, dark ink on white paper: files a user might have.
     const test = await loadSplit({ kind: 'embedded', dir: embeddedDataDir(), label: 'embedded' }, 'test');
-    const index = 1;
-    const picture = createRaster(160, 160, [255, 255, 255]);
-    drawGray(picture, test.images.subarray(index * PIXELS, (index + 1) * PIXELS), 28, 10, 10, 5, [255, 255, 255], [20, 20, 30]);
-    const file = join(dir, 'upload.png');
-    writeFileSync(file, encodePng(picture));
+    const picture = (index: number) => {
+      const r = createRaster(160, 160, [255, 255, 255]);
+      drawGray(r, test.images.subarray(index * PIXELS, (index + 1) * PIXELS), 28, 10, 10, 5, [255, 255, 255], [20, 20, 30]);
+      return r;
+    };
+    const png = join(dir, 'upload.png');
+    writeFileSync(png, encodePng(picture(1)));
+    const jpg = join(dir, 'photo.jpg');
+    const jpegPicture = picture(2);
+    writeFileSync(jpg, jpeg.encode({ data: Buffer.from(jpegPicture.rgba), width: jpegPicture.width, height: jpegPicture.height }, 85).data);
 
-    const predicted = await mnist(['predict', modelPath, file, '--json']);
+    const predicted = await mnist(['predict', modelPath, png, jpg, '--json']);
     expect(predicted.code).toBe(0);
-    const answer = JSON.parse(predicted.stdout);
-    await page.getByTestId('upload').setInputFiles(file);
-    expect(await settled(page)).toBe(String(answer.digit));
-    expect(await page.locator('#confidence').textContent()).toBe(`${(answer.probabilities[answer.digit] * 100).toFixed(1)}%`);
-    for (let d = 0; d < 10; d++) {
-      expect(await page.getByTestId(`bar-${d}`).locator('.p').textContent()).toBe(`${(answer.probabilities[d] * 100).toFixed(1)}%`);
+    const answers = lines(predicted.stdout).map((line) => JSON.parse(line));
+    for (const [file, answer] of [[png, answers[0]], [jpg, answers[1]]]) {
+      await page.getByTestId('upload').setInputFiles(file);
+      expect(await settled(page), file).toBe(String(answer.digit));
+      expect(await page.locator('#confidence').textContent()).toBe(`${(answer.probabilities[answer.digit] * 100).toFixed(1)}%`);
+      for (let d = 0; d < 10; d++) {
+        expect(await page.getByTestId(`bar-${d}`).locator('.p').textContent()).toBe(`${(answer.probabilities[d] * 100).toFixed(1)}%`);
+      }
+      expect(await page.getByTestId('error').isHidden()).toBe(true);
     }
-    expect(await page.getByTestId('error').isHidden()).toBe(true);
     await page.screenshot({ path: join(shots, 'serve-upload.png') });
     expect(consoleErrors).toEqual([]);
   });
@@ -123,6 +146,11 @@ describe('mnist serve in a browser', () => {
     await other.getByTestId('upload').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1.5 * 1024 * 1024) });
     expect(await other.getByTestId('error').textContent()).toMatch(/^huge\.png is 1\.5 MiB; the server accepts images up to 1 MiB\. Scale it down first\.$/);
     await other.screenshot({ path: join(shots, 'serve-error.png') });
+    // On a phone, in dark mode, the page fits the screen's width.
+    await other.emulateMedia({ colorScheme: 'dark' });
+    await other.setViewportSize({ width: 390, height: 844 });
+    expect(await other.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
+    await other.screenshot({ path: join(shots, 'serve-phone-dark.png') });
     await other.close();
   });
 });
@@ -149,6 +177,14 @@ describe('mnist serve over HTTP', () => {
       socket.on('error', () => resolve(text));
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    // A page elsewhere that resolves its own name to 127.0.0.1 (DNS rebinding) is refused.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: Number(port), path: '/', headers: { host: `evil.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject).end();
+    });
+    expect(rebound).toBe(421);
     const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -174,14 +210,8 @@ describe('mnist serve over HTTP', () => {
 
 describe('mnist report', () => {
   it('writes a self-contained page whose numbers are those of `mnist evaluate`', async () => {
-    const reportPath = join(dir, 'report.html');
-    const [report, evaluation] = await Promise.all([
-      mnist(['report', modelPath, '-o', reportPath]),
-      mnist(['evaluate', modelPath, '--json']),
-    ]);
-    expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(/^report written to .*report\.html \(\d+ KB\)$/m);
-    const expected = JSON.parse(evaluation.stdout);
+    expect(reportRun.code).toBe(0);
+    expect(reportRun.stdout).toMatch(/^report written to .*report\.html \(\d+ KB\)$/m);
     const html = readFileSync(reportPath, 'utf8');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//); // nothing from the network
 

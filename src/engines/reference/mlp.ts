@@ -10,12 +10,13 @@ import {
   bytesToInputs, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
   sigmoidBackward, sigmoidBinaryCrossEntropyBackward, sigmoidBinaryCrossEntropyForward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
   softmaxCrossEntropyForward, softmaxForward, sgdUpdate, tanhBackward, tanhForward,
-  type Floats,
+  adamUpdate, momentumUpdate, sgdL2Update, type Floats,
 } from './kernels.js';
 import {
-  BINARY_LOSS, checkBatch, checkRows, outputProblem, paramLayout, type Activation, type Network, type NetworkSpec,
+  BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, outputProblem, paramLayout,
+  type Activation, type Network, type NetworkSpec,
 } from '../../model/network.js';
-import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
+import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
 
 type ActivationKernels = {
   forward: (out: Floats, x: Floats, n: number) => void;
@@ -64,6 +65,11 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
   /** Every activation gradient lives in this one buffer, so zeroing them is one fill(0). */
   private readonly dActs: A;
   private readonly classes: number;
+  /** The optimizer's state buffers (a velocity, or Adam's two moments), each the params' length. */
+  private readonly state: A[];
+  /** Optimizer steps taken so far (Adam's bias correction counts from 1). */
+  private steps = 0;
+  private readonly smoothing: number;
 
   constructor(
     spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD,
@@ -72,11 +78,15 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     const problem = outputProblem(spec);
     if (problem !== null) throw new RangeError(problem);
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
-    this.optimizer = optimizer;
+    checkLabelSmoothing(spec);
+    this.smoothing = labelSmoothingOf(spec);
+    if (this.smoothing !== 0) this.spec.labelSmoothing = this.smoothing;
+    this.optimizer = { ...optimizer };
     this.maxBatch = maxBatch;
     const layout = paramLayout(spec.sizes);
     this.params = new floats(layout.count);
     this.grads = new floats(layout.count);
+    this.state = Array.from({ length: stateBuffers(optimizer.name) }, () => new floats(layout.count));
     this.input = new floats(maxBatch * spec.sizes[0]);
     this.classes = spec.sizes[spec.sizes.length - 1];
     const view = (array: A, from: number, to: number) => array.subarray(from, to) as A;
@@ -133,7 +143,7 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     if (this.spec.loss === 'cross-entropy') {
       // Recomputes the softmax from the logits so the loss is log-sum-exp based (finite even when
       // a probability rounds to 0); the probabilities it writes are identical to forward()'s.
-      return softmaxCrossEntropyForward(L.a, L.z, labels, batch, this.classes);
+      return softmaxCrossEntropyForward(L.a, L.z, labels, batch, this.classes, this.smoothing);
     }
     return mseForward(L.a, labels, batch, this.classes);
   }
@@ -149,7 +159,7 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     if (this.spec.loss === BINARY_LOSS) {
       sigmoidBinaryCrossEntropyBackward(out.dZ, out.a, labels, batch);
     } else if (this.spec.loss === 'cross-entropy') {
-      softmaxCrossEntropyBackward(out.dZ, out.a, labels, batch, this.classes);
+      softmaxCrossEntropyBackward(out.dZ, out.a, labels, batch, this.classes, this.smoothing);
     } else {
       mseBackward(out.dA, out.a, labels, batch, this.classes);
       softmaxBackward(out.dZ, out.dA, out.a, batch, this.classes);
@@ -165,11 +175,39 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
   }
 
   step(lr: number): void {
-    switch (this.optimizer.name) {
+    const o = this.optimizer;
+    const n = this.params.length;
+    this.steps++;
+    const k = stepScalars(o, this.steps, lr);
+    switch (o.name) {
       case 'sgd':
-        sgdUpdate(this.params, this.grads, lr, this.params.length);
+        if (k.l2 === 0) sgdUpdate(this.params, this.grads, lr, n);
+        else sgdL2Update(this.params, this.grads, lr, k.l2, n);
+        return;
+      case 'momentum':
+      case 'nesterov':
+        momentumUpdate(this.params, this.state[0], this.grads, lr, o.momentum, k.l2, o.name === 'nesterov', n);
+        return;
+      case 'adam':
+      case 'adamw':
+        adamUpdate(this.params, this.state[0], this.state[1], this.grads, k.decay, k.l2, o.beta1, o.beta2, o.eps, k.stepSize, k.bc2Sqrt, n);
         return;
     }
+  }
+
+  /** [steps taken, then each state buffer in canonical order]: see Network.exportOptimizerState. */
+  exportOptimizerState(): Float32Array {
+    const n = this.params.length;
+    const out = new Float32Array(1 + this.state.length * n);
+    out[0] = this.steps;
+    this.state.forEach((buffer, b) => out.set(buffer, 1 + b * n));
+    return out;
+  }
+
+  importOptimizerState(values: Float32Array): void {
+    const n = this.params.length;
+    this.steps = checkOptimizerState(values, this.optimizer, n);
+    this.state.forEach((buffer, b) => buffer.set(values.subarray(1 + b * n, 1 + (b + 1) * n)));
   }
 
   exportParams(): A {

@@ -6,13 +6,18 @@
  * compiled module and starts workers (./node.ts on Node), so this file runs in a browser unchanged.
  */
 
-import { BINARY_LOSS, checkBatch, checkRows, type Network, type NetworkSpec } from '../../model/network.js';
-import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
+import {
+  BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
+} from '../../model/network.js';
+import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
-  planMemory, writePlan, type MemoryPlan,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, ROW_CHUNK,
+  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
+
+// ---------------------------------------------------------------------------------------------
+// The module's exports, and what a platform (./node.ts) provides: the module and worker threads
 
 /** What assembly/index.ts exports (byte addresses and sizes are i32; lr and scale are f64). */
 export interface EngineExports {
@@ -42,7 +47,17 @@ export interface EngineExports {
     colMask: number, maskStride: number, colVal: number, batch: number,
   ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
-  outputGradRows(dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number): void;
+  outputGradRows(
+    dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number, smoothing: number,
+  ): void;
+  sgdL2Range(params: number, grads: number, i0: number, i1: number, lr: number, l2: number): void;
+  momentumRange(
+    params: number, velocity: number, grads: number, i0: number, i1: number, lr: number, mu: number, l2: number, nesterov: number,
+  ): void;
+  adamRange(
+    params: number, m: number, s: number, grads: number, i0: number, i1: number,
+    decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number,
+  ): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
   forwardChunk(plan: number, chunk: number, batch: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
@@ -76,6 +91,9 @@ export interface WasmOptions {
   optimizer?: OptimizerSpec;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The network (the main thread's side)
+
 export class WasmMlp implements Network {
   readonly spec: NetworkSpec;
   readonly optimizer: OptimizerSpec;
@@ -93,6 +111,12 @@ export class WasmMlp implements Network {
   private readonly rowSum: Float32Array;
   private readonly labels: Uint8Array;
   private readonly stage: Uint8Array;
+  /** The optimizer's state buffers in engine order (layer 0 transposed, as params), and the step's scalars. */
+  private readonly state: Float32Array[];
+  private readonly optArgs: Float64Array;
+  /** Optimizer steps taken so far (Adam's bias correction counts from 1). */
+  private steps = 0;
+  private readonly smoothing: number;
   /** Worker threads 1..threads-1 (the calling thread is thread 0). */
   private readonly workers: WasmThread[] = [];
   /** Set when a worker reports an error; the next command throws it. */
@@ -104,7 +128,9 @@ export class WasmMlp implements Network {
     layout: MemoryPlan, exports: EngineExports,
   ) {
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss };
-    this.optimizer = optimizer;
+    this.smoothing = labelSmoothingOf(spec);
+    if (this.smoothing !== 0) this.spec.labelSmoothing = this.smoothing;
+    this.optimizer = { ...optimizer };
     this.maxBatch = maxBatch;
     this.threads = threads;
     this.layout = layout;
@@ -121,6 +147,8 @@ export class WasmMlp implements Network {
     this.rowSum = new Float32Array(buf, layout.rowSum, maxBatch);
     this.labels = new Uint8Array(buf, layout.labels, maxBatch);
     this.stage = new Uint8Array(buf, layout.stage, maxBatch * in0);
+    this.state = Array.from({ length: layout.optBuffers }, (_, b) => new Float32Array(buf, layout.optState + 4 * b * layout.paramCount, layout.paramCount));
+    this.optArgs = new Float64Array(buf, layout.optArgs, OPT_ARGS);
   }
 
   /**
@@ -145,10 +173,12 @@ export class WasmMlp implements Network {
       // engines/index.ts sends binary networks to the reference engine; this guards direct callers.
       throw new RangeError('the wasm engine has no sigmoid output (binary cross-entropy); use the reference engine');
     }
-    const layout = planMemory(spec.sizes, maxBatch);
+    checkLabelSmoothing(spec);
+    const layout = planMemory(spec.sizes, maxBatch, stateBuffers(optimizer.name));
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
+    writeLabelSmoothing(memory.buffer, layout, labelSmoothingOf(spec));
     const instance = await api.instantiate(host.module, { env: { memory } });
     const net = new WasmMlp(spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports);
     const data: WasmWorkerData = { module: host.module, memory, plan: layout.plan };
@@ -193,14 +223,22 @@ export class WasmMlp implements Network {
   }
 
   /**
-   * Mean loss of the last forward. Cross-entropy from the logits as log(sum e^(z-max)) - (z[label]-max),
-   * with the row max and sum the softmax kept; MSE from the probabilities. Both in float64, as the reference.
+   * Mean loss of the last forward. Cross-entropy from the logits as log(sum e^(z-max)) - (z[label]-max)
+   * (with label smoothing: minus sum_k q[k] (z[k]-max), as kernels.ts), with the row max and sum the
+   * softmax kept; MSE from the probabilities. Both in float64, as the reference.
    */
   loss(labels: Uint8Array, batch: number): number {
     checkBatch(batch, this.maxBatch);
     const C = this.classes;
     let total = 0;
-    if (this.spec.loss === 'cross-entropy') {
+    const e = this.smoothing;
+    if (this.spec.loss === 'cross-entropy' && e !== 0) {
+      for (let n = 0; n < batch; n++) {
+        let dot = 0;
+        for (let k = 0; k < C; k++) dot += (k === labels[n] ? 1 - e + e / C : e / C) * (this.logits[n * C + k] - this.rowMax[n]);
+        total += Math.log(this.rowSum[n]) - dot;
+      }
+    } else if (this.spec.loss === 'cross-entropy') {
       for (let n = 0; n < batch; n++) {
         total += Math.log(this.rowSum[n]) - (this.logits[n * C + labels[n]] - this.rowMax[n]);
       }
@@ -222,13 +260,47 @@ export class WasmMlp implements Network {
     this.run(CMD_BACKWARD, batch, 0);
   }
 
-  /** One update by the optimizer rule, on all threads; each rule equals its reference kernel bit for bit. */
+  /**
+   * One update by the optimizer rule, on all threads (assembly/optim.ts); each rule equals its
+   * reference kernel bit for bit. The step's scalars are computed here once, as the reference does.
+   */
   step(lr: number): void {
-    switch (this.optimizer.name) {
-      case 'sgd':
-        this.run(CMD_SGD, 0, lr); // params -= lr * grads, in float64 as kernels.ts's sgdUpdate
-        return;
+    const o = this.optimizer;
+    this.steps++;
+    const k = stepScalars(o, this.steps, lr);
+    if (o.name === 'sgd' && k.l2 === 0) {
+      this.run(CMD_SGD, 0, lr); // params -= lr * grads, in float64 as kernels.ts's sgdUpdate
+      return;
     }
+    const rule = o.name === 'sgd' ? OPT_SGD_L2 : o.name === 'momentum' ? OPT_MOMENTUM : o.name === 'nesterov' ? OPT_NESTEROV : OPT_ADAM;
+    // The f64 slots of assembly/optim.ts's A_* constants, in order.
+    const args = this.optArgs;
+    args[0] = rule;
+    args[1] = k.stepSize;
+    args[2] = k.decay;
+    args[3] = k.l2;
+    args[4] = o.momentum;
+    args[5] = o.beta1;
+    args[6] = o.beta2;
+    args[7] = o.eps;
+    args[8] = k.bc2Sqrt;
+    this.run(CMD_OPTIM, 0, 0);
+  }
+
+  /** [steps taken, then each state buffer in canonical order]: see Network.exportOptimizerState. */
+  exportOptimizerState(): Float32Array {
+    const n = this.params.length;
+    const out = new Float32Array(1 + this.state.length * n);
+    out[0] = this.steps;
+    this.state.forEach((buffer, b) => out.set(this.toCanonical(buffer), 1 + b * n));
+    return out;
+  }
+
+  importOptimizerState(values: Float32Array): void {
+    const n = this.params.length;
+    const steps = checkOptimizerState(values, this.optimizer, n);
+    this.state.forEach((buffer, b) => this.fromCanonical(buffer, values.subarray(1 + b * n, 1 + (b + 1) * n)));
+    this.steps = steps;
   }
 
   /** A copy of the parameters in canonical order (layer 0's weight transposed back to (out, in)). */
@@ -241,11 +313,16 @@ export class WasmMlp implements Network {
     if (values.length !== this.params.length) {
       throw new RangeError(`expected ${this.params.length} parameters, got ${values.length}`);
     }
-    this.params.set(values);
+    this.fromCanonical(this.params, values);
+  }
+
+  /** Writes canonical-order `values` into an engine-order buffer of the params' layout. */
+  private fromCanonical(target: Float32Array, values: Float32Array): void {
+    target.set(values);
     const { inDim, outDim, weightOffset } = this.layout.layers[0];
     // Canonical W0 is (out, in); the engine keeps W0T (in, out) so a nonzero input is one contiguous row.
     for (let o = 0; o < outDim; o++) {
-      for (let i = 0; i < inDim; i++) this.params[weightOffset + i * outDim + o] = values[weightOffset + o * inDim + i];
+      for (let i = 0; i < inDim; i++) target[weightOffset + i * outDim + o] = values[weightOffset + o * inDim + i];
     }
   }
 
@@ -288,6 +365,9 @@ export class WasmMlp implements Network {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A worker thread's side
 
 /**
  * A worker thread's side: instantiate on the shared memory, call `ready`, then serve commands
