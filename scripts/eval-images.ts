@@ -3,7 +3,7 @@
  * MNIST test digits and from digits drawn in code, how many `mnist predict` refuses and how many
  * it reads right with a given model, next to the same model on the untouched digits.
  *
- *   npm run eval:images -- [model.json] [--mnist N] [--drawn N] [--seed S] [--json]
+ *   npm run eval:images -- [model.json] [--mnist N] [--drawn N] [--seed S] [--kinds a,b] [--json]
  *
  * Defaults: model.json, 300 MNIST digits and 100 drawn digits per kind (about a minute on two
  * cores). Train the default model first with `npx mnist train`. Prints a table by kind.
@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { accuracyOf, loadClassifier, sweep, type KindScore } from '../test/image/accuracy-harness.js';
-import { KIND_NOTES, KINDS } from '../test/image/realistic.js';
+import { KIND_NOTES, KINDS, type Kind } from '../test/image/realistic.js';
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: number): number {
@@ -28,6 +28,13 @@ function option(name: string, fallback: number): number {
 const mnistCount = option('--mnist', 300);
 const drawnCount = option('--drawn', 100);
 const seed = option('--seed', 1);
+const kindsAt = argv.indexOf('--kinds');
+const kinds = kindsAt < 0 ? KINDS : (argv.splice(kindsAt, 2)[1] ?? '').split(',');
+const unknown = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
+if (unknown.length) {
+  process.stderr.write(`error: --kinds: unknown kind ${JSON.stringify(unknown[0])}; kinds are ${KINDS.join(', ')}\n`);
+  process.exit(2);
+}
 const json = argv.includes('--json');
 const modelPath = argv.filter((a) => a !== '--json')[0] ?? 'model.json';
 if (!existsSync(modelPath)) {
@@ -36,7 +43,7 @@ if (!existsSync(modelPath)) {
 }
 
 const started = process.hrtime.bigint();
-const scores = sweep(loadClassifier(modelPath), { mnist: mnistCount, drawn: drawnCount, seed });
+const scores = sweep(loadClassifier(modelPath), { mnist: mnistCount, drawn: drawnCount, seed, kinds: kinds as Kind[] });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
 if (json) {
@@ -49,7 +56,7 @@ const refused = (s: KindScore | undefined) => (s && s.total ? `${s.refused}` : '
 const find = (kind: string, source: string) => scores.find((s) => s.kind === kind && s.source === source);
 const rows: string[][] = [['kind', 'mnist acc', 'refused', 'drawn acc', 'refused', 'what it imitates']];
 const total = { mnist: { total: 0, correct: 0 }, drawn: { total: 0, correct: 0 } };
-for (const kind of KINDS) {
+for (const kind of kinds as Kind[]) {
   const m = find(kind, 'mnist');
   const d = find(kind, 'drawn');
   rows.push([kind, pct(m), refused(m), pct(d), refused(d), KIND_NOTES[kind]]);

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KINDS, makeRealistic, MNIST_ONLY, seededRandom } from '../test/image/realistic.js';
+import { KINDS, makeRealistic, MNIST_ONLY, streamFor } from '../test/image/realistic.js';
 import { readMnist } from '../test/image/user-variants.js';
 
 const argv = process.argv.slice(2);
@@ -41,7 +41,7 @@ const rows = ['file,label,kind,source'];
 for (const kind of KINDS) {
   for (const source of ['mnist', 'drawn'] as const) {
     const n = source === 'mnist' ? mnistCount : MNIST_ONLY.includes(kind) ? 0 : drawnCount;
-    const random = seededRandom(seed * 7919 + KINDS.indexOf(kind) * 31 + (source === 'mnist' ? 0 : 17));
+    const random = streamFor(kind, source, seed);
     for (let i = 0; i < n; i++) {
       const index = source === 'mnist' ? i * stride : i;
       const label = source === 'mnist' ? test.labels[index] : i % 10;

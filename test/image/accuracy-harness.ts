@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { digitFromBytes } from '../../src/image/digit.js';
-import { KINDS, makeRealistic, MNIST_ONLY, seededRandom, type Kind, type Source } from './realistic.js';
+import { KINDS, makeRealistic, MNIST_ONLY, streamFor, type Kind, type Source } from './realistic.js';
 import { readMnist } from './user-variants.js';
 
 export interface Classifier {
@@ -79,8 +79,7 @@ export function sweep(model: Classifier, options: SweepOptions): KindScore[] {
       const n = source === 'mnist' ? options.mnist : MNIST_ONLY.includes(kind) ? 0 : options.drawn;
       if (n === 0) continue;
       const score: KindScore = { kind, source, total: 0, refused: 0, correct: 0, reasons: [], confusions: new Map() };
-      // One seed per kind and source, so adding a kind does not change the others' images.
-      const random = seededRandom((options.seed ?? 1) * 7919 + KINDS.indexOf(kind) * 31 + (source === 'mnist' ? 0 : 17));
+      const random = streamFor(kind, source, options.seed ?? 1);
       for (let i = 0; i < n; i++) {
         const index = source === 'mnist' ? i * stride : -1;
         const digit = source === 'mnist' ? test.images.subarray(index * 784, (index + 1) * 784) : null;

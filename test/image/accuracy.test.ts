@@ -33,7 +33,7 @@ beforeAll(async () => {
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   scores = sweep(loadClassifier(model), { mnist: PER_KIND, drawn: PER_KIND, seed: 8 });
-}, 60_000);
+}, 180_000);
 
 /** Both sources of one kind pooled. */
 function pooled(kind: Kind) {

@@ -21,7 +21,7 @@ import {
   unexplainedBySmoothPaper,
 } from '../../src/image/background.js';
 import type { Plane } from '../../src/image/plane.js';
-import { seededRandom } from '../helpers/tiny-classifier.js';
+import { seededRandom } from './realistic.js';
 
 function plane(width: number, height: number, f: (x: number, y: number) => number): Plane {
   const data = new Float32Array(width * height);

@@ -29,6 +29,7 @@ export type Source = 'mnist' | 'drawn';
 export const KINDS = [
   'original',
   'tightCrop',
+  'scan32',
   'scan16',
   'scan8',
   'stretched',
@@ -54,6 +55,7 @@ export const MNIST_ONLY: readonly Kind[] = ['sixteenBit', 'palette', 'interlaced
 export const KIND_NOTES: Record<Kind, string> = {
   original: 'the digit as is (MNIST 28x28, or drawn on a 280x280 canvas)',
   tightCrop: 'cropped to the ink, touching 1-4 edges, dark on white',
+  scan32: '32x32 black-and-white bitmap, box stretched to fill it',
   scan16: '16x16 scan, box stretched to fill the frame (USPS-like)',
   scan8: '8x8 downscale filling the frame, 17 grey levels',
   stretched: 'cut from a line of writing, stretched to a 64x64 square',
@@ -81,6 +83,16 @@ export function seededRandom(seed: number): () => number {
     s >>>= 0;
     return s / 4294967296;
   };
+}
+
+/**
+ * The random stream for one kind and source: a hash of the names, so adding or reordering kinds
+ * leaves every other kind's files unchanged.
+ */
+export function streamFor(kind: Kind, source: Source, seed: number): () => number {
+  let h = 2166136261 ^ seed;
+  for (const c of `${kind}/${source}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return seededRandom(h >>> 0);
 }
 
 const between = (random: () => number, a: number, b: number) => a + (b - a) * random();
@@ -430,6 +442,13 @@ export function makeRealistic(kind: Kind, source: Source, digit: Uint8Array | nu
       const m = (side: number) => (sides.includes(side) ? 0 : Math.round(between(random, 0.1, 0.3) * size));
       const rect: [number, number, number, number] = [b[0] - m(0), b[1] - m(1), b[2] + m(2), b[3] + m(3)];
       return png(grayPng(resample(ink, rect, rect[2] - rect[0], rect[3] - rect[1]), 1, between(random, 0, 0.2)));
+    }
+    case 'scan32': {
+      // 1-bit, as form readers' normalised bitmaps (NIST's 32x32) come.
+      const ink = baseInk(source, digit, label, random);
+      const small = resample(ink, inkBounds(ink)!, 32, 32);
+      for (let i = 0; i < small.data.length; i++) small.data[i] = small.data[i] >= 0.5 ? 1 : 0;
+      return png(grayPng(small, 1, 0));
     }
     case 'scan16':
     case 'scan8': {
