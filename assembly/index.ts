@@ -10,3 +10,4 @@ export { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from '
 export { gemmAxpy, gemmDot } from './gemm';
 export { scanRows, sparseForward, sparseWeightGrad } from './sparse';
 export { backwardRows, forwardChunk } from './mlp';
+export { adamRange, momentumRange, sgdL2Range } from './optim';

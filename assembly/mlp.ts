@@ -10,7 +10,7 @@ import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
   P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_PIX, P_CSR_STRIDE, P_GRADS, P_LABELS,
   P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM, P_STAGE,
-  layerI32, layerPtr, planI32,
+  layerI32, layerPtr, planF64, planI32, P_SMOOTHING,
 } from './plan';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
 import { scanRows, sparseForward, sparseWeightGrad } from './sparse';
@@ -49,8 +49,11 @@ export function loadChunk(plan: usize, chunk: i32, batch: i32, scale: f64): void
   );
 }
 
-/** Forward of row chunk `chunk` through every layer, ending with softmax probabilities. */
-export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
+/**
+ * Forward of row chunk `chunk` through every layer, ending with softmax probabilities. `fromStage`:
+ * the chunk's input rows were just converted from the stage's bytes (the scan may read those).
+ */
+export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: bool = false): void {
   const r0 = chunk * ROW_CHUNK;
   const r1 = min(r0 + ROW_CHUNK, batch);
   const rows = r1 - r0;
@@ -69,7 +72,7 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32): void {
     x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH),
     csrPairs, <usize>planI32(plan, P_CSR_PIX), csrNnz, csrStride,
     <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
-    <usize>planI32(plan, P_COMPACT_LUT),
+    <usize>planI32(plan, P_COMPACT_LUT), fromStage ? <usize>planI32(plan, P_STAGE) : 0,
   );
   store<i32>(<usize>planI32(plan, P_CHUNK_NNZ) + (<usize>chunk << 2), nnz);
   const out = L > 1 ? layerPtr(plan, 0, L_A) : logits;
@@ -132,7 +135,7 @@ export function backwardRows(plan: usize, r0: i32, r1: i32, batch: i32): void {
   const classes = layerI32(plan, L - 1, L_OUT);
   outputGradRows(
     layerPtr(plan, L - 1, L_DZ), layerPtr(plan, L - 1, L_A), <usize>planI32(plan, P_LABELS),
-    r0, r1, batch, classes, planI32(plan, P_LOSS) == LOSS_MSE,
+    r0, r1, batch, classes, planI32(plan, P_LOSS) == LOSS_MSE, planF64(plan, P_SMOOTHING),
   );
   const rows = r1 - r0;
   for (let l = L - 1; l >= 1; l--) {

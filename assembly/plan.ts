@@ -32,6 +32,9 @@ export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
+export const P_SMOOTHING = 28; //  f64 in slots 28-29: label smoothing e of the cross-entropy (0: one-hot targets)
+export const P_OPT_STATE = 30; //  f32[buffers * paramCount]: the optimizer's state buffers (optim.ts), one after another
+export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current optimizer step (optim.ts)
 export const P_HEADER = 32; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
 
@@ -61,12 +64,19 @@ export const CMD_BACKWARD = 2;
 export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5; //    pixel bytes in P_STAGE -> input floats (scale in the lr slot)
+export const CMD_OPTIM = 6; //   one optimizer step (optim.ts) with the scalars in P_OPT_ARGS
+export const CMD_LOAD_TRANSFORM = 7; // CMD_LOAD, each row chunk first filled by the host's transformRows
+export const CMD_LOAD_FORWARD = 8; // CMD_LOAD then CMD_FORWARD, each row chunk loaded and run by one thread
+export const CMD_LOAD_TRANSFORM_FORWARD = 9; // CMD_LOAD_TRANSFORM then CMD_FORWARD, likewise
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;
 
 @inline export function planI32(plan: usize, slot: i32): i32 {
   return load<i32>(plan + (<usize>slot << 2));
+}
+@inline export function planF64(plan: usize, slot: i32): f64 {
+  return load<f64>(plan + (<usize>slot << 2));
 }
 @inline export function layerI32(plan: usize, l: i32, slot: i32): i32 {
   return load<i32>(plan + (<usize>(P_HEADER + l * P_LAYER_SLOTS + slot) << 2));

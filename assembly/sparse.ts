@@ -19,11 +19,13 @@ import { actv, acts } from './math';
  * 16-entry table `lut`, the byte shuffle moving the nonzero lanes to the front; all 4 lanes are
  * stored and the write position advances by the mask's popcount (so a row's list may be written
  * up to 3 entries past its end: csrStride leaves room). Returns the number of nonzeros found.
+ * `bytes`, when not 0, holds the pixel bytes that x was converted from (rows in0 bytes apart):
+ * blocks of 16 zero bytes are skipped without reading x. Pass 0 when x may not match them.
  */
 export function scanRows(
   x: usize, r0: i32, r1: i32, chunk: i32, in0: i32, out0: i32, maxBatch: i32,
   csrPairs: usize, csrPix: usize, csrNnz: usize, csrStride: i32,
-  colMask: usize, maskStride: i32, colVal: usize, lut: usize,
+  colMask: usize, maskStride: i32, colVal: usize, lut: usize, bytes: usize,
 ): i32 {
   const maskByte = colMask + <usize>chunk;
   for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
@@ -37,9 +39,15 @@ export function scanRows(
     const xr = x + (<usize>(n * in0) << 2);
     const lr = csrPairs + (<usize>(n * csrStride) << 3);
     const pr = csrPix + (<usize>(n * csrStride) << 2);
+    const br = bytes + <usize>(n * in0);
     let nnz = 0;
     let i = 0;
     for (; i < in4; i += 4) {
+      // 16 zero bytes are 16 zero inputs (0 * scale is a zero): skip them without reading x.
+      if (bytes != 0 && (i & 15) == 0 && i + 16 <= in0 && !v128.any_true(v128.load(br + <usize>i))) {
+        i += 12;
+        continue;
+      }
       const v = v128.load(xr + (<usize>i << 2));
       const m = i32x4.bitmask(f32x4.ne(v, zero));
       const ctl = v128.load(lut + (<usize>m << 4));

@@ -30,20 +30,24 @@ export function softmaxRows(probs: usize, logits: usize, rowMax: usize, rowSum: 
 }
 
 /**
- * Rows [r0, r1) of dZ = d(mean loss)/d logits. Cross-entropy: (p - onehot) / batch (softmax's
+ * Rows [r0, r1) of dZ = d(mean loss)/d logits, with target q = onehot, or with label smoothing e
+ * (cross-entropy only) q = (1 - e) onehot + e / classes. Cross-entropy: (p - q) / batch (softmax's
  * Jacobian and the log's 1/p cancel). MSE: dP = 2 (p - onehot) / batch, then the softmax Jacobian
  * dZ[j] = p[j] (dP[j] - sum_k p[k] dP[k]). In float64 with the reference's roundings.
  */
 export function outputGradRows(
-  dZ: usize, probs: usize, labels: usize, r0: i32, r1: i32, batch: i32, classes: i32, mse: bool,
+  dZ: usize, probs: usize, labels: usize, r0: i32, r1: i32, batch: i32, classes: i32, mse: bool, smoothing: f64,
 ): void {
   const scale: f64 = (mse ? 2.0 : 1.0) / batch;
+  // kernels.ts smoothedTarget: 1 and 0 when smoothing is 0.
+  const onTarget: f64 = 1 - smoothing + smoothing / classes;
+  const offTarget: f64 = smoothing / classes;
   for (let n = r0; n < r1; n++) {
     const label = <i32>load<u8>(labels + <usize>n);
     const p = probs + (<usize>(n * classes) << 2);
     const d = dZ + (<usize>(n * classes) << 2);
     for (let k = 0; k < classes; k++) {
-      const g = <f32>((<f64>load<f32>(p + (<usize>k << 2)) - (k == label ? 1.0 : 0.0)) * scale);
+      const g = <f32>((<f64>load<f32>(p + (<usize>k << 2)) - (k == label ? onTarget : offTarget)) * scale);
       store<f32>(d + (<usize>k << 2), g);
     }
     if (mse) {

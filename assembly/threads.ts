@@ -10,10 +10,19 @@
  */
 
 import {
-  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD,
-  P_CTRL, P_THREADS, planI32,
+  C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD,
+  P_CTRL, P_THREADS, ROW_CHUNK, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
+import { optimChunk, optimChunks } from './optim';
+import { CMD_OPTIM } from './plan';
+
+/**
+ * The host's per-image transform (src/engines/wasm/mlp.ts, TransformHost): fills stage rows
+ * r0..r1-1 with transformed images, in JavaScript on the calling thread.
+ */
+@external("env", "transformRows")
+declare function transformRows(r0: i32, r1: i32): void;
 
 /** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */
 const SPINS = 4096;
@@ -25,12 +34,23 @@ const LOST_AFTER_NS: i64 = 60_000_000_000;
 const SLICE_NS: i64 = 10_000_000;
 
 function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: f64): void {
-  if (cmd == CMD_FORWARD) forwardChunk(plan, chunk, batch);
+  if (cmd == CMD_FORWARD) {
+    // part 1: load the chunk's rows first; part 2: transform and load them first (lr holds the scale).
+    if (part != 0) loadRows(plan, part, chunk, batch, lr);
+    forwardChunk(plan, chunk, batch, part != 0);
+  }
   else if (cmd == CMD_BACKWARD) {
     if (part == 0) backwardRowChunk(plan, chunk, batch);
     else backwardParamChunk(plan, chunk, batch);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
-  else if (cmd == CMD_LOAD) loadChunk(plan, chunk, batch, lr);
+  else if (cmd == CMD_LOAD) loadRows(plan, part + 1, chunk, batch, lr);
+  else if (cmd == CMD_OPTIM) optimChunk(plan, chunk);
+}
+
+/** Row chunk `chunk` of loadBatch: the stage's bytes (transformed first when mode is 2) to input floats. */
+function loadRows(plan: usize, mode: i32, chunk: i32, batch: i32, scale: f64): void {
+  if (mode == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+  loadChunk(plan, chunk, batch, scale);
 }
 
 /**
@@ -40,12 +60,19 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
  */
 export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   if (cmd == CMD_FORWARD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+  // Load and forward in one phase: same row chunks, so a chunk's rows are loaded and run by one
+  // thread while they are in its cache, and one barrier fewer per batch.
+  if (cmd == CMD_LOAD_FORWARD) return phase(plan, CMD_FORWARD, 1, batch, rowChunks(batch), lr);
+  if (cmd == CMD_LOAD_TRANSFORM_FORWARD) return phase(plan, CMD_FORWARD, 2, batch, rowChunks(batch), lr);
   if (cmd == CMD_BACKWARD) {
     const status = phase(plan, cmd, 0, batch, rowChunks(batch), lr);
     return status != 0 ? status : phase(plan, cmd, 1, batch, paramChunks(plan), lr);
   }
   if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
   if (cmd == CMD_LOAD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
+  if (cmd == CMD_OPTIM) return phase(plan, cmd, 0, 0, optimChunks(plan), 0);
+  // Transform and convert in one phase: a chunk's rows are transformed by whichever thread converts them.
+  if (cmd == CMD_LOAD_TRANSFORM) return phase(plan, CMD_LOAD, 1, batch, rowChunks(batch), lr);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
     const ctrl = <usize>planI32(plan, P_CTRL);
     store<i32>(ctrl + C_ARGS, CMD_EXIT);

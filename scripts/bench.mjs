@@ -1,14 +1,28 @@
-// Run: npm run bench            (builds, then times the default network; add -- --json for scripts)
-//      node scripts/bench.mjs [--json] [--epochs N] [--threads N] [--ref-steps N] [--epoch-only]
-// Benchmark (not a test) of one training epoch of 784-128-10 ReLU, softmax cross-entropy, He init,
-// plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images: the same settings as
-// ../shared/peers/run-numpy.sh. Prints the fast engine's seconds per epoch, images/s and achieved
-// GFLOP/s (dense-equivalent: the arithmetic a dense engine does, ~24.5 GFLOP per epoch here), the
-// time of each kernel (measured by running one single-thread epoch kernel by kernel), and the same
-// for the reference engine (timed on --ref-steps steps and extrapolated: it takes ~30 s an epoch).
+// Run: npm run bench            (builds, then prints every figure below in one run; add -- --json for scripts)
+//      node scripts/bench.mjs [--json] [--epochs N] [--threads N] [--quick] [--no-default-run] [--no-numpy]
+//                             [--profile] [--ref-steps N]
+// Benchmark (not a test) of the default network, 784-128-10 ReLU, softmax cross-entropy, He init,
+// plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images (the settings of
+// scripts/numpy_mlp.py), printed side by side in one run with the machine it ran on:
+//   - the plain epoch and the augmented epoch (data/augment.ts on the engine's threads) of the fast
+//     engine, median of --epochs N (default 3) after one warm-up epoch, wall and CPU seconds;
+//   - a thread sweep 1, 2, 4, ... up to the core count (and the core count itself);
+//   - the whole default `mnist train` (node bin/mnist.js train: 20 augmented epochs, start to model saved);
+//   - NumPy's epoch (scripts/numpy_mlp.py; $PYTHON, else python3) at 1 and 2 BLAS threads;
+//   - the ratios of the issue's goals: plain epoch / best NumPy epoch (goal <= 0.6), default run /
+//     NumPy's 20 plain epochs (goal <= 1), and whether more threads are ever slower.
+// --quick: one epoch each, no default run. --profile adds the per-kernel profile of both engines.
 // Uses the built dist/: `npm run build` first (npm run bench does).
 
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_AUGMENT } from '../dist/data/augment.js';
+import { augmentTransform } from '../dist/training/train.js';
+import { imageSeed } from '../dist/model/transform.js';
 import { loadSplit, locateMnist } from '../dist/data/mnist.js';
 import * as K from '../dist/engines/reference/kernels.js';
 import { ReferenceMlp } from '../dist/engines/reference/mlp.js';
@@ -23,10 +37,15 @@ const value = (name, fallback) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const json = flag('--json');
-const epochs = value('--epochs', 1);
+const quick = flag('--quick');
+const epochs = value('--epochs', quick ? 1 : 3);
 const threads = value('--threads', defaultThreads());
 const refSteps = value('--ref-steps', 200);
-const epochOnly = flag('--epoch-only');
+const profile = flag('--profile');
+const defaultRun = !quick && !flag('--no-default-run');
+const numpy = !flag('--no-numpy');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const AUGMENT = augmentTransform(DEFAULT_AUGMENT);
 
 const SPEC = { sizes: [784, 128, 10], activation: 'relu', loss: 'cross-entropy' };
 const BATCH = 64;
@@ -56,17 +75,22 @@ function initialParams() {
   return p;
 }
 
-/** One epoch the way the training loop runs it (fill, forward, loss, backward, step); returns seconds and mean loss. */
-function runEpoch(net, order, rng, labels, maxSteps = steps) {
+/**
+ * One epoch the way the training loop runs it (fill, forward, loss, backward, step), augmented when
+ * `augment` (each image distorted on the engine's threads); returns wall and CPU seconds and the mean loss.
+ */
+function runEpoch(net, order, rng, labels, { maxSteps = steps, augment = false, epoch = 1 } = {}) {
   for (let i = 0; i < N; i++) order[i] = i;
   rng.shuffle(order);
+  const transform = augment ? { transform: AUGMENT, seed: imageSeed(SEED, epoch) } : null;
   let lossSum = 0;
   let seen = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let s = 0; s < maxSteps; s++) {
     const start = s * BATCH;
     const batch = Math.min(BATCH, N - start);
-    net.loadBatch(train.images, order, start, batch, SCALE);
+    net.loadBatch(train.images, order, start, batch, SCALE, transform);
     for (let n = 0; n < batch; n++) labels[n] = train.labels[order[start + n]];
     net.forward(batch);
     lossSum += net.loss(labels, batch) * batch;
@@ -74,19 +98,24 @@ function runEpoch(net, order, rng, labels, maxSteps = steps) {
     net.step(LR);
     seen += batch;
   }
-  return { seconds: (performance.now() - t0) / 1000, loss: lossSum / seen, steps: maxSteps };
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loss: lossSum / seen, steps: maxSteps };
 }
 
-async function fastEpochs() {
-  const net = await createWasmNetwork(SPEC, BATCH, { threads });
+/** One warm-up epoch, then `count` timed epochs, on a fresh fast network of `t` threads. */
+async function fastEpochs(t, augment, count = epochs) {
+  const net = await createWasmNetwork(SPEC, BATCH, { threads: t, transforms: [AUGMENT] });
   net.importParams(initialParams());
   const order = new Uint32Array(N);
   const labels = new Uint8Array(BATCH);
   const rng = new Rng(SEED);
+  runEpoch(net, order, rng, labels, { augment, epoch: 0 });
   const results = [];
-  for (let e = 0; e < epochs; e++) results.push(runEpoch(net, order, rng, labels));
+  for (let e = 1; e <= count; e++) results.push(runEpoch(net, order, rng, labels, { augment, epoch: e }));
   await net.close();
-  return results;
+  const median = (key) => results.map((r) => r[key]).sort((x, y) => x - y)[Math.floor(results.length / 2)];
+  return { epochs: results.map((r) => r.seconds), seconds: median('seconds'), cpuSeconds: median('cpuSeconds') };
 }
 
 /**
@@ -133,16 +162,18 @@ async function kernelProfile() {
     const batch = Math.min(BATCH, N - start);
     for (let n = 0; n < batch; n++) labels[n] = labelBytes[n] = train.labels[order[start + n]];
     t = performance.now();
-    net.loadBatch(train.images, order, start, batch, SCALE); lap(0);
+    net.loadBatch(train.images, order, start, batch, SCALE);
+    void net.input; // the engine defers the conversion to forward(); reading input runs it now, alone
+    lap(0);
     for (let c = 0; c * 8 < batch; c++) {
-      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048);
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048, L.stage);
     }
     lap(1);
     x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrPairs, L.csrNnz, L.csrStride, 0); lap(2);
     x.gemmDot(L.logits, classes, l0.a, out0, W1, out0, batch, classes, b1); lap(3);
     x.softmaxRows(l1.a, L.logits, L.rowMax, L.rowSum, 0, batch, classes); lap(4);
     net.loss(labels, batch); lap(5);
-    x.outputGradRows(l1.dZ, l1.a, L.labels, 0, batch, batch, classes, 0); lap(6);
+    x.outputGradRows(l1.dZ, l1.a, L.labels, 0, batch, batch, classes, 0, 0); lap(6);
     x.gemmAxpy(l0.dZ, out0, l1.dZ, classes, 1, W1, out0, batch, out0, classes, 0, 2, 0, l0.a, out0); lap(7);
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);
@@ -220,41 +251,149 @@ function paramLayoutOf(sizes) {
 async function referenceEstimate() {
   const net = new ReferenceMlp(SPEC, BATCH);
   net.importParams(initialParams());
-  const r = runEpoch(net, new Uint32Array(N), new Rng(SEED), new Uint8Array(BATCH), Math.min(refSteps, steps));
+  const r = runEpoch(net, new Uint32Array(N), new Rng(SEED), new Uint8Array(BATCH), { maxSteps: Math.min(refSteps, steps) });
   return { seconds: (r.seconds * steps) / r.steps, measuredSteps: r.steps };
 }
 
-const fast = await fastEpochs();
-const secs = fast.map((r) => r.seconds).sort((a, b) => a - b);
-const median = secs[Math.floor(secs.length / 2)];
+/** CPU model, cores, the x86 SIMD extensions V8 can use for wasm simd128, Node, the load when the bench started. */
+function machine() {
+  let flags = [];
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    flags = ['sse4_1', 'avx', 'avx2', 'fma', 'avx512f'].filter((f) => line?.split(/\s+/).includes(f));
+  } catch {
+    // not Linux: leave the flags out
+  }
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), flags, node: process.version,
+    loadAverage: (() => { try { return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '); } catch { return 'n/a'; } })(),
+  };
+}
+
+/** Thread counts for the sweep: 1, 2, 4, ... below the core count, then the core count. */
+function sweepThreads(cores) {
+  const list = [];
+  for (let t = 1; t < cores; t *= 2) list.push(t);
+  list.push(cores);
+  return list;
+}
+
+/** `node bin/mnist.js train` with its defaults (20 augmented epochs), start to model saved: wall seconds and test accuracy. */
+function defaultTrainRun() {
+  const dir = mkdtempSync(join(tmpdir(), 'mnist-bench-'));
+  try {
+    const t0 = performance.now();
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/mnist.js'), 'train', '--quiet', '--json', '--out', join(dir, 'model.json')], { encoding: 'utf8' });
+    const seconds = (performance.now() - t0) / 1000;
+    if (run.status !== 0) throw new Error(`mnist train failed: ${run.stderr}`);
+    const out = JSON.parse(run.stdout);
+    return { seconds, testAccuracy: out.testAccuracy, trainingSeconds: out.trainingSeconds, engine: out.engine };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * NumPy's fastest epoch of two at 1 and at 2 BLAS threads, with the first of $PYTHON, python3,
+ * /usr/bin/python3 that has NumPy.
+ */
+function numpyEpochs() {
+  const found = new Map();
+  for (const py of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    const probe = spawnSync(py, ['-c', 'import sys, numpy; print(sys.executable, numpy.__version__)'], { encoding: 'utf8' });
+    if (probe.status !== 0) continue;
+    const [exe, version] = probe.stdout.trim().split(' ');
+    found.set(exe, { py, version });
+    break;
+  }
+  const results = [];
+  for (const [exe, { py, version }] of found) {
+    for (const blasThreads of [1, 2]) {
+      const run = spawnSync(py, [join(ROOT, 'scripts/numpy_mlp.py'), '--epochs', '2'], {
+        encoding: 'utf8', timeout: 300_000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(blasThreads) },
+      });
+      if (run.status !== 0) {
+        results.push({ python: exe, numpy: version, blasThreads, error: (run.stderr || 'timed out').trim().split('\n').pop() });
+        continue;
+      }
+      const out = JSON.parse(run.stdout.trim().split('\n').pop());
+      const best = out.epoch_seconds.indexOf(Math.min(...out.epoch_seconds));
+      results.push({
+        python: exe, numpy: version, blasThreads, epochSeconds: out.epoch_seconds[best],
+        cpuSeconds: out.epoch_cpu_seconds?.[best] ?? null, testAccuracy: out.test_accuracy,
+      });
+    }
+  }
+  return results;
+}
+
+const fmt = (x) => x.toFixed(3);
+const m = machine();
 const report = {
   network: '784-128-10 relu, cross-entropy, He init, SGD lr 0.1, batch 64, 60,000 images',
-  threads,
-  fast: {
-    epochSeconds: fast.map((r) => r.seconds),
-    medianEpochSeconds: median,
-    imagesPerSecond: N / median,
-    denseEquivalentGflopPerEpoch: epochFlops / 1e9,
-    gflopPerSecond: epochFlops / 1e9 / median,
-    trainLoss: fast.map((r) => r.loss),
-  },
+  machine: m,
+  defaultThreads: threads,
 };
-log(`fast engine, ${threads} thread(s): ${fast.map((r) => r.seconds.toFixed(3)).join(', ')} s/epoch; median ${median.toFixed(3)} s`);
-log(`  ${Math.round(N / median).toLocaleString('en-US')} images/s, ${(epochFlops / 1e9 / median).toFixed(1)} GFLOP/s dense-equivalent (${(epochFlops / 1e9).toFixed(1)} GFLOP/epoch if every product were dense)`);
-if (!epochOnly) {
-  const profile = await kernelProfile();
-  report.kernelProfile = profile;
-  log(`kernel profile (1 thread, one epoch kernel by kernel, total ${profile.total.toFixed(3)} s incl. timer overhead):`);
-  for (const k of profile.kernels) log(`  ${k.name.padEnd(40)} ${(k.seconds * 1000).toFixed(1).padStart(7)} ms  ${((100 * k.seconds) / profile.total).toFixed(1).padStart(5)}%`);
+log(`machine: ${m.cpu}, ${m.cores} cores, ${m.flags.join(' ') || 'no x86 flags read'} (wasm simd128), Node ${m.node}, load average ${m.loadAverage}`);
+log(`fast engine: ${threads} thread(s) by default; median of ${epochs} epoch(s) after a warm-up; wall s (CPU s of all threads)`);
+
+const plain = await fastEpochs(threads, false);
+const augmented = await fastEpochs(threads, true);
+report.plainEpoch = plain;
+report.augmentedEpoch = augmented;
+log(`plain epoch      ${fmt(plain.seconds)} s (${fmt(plain.cpuSeconds)}), ${Math.round(N / plain.seconds).toLocaleString('en-US')} images/s, ${(epochFlops / 1e9 / plain.seconds).toFixed(1)} GFLOP/s dense-equivalent`);
+log(`augmented epoch  ${fmt(augmented.seconds)} s (${fmt(augmented.cpuSeconds)})`);
+
+const sweep = [];
+for (const t of sweepThreads(m.cores)) {
+  const p = t === threads ? plain : await fastEpochs(t, false);
+  const a = t === threads ? augmented : await fastEpochs(t, true);
+  sweep.push({ threads: t, plainSeconds: p.seconds, augmentedSeconds: a.seconds });
+  log(`  threads ${String(t).padStart(3)}: plain ${fmt(p.seconds)} s, augmented ${fmt(a.seconds)} s`);
+}
+report.threadSweep = sweep;
+const slower = sweep.filter((r, i) => i > 0 && (r.plainSeconds > sweep[i - 1].plainSeconds * 1.05 || r.augmentedSeconds > sweep[i - 1].augmentedSeconds * 1.05));
+log(`  more threads slower (by > 5%)? ${slower.length === 0 ? 'no' : `yes, at ${slower.map((r) => r.threads).join(', ')} threads`}${m.cores <= 2 ? ` (only ${m.cores} cores here: run on a bigger machine for the full sweep)` : ''}`);
+
+if (defaultRun) {
+  const run = defaultTrainRun();
+  report.defaultRun = run;
+  log(`default run      ${fmt(run.seconds)} s start to model saved (node bin/mnist.js train: ${run.engine}, training ${fmt(run.trainingSeconds)} s), test accuracy ${(100 * run.testAccuracy).toFixed(2)}%`);
+}
+
+if (numpy) {
+  const np = numpyEpochs();
+  report.numpy = np;
+  if (np.length === 0) log('numpy: skipped (no python3 with NumPy here: `pip install numpy`, or set PYTHON to one that has it)');
+  for (const r of np) {
+    if (r.error) log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): failed: ${r.error}`);
+    else log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): epoch ${fmt(r.epochSeconds)} s${r.cpuSeconds === null ? '' : ` (${fmt(r.cpuSeconds)})`}`);
+  }
+  const ok = np.filter((r) => !r.error);
+  if (ok.length > 0) {
+    const best = ok.reduce((x, y) => (y.epochSeconds < x.epochSeconds ? y : x));
+    report.ratios = {
+      plainEpochOverBestNumpy: plain.seconds / best.epochSeconds,
+      augmentedEpochOverBestNumpy: augmented.seconds / best.epochSeconds,
+    };
+    log(`ratio plain epoch / best NumPy epoch (${best.blasThreads} thread(s)): ${fmt(report.ratios.plainEpochOverBestNumpy)}   (goal <= 0.6)`);
+    log(`ratio augmented epoch / best NumPy epoch: ${fmt(report.ratios.augmentedEpochOverBestNumpy)}`);
+    if (report.defaultRun) {
+      const numpy20 = 20 * best.epochSeconds;
+      report.ratios.defaultRunOverNumpy20 = report.defaultRun.seconds / numpy20;
+      log(`ratio default run / NumPy's 20 plain epochs (${fmt(numpy20)} s): ${fmt(report.ratios.defaultRunOverNumpy20)}   (goal <= 1)`);
+    }
+  }
+}
+
+if (profile) {
+  const kp = await kernelProfile();
+  report.kernelProfile = kp;
+  log(`kernel profile (1 thread, one epoch kernel by kernel, total ${kp.total.toFixed(3)} s incl. timer overhead):`);
+  for (const k of kp.kernels) log(`  ${k.name.padEnd(40)} ${(k.seconds * 1000).toFixed(1).padStart(7)} ms  ${((100 * k.seconds) / kp.total).toFixed(1).padStart(5)}%`);
   const ref = await referenceEstimate();
-  report.reference = {
-    epochSecondsEstimated: ref.seconds,
-    measuredSteps: ref.measuredSteps,
-    imagesPerSecond: N / ref.seconds,
-    gflopPerSecond: epochFlops / 1e9 / ref.seconds,
-  };
-  log(`reference engine: ~${ref.seconds.toFixed(1)} s/epoch (${ref.measuredSteps} steps timed, extrapolated to ${steps}), ${Math.round(N / ref.seconds).toLocaleString('en-US')} images/s, ${(epochFlops / 1e9 / ref.seconds).toFixed(2)} GFLOP/s`);
-  log(`fast / reference: ${(median / ref.seconds).toFixed(3)} (${(ref.seconds / median).toFixed(0)}x faster)`);
+  report.reference = { epochSecondsEstimated: ref.seconds, measuredSteps: ref.measuredSteps };
+  log(`reference engine: ~${ref.seconds.toFixed(1)} s/epoch (${ref.measuredSteps} steps timed, extrapolated to ${steps}); fast is ${(ref.seconds / plain.seconds).toFixed(0)}x faster`);
   const refProfile = referenceKernelProfile();
   report.reference.kernelProfile = refProfile;
   log(`reference kernel profile (${refProfile.measuredSteps} steps timed kernel by kernel, scaled to one epoch: ${refProfile.epochSecondsEstimated.toFixed(1)} s):`);

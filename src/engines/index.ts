@@ -6,8 +6,9 @@
  */
 
 import { MnistError } from '../errors.js';
-import type { Network, NetworkSpec } from '../model/network.js';
+import { BINARY_LOSS, type Network, type NetworkSpec } from '../model/network.js';
 import { SGD, type OptimizerSpec } from '../model/optimizers.js';
+import type { ImageTransform } from '../model/transform.js';
 import { createReferenceNetwork } from './reference/mlp.js';
 
 export { createReferenceNetwork } from './reference/mlp.js';
@@ -18,12 +19,26 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
   engine: EngineChoice;
-  /** Threads for the fast engine (default: all cores, up to 4). */
+  /** Threads for the fast engine (default: one per core, up to 8). */
   threads?: number;
   /** The update rule of Network.step (default: plain SGD). */
   optimizer?: OptimizerSpec;
+  /** Image transforms loadBatch will be given (e.g. augmentation): the fast engine runs them on all its threads. */
+  transforms?: readonly ImageTransform[];
   /** A one-line notice (e.g. a fallback) for the user. */
   notice: (line: string) => void;
+}
+
+/**
+ * Starts compiling the fast engine's module in the background, so that it overlaps whatever the
+ * caller does next (the CLI loads and hashes the data) instead of following it. Never throws:
+ * createNetwork reports any problem when it is called.
+ */
+export function prepareEngine(engine: EngineChoice): void {
+  if (engine === 'reference') return;
+  import('./wasm/node.js')
+    .then((wasm) => (wasm.wasmEngineSupport().ok ? wasm.engineModule() : undefined))
+    .catch(() => undefined);
 }
 
 /** A network on the chosen engine, and the engine's name for logs and the model file. */
@@ -31,13 +46,19 @@ export async function createNetwork(
   spec: NetworkSpec, maxBatch: number, options: EngineOptions,
 ): Promise<{ net: Network; engine: string }> {
   const optimizer = options.optimizer ?? SGD;
-  if (options.engine !== 'reference') {
+  if (options.engine !== 'reference' && spec.loss === BINARY_LOSS) {
+    // The wasm kernels compute a softmax output only; a one-unit sigmoid network is tiny anyway.
+    if (options.engine === 'fast') {
+      throw new MnistError('--engine fast has no sigmoid output (binary cross-entropy) yet. Use --engine reference.', 'ENOENGINE');
+    }
+    options.notice('note: the fast engine has no sigmoid output (binary cross-entropy); using the reference engine');
+  } else if (options.engine !== 'reference') {
     // Loaded only when asked for: predict and --help do not need it, and it is the Node-only part.
     const { createWasmNetwork, defaultThreads, wasmEngineSupport } = await import('./wasm/node.js');
     const support = wasmEngineSupport();
     if (support.ok) {
       const threads = options.threads ?? defaultThreads();
-      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer });
+      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer, transforms: options.transforms });
       return { net, engine: `fast (wasm simd, ${threads} thread${threads === 1 ? '' : 's'})` };
     }
     if (options.engine === 'fast') {

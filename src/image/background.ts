@@ -1,8 +1,8 @@
 /**
  * Paper and ink: a smooth model of the paper's brightness (so a phone photo's uneven light and
  * grey paper stop mattering), the decision whether the ink is darker or lighter than the paper,
- * and the raw ink map measured against that paper, with its contrast normalised.
- * Not here: which ink is the digit (segment.ts) or how it is scaled (layout.ts).
+ * the raw ink map measured against that paper, with its contrast normalised, and the paper level
+ * that transparent pixels are shown on (choosePaperLevel). Not here: which ink is the digit (segment.ts) or how it is scaled (layout.ts).
  */
 import { downsampleBox, type Plane, type Rect } from './plane.js';
 
@@ -392,4 +392,253 @@ export function normaliseContrast(rawInk: Plane, levels: ContrastLevels): Plane 
     out[i] = v >= 1 ? 1 : v;
   }
   return { width: rawInk.width, height: rawInk.height, data: out };
+}
+
+/**
+ * Chooses the gray level that transparent pixels are shown on. Two kinds of image carry alpha:
+ * - a picture with transparent margins: the opaque pixels are the majority and hold paper and
+ *   ink, so their paper (the median gray) is extended into the margins;
+ * - strokes painted on a transparent canvas: the opaque pixels are a minority and are the ink,
+ *   so the paper must contrast with the pen's colour (white under dark strokes, black under
+ *   light ones). The pen's colour is read from the strokes' cores (the deepest quarter of the
+ *   opaque pixels, by distance from transparency), because programs that bake anti-aliasing
+ *   into the colour (palette images) give the strokes wide rims blended towards their background.
+ */
+export function choosePaperLevel(gray: Plane, alpha: Plane): number {
+  const { width: w, height: h } = gray;
+  const g = gray.data;
+  const a = alpha.data;
+  const n = g.length;
+  // City-block distance of each opaque pixel to the nearest transparent one (two passes).
+  const depth = new Uint32Array(n);
+  const far = w + h;
+  let opaque = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (a[i] < 0.5) continue;
+      opaque++;
+      const left = x > 0 ? depth[i - 1] : far;
+      const up = y > 0 ? depth[i - w] : far;
+      depth[i] = Math.min(left, up) + 1;
+    }
+  }
+  if (opaque === 0) return 1;
+  const all = new Uint32Array(256);
+  for (let i = 0; i < n; i++) if (a[i] >= 0.5) all[Math.min(255, Math.max(0, Math.round(g[i] * 255)))]++;
+  if (opaque > 0.5 * n) return medianOfHistogram(all, opaque);
+  let maxDepth = 0;
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (!depth[i]) continue;
+      const right = x < w - 1 ? depth[i + 1] : far;
+      const down = y < h - 1 ? depth[i + w] : far;
+      depth[i] = Math.min(depth[i], Math.min(right, down) + 1);
+      if (depth[i] > maxDepth) maxDepth = depth[i];
+    }
+  }
+  const depthCount = new Uint32Array(maxDepth + 1);
+  for (let i = 0; i < n; i++) if (depth[i]) depthCount[depth[i]]++;
+  let minCore = maxDepth;
+  for (let acc = 0; minCore > 1 && acc + depthCount[minCore] < 0.25 * opaque; minCore--) acc += depthCount[minCore];
+  const core = new Uint32Array(256);
+  let cores = 0;
+  for (let i = 0; i < n; i++) {
+    if (depth[i] >= minCore) {
+      core[Math.min(255, Math.max(0, Math.round(g[i] * 255)))]++;
+      cores++;
+    }
+  }
+  const pen = medianOfHistogram(core, cores);
+  return pen < 0.5 ? 1 : 0;
+}
+
+function medianOfHistogram(hist: Uint32Array, total: number): number {
+  let acc = 0;
+  for (let v = 0; v < hist.length; v++) {
+    acc += hist[v];
+    if (acc >= 0.5 * total) return v / (hist.length - 1);
+  }
+  return 1;
+}
+
+/** One of the two brightness populations of an image. */
+export interface Population {
+  /** Fraction of the pixels. */
+  share: number;
+  mean: number;
+  /** Median gray of the population (robust against anti-aliased rims). */
+  median: number;
+  /** Standard deviation of gray within the population. */
+  sd: number;
+  /** 1.4826 times the median absolute deviation from the median: the spread without the rims. */
+  mad: number;
+  /** Fraction of the image's outermost pixels that belong to this population. */
+  borderShare: number;
+}
+
+/** The image split into its darker and its lighter population at Otsu's threshold. */
+export interface Populations {
+  threshold: number;
+  dark: Population;
+  light: Population;
+}
+
+/** Gray levels of the population histogram: finer than 8 bits so a dim photo keeps its levels. */
+const POPULATION_BINS = 1024;
+
+/**
+ * Splits the pixels into a darker and a lighter population at the threshold that maximises the
+ * between-class variance (Otsu 1979, "A threshold selection method from gray-level histograms").
+ * This is the paper model of last resort, for images whose border does not show the paper (a
+ * digit cropped to its strokes, a 16x16 scan the digit fills): it needs no paper majority, only
+ * two populations. Returns null for a plane of one gray level.
+ */
+export function splitPopulations(plane: Plane): Populations | null {
+  const { width: w, height: h, data } = plane;
+  const bins = POPULATION_BINS;
+  const hist = new Float64Array(bins);
+  const borderHist = new Float64Array(bins);
+  const bin = (v: number) => (v <= 0 ? 0 : v >= 1 ? bins - 1 : (v * bins) | 0);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const b = bin(data[y * w + x]);
+      hist[b]++;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1) borderHist[b]++;
+    }
+  }
+  const n = w * h;
+  let sumAll = 0;
+  for (let b = 0; b < bins; b++) sumAll += hist[b] * (b + 0.5);
+  let best = -1;
+  let bestVar = 0;
+  let count0 = 0;
+  let sum0 = 0;
+  for (let b = 0; b < bins - 1; b++) {
+    count0 += hist[b];
+    sum0 += hist[b] * (b + 0.5);
+    const count1 = n - count0;
+    if (count0 === 0 || count1 === 0) continue;
+    const diff = sum0 / count0 - (sumAll - sum0) / count1;
+    const between = count0 * count1 * diff * diff;
+    if (between > bestVar) {
+      bestVar = between;
+      best = b;
+    }
+  }
+  if (best < 0) return null;
+  const borderTotal = borderHist.reduce((a, v) => a + v, 0) || 1;
+  const describe = (from: number, to: number): Population => {
+    let count = 0;
+    let sum = 0;
+    let sq = 0;
+    let border = 0;
+    for (let b = from; b < to; b++) {
+      const v = (b + 0.5) / bins;
+      count += hist[b];
+      sum += hist[b] * v;
+      sq += hist[b] * v * v;
+      border += borderHist[b];
+    }
+    const mean = sum / count;
+    let acc = 0;
+    let median = mean;
+    for (let b = from; b < to; b++) {
+      acc += hist[b];
+      if (acc >= count / 2) {
+        median = (b + 0.5) / bins;
+        break;
+      }
+    }
+    // Median absolute deviation: walk outwards from the median bin, nearer bins first.
+    const mid = Math.min(to - 1, Math.max(from, Math.floor(median * bins)));
+    let lo = mid;
+    let hi = mid + 1;
+    let within = 0;
+    let mad = 0;
+    while (within < count / 2 && (lo >= from || hi < to)) {
+      const dLo = lo >= from ? mid - lo : Infinity;
+      const dHi = hi < to ? hi - mid : Infinity;
+      if (dLo <= dHi) within += hist[lo--];
+      else within += hist[hi++];
+      mad = Math.min(dLo, dHi) / bins;
+    }
+    return {
+      share: count / n,
+      mean,
+      median,
+      sd: Math.sqrt(Math.max(0, sq / count - mean * mean)),
+      mad: 1.4826 * mad,
+      borderShare: border / borderTotal,
+    };
+  };
+  return { threshold: (best + 1) / bins, dark: describe(0, best + 1), light: describe(best + 1, bins) };
+}
+
+/**
+ * How far apart the two populations are, in pooled standard deviations. A digit on paper (even
+ * anti-aliased, scanned at 16x16, or a faint pencil) is far above 4; a split of pure noise is
+ * about 2.7 (Gaussian) to 3.5 (uniform), since Otsu then only halves one population.
+ */
+export function populationSeparation(p: Populations): number {
+  const pooled = Math.sqrt(p.dark.share * p.dark.sd * p.dark.sd + p.light.share * p.light.sd * p.light.sd);
+  return (p.light.mean - p.dark.mean) / Math.max(pooled, 0.5 / 255);
+}
+
+
+/**
+ * Correlation of each pixel with its right and lower neighbours (-1..1): strokes, paper and
+ * shading are spatially coherent (a blurry digit about 0.9), sensor noise and speckle are not
+ * (about 0).
+ */
+export function neighbourCorrelation(plane: Plane): number {
+  const { width: w, height: h, data } = plane;
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) mean += data[i];
+  mean /= data.length || 1;
+  let cov = 0;
+  let pairs = 0;
+  let variance = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const d = data[y * w + x] - mean;
+      variance += d * d;
+      if (x + 1 < w) {
+        cov += d * (data[y * w + x + 1] - mean);
+        pairs++;
+      }
+      if (y + 1 < h) {
+        cov += d * (data[(y + 1) * w + x] - mean);
+        pairs++;
+      }
+    }
+  }
+  if (variance === 0 || pairs === 0) return 0;
+  return cov / pairs / (variance / data.length);
+}
+
+/**
+ * How much of the picture's variation a smooth paper surface leaves unexplained: the RMS of the
+ * residuals over every cell of the background grid (strokes included), as a fraction of the
+ * grid's range. A lighting ramp or vignette is explained almost fully (under 0.05); a digit's
+ * strokes are not (0.2 and more).
+ */
+export function unexplainedBySmoothPaper(plane: Plane): number {
+  const grid = backgroundGrid(plane);
+  const bg = fitBackground(grid);
+  let lo = Infinity;
+  let hi = -Infinity;
+  let sq = 0;
+  for (let y = 0; y < grid.height; y++) {
+    for (let x = 0; x < grid.width; x++) {
+      const v = grid.data[y * grid.width + x];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      const r = v - backgroundAt(bg, grid.u[x], grid.v[y]);
+      sq += r * r;
+    }
+  }
+  const n = grid.width * grid.height;
+  return hi > lo ? Math.sqrt(sq / n) / (hi - lo) : 0;
 }

@@ -1,17 +1,47 @@
 /**
- * The image module's entry point: a PNG file on disk -> the 784 MNIST-style bytes the network
- * reads. Refuses what is not a regular, non-empty file before reading it (a FIFO would hang),
- * decodes (png.ts), flattens transparency, preprocesses (preprocess.ts). Every failure is a
- * one-line DataError naming the file. Never prints; the CLI decides what to show.
+ * The image module's entry point: a PNG or JPEG file (or its bytes) -> the 784 MNIST-style bytes
+ * the network reads. Refuses what is not a regular, non-empty file before reading it (a FIFO
+ * would hang), picks the decoder by the file's signature (png.ts, jpeg.ts), flattens
+ * transparency, preprocesses (preprocess.ts). Every failure is a one-line DataError naming the
+ * file. Never prints; the CLI decides what to show.
  */
 import { stat, readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import { choosePaperLevel, decodePng, flattenAlpha, type DecodedPng } from './png.js';
+import { choosePaperLevel } from './background.js';
+import { decodeJpeg } from './jpeg.js';
 import { decodePngBounded } from './png-bands.js';
+import { decodePng, flattenAlpha } from './png.js';
+import type { Plane } from './plane.js';
 import { preprocessDigit, type DigitFound, type PreprocessOptions } from './preprocess.js';
 
-/** A PNG larger than this on disk is refused unread (50 megapixels of noisy RGBA fit in it). */
-export const MAX_PNG_BYTES = 256 * 1024 * 1024;
+/** An image file larger than this is refused unread (50 megapixels of noisy RGBA fit in it). */
+export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+
+/** File name endings predict reads when given a folder. */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+
+const HINT_PATH = 'give the path of a PNG or JPEG file';
+const HINT_FORMAT = 'predict reads PNG and JPEG images; convert the image to one of them first';
+
+/** What any decoder hands on: luma 0 black .. 1 white, and alpha 0..1 when not fully opaque. */
+export interface DecodedImage {
+  gray: Plane;
+  alpha: Plane | null;
+}
+
+export type ImageFormat = 'PNG' | 'JPEG' | 'GIF' | 'BMP' | 'WebP' | 'TIFF' | 'HEIC';
+
+/** The format a file's first bytes announce, or null when they announce none we know. */
+export function sniffImageFormat(b: Uint8Array): ImageFormat | null {
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'PNG';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
+  if (b.length >= 4 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return 'GIF';
+  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'BMP';
+  if (b.length >= 12 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'WebP';
+  if (b.length >= 12 && b[4] === 0x66 && b[5] === 0x74 && b[6] === 0x79 && b[7] === 0x70) return 'HEIC';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) && (b[2] === 42 || b[3] === 42)) return 'TIFF';
+  return null;
+}
 
 export interface DigitImage {
   /** 784 bytes, row-major 28x28, 0 = background, 255 = full ink (light ink on dark, as MNIST). */
@@ -32,16 +62,37 @@ export interface DigitDetails extends DigitImage {
 }
 
 /**
- * Decodes and preprocesses PNG bytes already in memory. `name` is used in error messages only;
+ * Decodes and preprocesses image bytes already in memory, PNG or JPEG, chosen by the bytes'
+ * signature (not the name: a renamed file still works). `name` is used in error messages only;
  * `options` overrides preprocessing tunables (for experiments; the defaults are calibrated).
- * Throws DataError for anything that is not a usable PNG or holds no digit.
+ * Throws DataError for anything that is not a usable image or holds no digit.
  */
+export function digitFromBytes(bytes: Uint8Array, name: string, options?: PreprocessOptions): DigitDetails {
+  const format = sniffImageFormat(bytes);
+  if (format === 'JPEG') return digitFromDecoded(decodeJpeg(bytes, name), name, options);
+  if (format === 'PNG') return digitFromDecoded(decodePng(bytes, name), name, options);
+  if (bytes.length === 0) throw new DataError(`${name}: the file is empty; ${HINT_FORMAT}`);
+  const what = format ? `it looks like a ${format} image` : 'neither a PNG nor a JPEG signature';
+  throw new DataError(`${name}: not a PNG or JPEG file (${what}); ${HINT_FORMAT}`);
+}
+
+/**
+ * digitFromBytes for bytes that may hold a huge PNG: it is averaged down while decoding, in bands,
+ * so memory stays bounded near the working size (png-bands.ts). JPEG's dimensions are bounded
+ * before decoding (jpeg.ts).
+ */
+export async function digitFromBytesBounded(bytes: Uint8Array, name: string, options?: PreprocessOptions): Promise<DigitDetails> {
+  if (sniffImageFormat(bytes) === 'PNG') return digitFromDecoded(await decodePngBounded(bytes, name), name, options);
+  return digitFromBytes(bytes, name, options);
+}
+
+/** Decodes and preprocesses PNG bytes (PNG only: anything else is reported as not a PNG). */
 export function digitFromPng(bytes: Uint8Array, name: string, options?: PreprocessOptions): DigitDetails {
   return digitFromDecoded(decodePng(bytes, name), name, options);
 }
 
-/** digitFromPng after decoding: flattens alpha onto the chosen paper and preprocesses. */
-export function digitFromDecoded(decoded: DecodedPng, name: string, options?: PreprocessOptions): DigitDetails {
+/** After decoding: flattens alpha onto the chosen paper and preprocesses. */
+export function digitFromDecoded(decoded: DecodedImage, name: string, options?: PreprocessOptions): DigitDetails {
   const paper = decoded.alpha ? choosePaperLevel(decoded.gray, decoded.alpha) : null;
   const gray = flattenAlpha(decoded.gray, decoded.alpha, paper ?? 1);
   const result = preprocessDigit(gray, options);
@@ -61,7 +112,7 @@ export function digitFromDecoded(decoded: DecodedPng, name: string, options?: Pr
 }
 
 /**
- * Reads a PNG file and returns the digit in MNIST's byte form.
+ * Reads a PNG or JPEG file and returns the digit in MNIST's byte form.
  * @throws DataError (code EDATA, or ENOINK for a blank image) with a one-line message naming `path`.
  */
 export async function loadDigitImage(path: string): Promise<DigitImage> {
@@ -74,25 +125,24 @@ export async function loadDigitDetails(path: string): Promise<DigitDetails> {
   let size: number;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new DataError(`${path}: is a directory, not an image file; give the path of a PNG file`);
-    if (!info.isFile()) throw new DataError(`${path}: is not a regular file; give the path of a PNG file`);
+    if (info.isDirectory()) throw new DataError(`${path}: is a directory, not an image file; ${HINT_PATH}`);
+    if (!info.isFile()) throw new DataError(`${path}: is not a regular file; ${HINT_PATH}`);
     size = info.size;
   } catch (err) {
     if (err instanceof DataError) throw err;
-    throw new DataError(`${path}: ${describeFsError(err)}; give the path of a PNG file`);
+    throw new DataError(`${path}: ${describeFsError(err)}; ${HINT_PATH}`);
   }
-  if (size === 0) throw new DataError(`${path}: the file is empty; predict reads PNG images`);
-  if (size > MAX_PNG_BYTES) {
-    throw new DataError(`${path}: the file is ${Math.round(size / 2 ** 20)} MiB, larger than predict accepts (${MAX_PNG_BYTES / 2 ** 20} MiB); scale the image down first`);
+  if (size === 0) throw new DataError(`${path}: the file is empty; predict reads PNG and JPEG images`);
+  if (size > MAX_IMAGE_BYTES) {
+    throw new DataError(`${path}: the file is ${Math.round(size / 2 ** 20)} MiB, larger than predict accepts (${MAX_IMAGE_BYTES / 2 ** 20} MiB); scale the image down first`);
   }
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new DataError(`${path}: ${describeFsError(err)}; give the path of a PNG file`);
+    throw new DataError(`${path}: ${describeFsError(err)}; ${HINT_PATH}`);
   }
-  // Large images are averaged down while decoding, so memory stays bounded (png-bands.ts).
-  return digitFromDecoded(await decodePngBounded(bytes, path), path);
+  return digitFromBytesBounded(bytes, path);
 }
 
 function describeFsError(err: unknown): string {

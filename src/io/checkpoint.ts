@@ -15,7 +15,12 @@ import type { EpochRecord } from './model-file.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const CHECKPOINT_FORMAT = 'mnist-mlp-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: the augmentation stream left the state (each image's distortion is seeded from the seed, the
+ * epoch and its position), and the optimizer state is Network.exportOptimizerState's
+ * [steps, buffer0, buffer1...] for every optimizer.
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /**
  * The settings a resumed run must reuse unchanged (the CLI's recorded options). Plain JSON values
@@ -32,7 +37,6 @@ export interface CheckpointState {
   batch: number;
   steps: number;
   orderRng: RngState;
-  augmentRng: RngState | null;
   dropoutRng: RngState | null;
   lossSum: number;
   seconds: number;
@@ -80,7 +84,10 @@ export function serializeCheckpoint(c: Checkpoint): string {
     version: CHECKPOINT_VERSION,
     createdAt: new Date().toISOString(),
     generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-    architecture: { sizes: c.spec.sizes, activation: c.spec.activation, loss: c.spec.loss, dropout: c.spec.dropout ?? 0 },
+    architecture: {
+      sizes: c.spec.sizes, activation: c.spec.activation, loss: c.spec.loss, dropout: c.spec.dropout ?? 0,
+      labelSmoothing: c.spec.labelSmoothing ?? 0,
+    },
     settings: c.settings,
     data: c.data,
     // JSON has no Infinity: "no best epoch yet" is written as null.
@@ -163,9 +170,13 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
   if (!(LOSSES as readonly unknown[]).includes(arch.loss)) fail('architecture.loss', `must be one of ${LOSSES.join(', ')}`);
   const dropout = num(arch, 'dropout', 'architecture.dropout');
   if (!(dropout >= 0 && dropout < 1)) fail('architecture.dropout', `must be in [0, 1), got ${dropout}`);
+  // Absent in checkpoints written before label smoothing existed: none.
+  const labelSmoothing = arch.labelSmoothing === undefined ? 0 : num(arch, 'labelSmoothing', 'architecture.labelSmoothing');
+  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) fail('architecture.labelSmoothing', `must be in [0, 1), got ${labelSmoothing}`);
   const spec: NetworkSpec = {
     sizes: sizes as number[], activation: arch.activation as NetworkSpec['activation'], loss: arch.loss as NetworkSpec['loss'], dropout,
   };
+  if (labelSmoothing !== 0) spec.labelSmoothing = labelSmoothing;
   const count = paramLayout(spec.sizes).count;
 
   const settings = obj(doc, 'settings', 'settings');
@@ -196,7 +207,6 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
     batch: num(s, 'batch', 'state.batch', true),
     steps: num(s, 'steps', 'state.steps', true),
     orderRng: rng(s.orderRng, 'state.orderRng') ?? fail('state.orderRng', 'must not be null'),
-    augmentRng: rng(s.augmentRng, 'state.augmentRng'),
     dropoutRng: rng(s.dropoutRng, 'state.dropoutRng'),
     lossSum: num(s, 'lossSum', 'state.lossSum'),
     seconds: num(s, 'seconds', 'state.seconds'),

@@ -4,10 +4,28 @@
  * tensors as little-endian bytes. Pure: no files, no terminal; the CLI writes the bytes.
  */
 
+import { MnistError } from '../errors.js';
+import { paramLayout } from '../model/network.js';
 import type { ModelFile } from './model-file.js';
 
 /** The parts of a loaded model file that an export needs. */
 export type ExportableModel = Pick<ModelFile, 'architecture' | 'input' | 'params' | 'partial' | 'generator' | 'createdAt' | 'metrics'>;
+
+/**
+ * Throws a one-line MnistError for a model the exports cannot express: they write softmax
+ * classifiers (a binary-cross-entropy network ends in one sigmoid unit instead), and the
+ * parameters must fit the architecture.
+ */
+export function checkExportable(model: ExportableModel, format: string): void {
+  const { sizes, loss } = model.architecture;
+  if (loss === 'binary-cross-entropy' || model.architecture.output !== 'softmax') {
+    throw new MnistError(`cannot export to ${format}: the model ends in ${loss === 'binary-cross-entropy' ? 'one sigmoid unit (binary cross-entropy)' : `"${model.architecture.output}"`}; export writes softmax classifiers such as those \`mnist train\` makes.`, 'EEXPORT');
+  }
+  const count = paramLayout(sizes).count;
+  if (model.params.length !== count) {
+    throw new MnistError(`cannot export: the model has ${model.params.length} parameters, expected ${count} for ${sizes.join('-')}.`, 'EEXPORT');
+  }
+}
 
 /**
  * Key/value strings describing the model, for ONNX `metadata_props` and safetensors

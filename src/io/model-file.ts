@@ -10,7 +10,11 @@ import { basename, dirname, extname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
 import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
+import { describeOptimizerSettings } from '../model/optimizers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
+
+// ---------------------------------------------------------------------------------------------
+// The record
 
 export const MODEL_FORMAT = 'mnist-mlp';
 export const MODEL_VERSION = 1;
@@ -63,6 +67,38 @@ export interface TrainingSettingsRecord {
   preset?: string | null;
   /** How many times the run was resumed from its checkpoint (train --resume). */
   resumed?: number;
+  // Written since the optimizers of issue 11; absent in older files, which mean sgd without decay,
+  // no label smoothing, no warm-up. Each optimizer's file holds the hyperparameters its rule uses.
+  /** momentum and nesterov: the momentum coefficient. */
+  momentum?: number;
+  /** adam and adamw. */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** L2 added to the gradient (sgd, momentum, nesterov, adam) or decoupled decay (adamw). */
+  weightDecay?: number;
+  /** Label smoothing of the cross-entropy (0: none). */
+  labelSmoothing?: number;
+  /** Epochs of linear learning-rate warm-up in front of the schedule. */
+  warmup?: number;
+}
+
+/**
+ * One line for evaluate's header: `adamw (beta1 0.9, beta2 0.999, eps 1e-8, weight decay 0.01),
+ * lr 0.002 cosine after 1 warm-up epoch, label smoothing 0.1, 20 epochs, batch 64, augmented`, with
+ * `preset NAME: ` in front and dropout, early stopping and resumes after, when recorded.
+ */
+export function describeTraining(t: TrainingSettingsRecord): string {
+  const optimizer = describeOptimizerSettings(t.optimizer, t);
+  const warmup = t.warmup ? ` after ${t.warmup} warm-up epoch${t.warmup === 1 ? '' : 's'}` : '';
+  const smoothing = t.labelSmoothing ? `, label smoothing ${t.labelSmoothing}` : '';
+  const preset = t.preset ? `preset ${t.preset}: ` : '';
+  const notes: string[] = [];
+  if (t.dropout) notes.push(`dropout ${t.dropout}`);
+  if (t.earlyStop) notes.push(`early stop ${t.earlyStop}${t.bestEpoch ? ` (best epoch ${t.bestEpoch})` : ''}`);
+  if (t.resumed) notes.push(`resumed ${t.resumed}x`);
+  const extra = notes.map((n) => `, ${n}`).join('');
+  return `${preset}${optimizer}, lr ${t.lr} ${t.schedule}${warmup}${smoothing}, ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, batch ${t.batchSize}${t.augment ? ', augmented' : ''}${extra}`;
 }
 
 /** One epoch's figures (the training loop's EpochMetrics have this shape). */
@@ -124,7 +160,12 @@ export function newModelRecord(model: TrainedModel): ModelFile {
     partial: model.partial,
     createdAt: new Date().toISOString(),
     generator: { name: PACKAGE_NAME, version: PACKAGE_VERSION },
-    architecture: { sizes: [...model.spec.sizes], activation: model.spec.activation, loss: model.spec.loss, output: 'softmax' },
+    architecture: {
+      sizes: [...model.spec.sizes], activation: model.spec.activation, loss: model.spec.loss,
+      // The loss the model was trained with, so evaluate reports the same loss as train did.
+      ...(model.spec.labelSmoothing ? { labelSmoothing: model.spec.labelSmoothing } : {}),
+      output: 'softmax',
+    },
     input: model.input,
     training: model.training,
     metrics: { epochs: model.epochs, test: model.test },
@@ -312,6 +353,14 @@ function bool(parent: Json, key: string, name: string, path: string): boolean {
 
 const positiveInt = (n: number) => (Number.isInteger(n) && n > 0 ? null : `must be a positive integer, got ${n}`);
 const nonNegativeInt = (n: number) => (Number.isInteger(n) && n >= 0 ? null : `must be a non-negative integer, got ${n}`);
+const nonNegative = (n: number) => (n >= 0 ? null : `must be at least 0, got ${n}`);
+const positive = (n: number) => (n > 0 ? null : `must be positive, got ${n}`);
+const fraction = (n: number) => (n >= 0 && n < 1 ? null : `must be at least 0 and below 1, got ${n}`);
+
+/** A number field that older files lack: undefined when absent, else validated as num() does. */
+function optionalNum(parent: Json, key: string, name: string, path: string, check: (n: number) => string | null): number | undefined {
+  return parent[key] === undefined ? undefined : num(parent, key, name, path, check);
+}
 
 export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   if (!isObject(doc)) fail(name, 'the file', 'must hold a JSON object; expected a model file written by `mnist train`');
@@ -349,6 +398,8 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   const loss = str(arch, 'loss', name, 'architecture.loss');
   if (!(LOSSES as readonly string[]).includes(loss)) fail(name, 'architecture.loss', `is ${excerpt(loss)}, expected one of ${LOSSES.join(', ')}`);
   if (arch.output !== 'softmax') fail(name, 'architecture.output', `is ${excerpt(arch.output)}, expected "softmax"`);
+  const smoothing = optionalNum(arch, 'labelSmoothing', name, 'architecture.labelSmoothing', fraction);
+  if (smoothing && loss !== 'cross-entropy') fail(name, 'architecture.labelSmoothing', `is ${smoothing}, but label smoothing applies only to the cross-entropy loss`);
 
   const input = obj(doc, 'input', name, 'input');
   const side = (n: number) => (n === MODEL_INPUT_SIDE ? null : `is ${n}, expected ${MODEL_INPUT_SIDE} (MNIST's images are ${MODEL_INPUT_SIDE}x${MODEL_INPUT_SIDE})`);
@@ -374,14 +425,22 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
     steps: num(training, 'steps', name, 'training.steps', nonNegativeInt),
   };
   // Settings added later (issue 11): optional, so older model files still load.
-  const optional = (key: string, read: () => unknown) => {
+  const optionalSetting = (key: string, read: () => unknown) => {
     if (training[key] !== undefined) (trainingRecord as unknown as Record<string, unknown>)[key] = training[key] === null ? null : read();
   };
-  optional('dropout', () => num(training, 'dropout', name, 'training.dropout', (n) => (n >= 0 && n < 1 ? null : `must be in [0, 1), got ${n}`)));
-  optional('earlyStop', () => num(training, 'earlyStop', name, 'training.earlyStop', positiveInt));
-  optional('bestEpoch', () => num(training, 'bestEpoch', name, 'training.bestEpoch', positiveInt));
-  optional('preset', () => str(training, 'preset', name, 'training.preset'));
-  optional('resumed', () => num(training, 'resumed', name, 'training.resumed', nonNegativeInt));
+  optionalSetting('dropout', () => num(training, 'dropout', name, 'training.dropout', (n) => (n >= 0 && n < 1 ? null : `must be in [0, 1), got ${n}`)));
+  optionalSetting('earlyStop', () => num(training, 'earlyStop', name, 'training.earlyStop', positiveInt));
+  optionalSetting('bestEpoch', () => num(training, 'bestEpoch', name, 'training.bestEpoch', positiveInt));
+  optionalSetting('preset', () => str(training, 'preset', name, 'training.preset'));
+  optionalSetting('resumed', () => num(training, 'resumed', name, 'training.resumed', nonNegativeInt));
+  const optional: [keyof TrainingSettingsRecord, (n: number) => string | null][] = [
+    ['momentum', fraction], ['beta1', fraction], ['beta2', fraction], ['eps', positive],
+    ['weightDecay', nonNegative], ['labelSmoothing', fraction], ['warmup', nonNegativeInt],
+  ];
+  for (const [key, check] of optional) {
+    const value = optionalNum(training, key, name, `training.${key}`, check);
+    if (value !== undefined) (trainingRecord as unknown as Record<string, number>)[key] = value;
+  }
 
   const metrics = obj(doc, 'metrics', name, 'metrics');
   if (!Array.isArray(metrics.epochs)) fail(name, 'metrics.epochs', 'must be an array');
@@ -418,6 +477,7 @@ export function validateModel(doc: unknown, name = 'model file'): ModelFile {
   const generator = obj(doc, 'generator', name, 'generator');
 
   const spec: NetworkSpec = { sizes: sizes as number[], activation: activation as NetworkSpec['activation'], loss: loss as NetworkSpec['loss'] };
+  if (smoothing) spec.labelSmoothing = smoothing;
   if (typeof doc.partial !== 'boolean') fail(name, 'partial', 'must be true or false');
   const params = readWeights(doc, spec, name);
 

@@ -10,7 +10,7 @@
 import { MnistError } from '../errors.js';
 import type { Activation } from '../model/network.js';
 import { paramLayout } from '../model/network.js';
-import { exportMetadata, float32LittleEndian, type ExportableModel } from './export-common.js';
+import { checkExportable, exportMetadata, float32LittleEndian, type ExportableModel } from './export-common.js';
 import { ProtoWriter } from './protobuf.js';
 
 export const ONNX_IR_VERSION = 7;
@@ -33,10 +33,8 @@ export function toOnnx(model: ExportableModel): Uint8Array {
   if (activationOp === undefined) {
     throw new MnistError(`cannot export activation "${activation}" to ONNX: it has no ONNX operator here (supported: ${Object.keys(ONNX_ACTIVATIONS).join(', ')}).`, 'EEXPORT');
   }
+  checkExportable(model, 'ONNX');
   const layout = paramLayout(sizes);
-  if (model.params.length !== layout.count) {
-    throw new MnistError(`cannot export: the model has ${model.params.length} parameters, expected ${layout.count} for ${sizes.join('-')}.`, 'EEXPORT');
-  }
   if (layout.count * 4 + 65536 > MAX_PROTOBUF_BYTES) {
     throw new MnistError(`cannot export ${sizes.join('-')} to ONNX: its ${layout.count} weights take over 2 GiB, the most one ONNX (protobuf) file can hold; export to .safetensors instead.`, 'EEXPORT');
   }

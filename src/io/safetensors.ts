@@ -10,7 +10,7 @@
 import { MnistError } from '../errors.js';
 import type { Activation } from '../model/network.js';
 import { paramLayout } from '../model/network.js';
-import { exportMetadata, float32LittleEndian, type ExportableModel } from './export-common.js';
+import { checkExportable, exportMetadata, float32LittleEndian, type ExportableModel } from './export-common.js';
 
 /** The PyTorch module of each hidden activation, for the metadata's ready-to-paste nn.Sequential. */
 const TORCH_ACTIVATIONS: Record<Activation, string> = { relu: 'nn.ReLU()', sigmoid: 'nn.Sigmoid()', tanh: 'nn.Tanh()' };
@@ -32,10 +32,8 @@ export function torchSequential(sizes: readonly number[], activation: Activation
 /** The safetensors file's bytes. */
 export function toSafetensors(model: ExportableModel): Uint8Array {
   const { sizes, activation } = model.architecture;
+  checkExportable(model, 'safetensors');
   const layout = paramLayout(sizes);
-  if (model.params.length !== layout.count) {
-    throw new MnistError(`cannot export: the model has ${model.params.length} parameters, expected ${layout.count} for ${sizes.join('-')}.`, 'EEXPORT');
-  }
   const header: Record<string, unknown> = {
     // All values must be strings. "format": "pt" tells Hugging Face loaders these are PyTorch tensors.
     __metadata__: { format: 'pt', ...exportMetadata(model), pytorch: torchSequential(sizes, activation) },

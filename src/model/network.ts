@@ -6,12 +6,35 @@
  */
 
 import type { Rng } from '../rng.js';
-import type { OptimizerSpec } from './optimizers.js';
+import { stateBuffers, type OptimizerSpec } from './optimizers.js';
+import type { BatchTransform } from './transform.js';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh';
-export type Loss = 'cross-entropy' | 'mse';
+export type Loss = 'cross-entropy' | 'mse' | 'binary-cross-entropy';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'sigmoid', 'tanh'];
+/** The losses on a softmax output (MNIST's ten classes): what `train --loss` and model files take. */
 export const LOSSES: readonly Loss[] = ['cross-entropy', 'mse'];
+/**
+ * Binary classification: one output unit through a sigmoid, p = P(label 1), with binary
+ * cross-entropy -[y log p + (1 - y) log(1 - p)]. Labels are 0 or 1.
+ */
+export const BINARY_LOSS = 'binary-cross-entropy' satisfies Loss;
+
+export type Output = 'softmax' | 'sigmoid';
+
+/** The output layer a spec implies: one sigmoid unit for binary cross-entropy, else softmax. */
+export function outputOf(spec: Pick<NetworkSpec, 'loss'>): Output {
+  return spec.loss === BINARY_LOSS ? 'sigmoid' : 'softmax';
+}
+
+/** Why a spec's output layer cannot work (binary cross-entropy needs exactly one unit), or null. */
+export function outputProblem(spec: Pick<NetworkSpec, 'loss' | 'sizes'>): string | null {
+  const outputs = spec.sizes[spec.sizes.length - 1];
+  if (spec.loss === BINARY_LOSS) {
+    return outputs === 1 ? null : `binary cross-entropy needs one output unit (a sigmoid), got ${outputs}`;
+  }
+  return outputs >= 2 ? null : `a softmax output needs at least two classes, got ${outputs}; for binary data use one unit with binary cross-entropy`;
+}
 
 /**
  * The widest layer the project builds (train --arch) or loads (a model file). 784-16384-10 already
@@ -23,7 +46,7 @@ export const MAX_LAYER_WIDTH = 16384;
 export interface NetworkSpec {
   /** Layer widths from input to output, e.g. [784, 128, 10]. At least two entries. */
   sizes: number[];
-  /** Activation of every hidden layer; the output layer is always softmax. */
+  /** Activation of every hidden layer; the output layer is softmax, or one sigmoid unit for binary cross-entropy. */
   activation: Activation;
   loss: Loss;
   /**
@@ -31,8 +54,41 @@ export interface NetworkSpec {
    * absent for none. Evaluation never drops.
    */
   dropout?: number;
+  /**
+   * Label smoothing e of the cross-entropy loss, 0 <= e < 1 (absent means 0): the target row is
+   * (1 - e) onehot + e / classes, as PyTorch's CrossEntropyLoss(label_smoothing=e).
+   */
+  labelSmoothing?: number;
 }
 
+/** The spec's label smoothing, 0 when absent. */
+export function labelSmoothingOf(spec: NetworkSpec): number {
+  return spec.labelSmoothing ?? 0;
+}
+
+/** Throws unless the label smoothing is in [0, 1) and, when nonzero, the loss is cross-entropy. */
+export function checkLabelSmoothing(spec: NetworkSpec): void {
+  const e = labelSmoothingOf(spec);
+  if (!(e >= 0 && e < 1)) throw new RangeError(`label smoothing must be in [0, 1), got ${e}`);
+  if (e !== 0 && spec.loss !== 'cross-entropy') throw new RangeError(`label smoothing applies to the cross-entropy loss, not ${spec.loss}`);
+}
+
+/**
+ * Checks an optimizer state from exportOptimizerState for a network of `count` parameters with
+ * this optimizer, and returns its step count.
+ */
+export function checkOptimizerState(values: Float32Array, optimizer: OptimizerSpec, count: number): number {
+  const expected = 1 + stateBuffers(optimizer.name) * count;
+  if (values.length !== expected) {
+    throw new RangeError(`optimizer state for ${optimizer.name} with ${count} parameters has ${expected} values, got ${values.length}`);
+  }
+  const steps = values[0];
+  if (!(Number.isInteger(steps) && steps >= 0)) throw new RangeError(`optimizer state: step count must be a whole number >= 0, got ${steps}`);
+  for (let i = 1; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new RangeError(`optimizer state: value ${i} is ${values[i]}`);
+  }
+  return steps;
+}
 /** Where one dense layer's weight (outDim x inDim, row-major) and bias live in the flat buffer. */
 export interface LayerLayout {
   inDim: number;
@@ -65,7 +121,8 @@ export function namedParams(sizes: readonly number[], params: Float32Array): Map
 }
 
 export function describeSpec(spec: NetworkSpec): string {
-  return `${spec.sizes.join('-')} ${spec.activation}, ${spec.loss}`;
+  const smoothing = labelSmoothingOf(spec);
+  return `${spec.sizes.join('-')} ${spec.activation}, ${spec.loss}${smoothing !== 0 ? ` (label smoothing ${smoothing})` : ''}`;
 }
 
 /** Throws unless 1 <= batch <= maxBatch: every engine's public entry points check this, no hot loop does. */
@@ -106,9 +163,8 @@ export function checkRows(count: number, order: Uint32Array | null, start: numbe
  * is what exportParams/importParams/exportGrads speak: the model file and the tests use those.
  *
  * Where the next features go, in each engine:
- * - An optimizer (momentum, Nesterov, Adam, AdamW): a member of model/optimizers.ts's OptimizerSpec,
- *   its state as flat arrays of params' length allocated at construction,
- *   and one `case` in step(). The spec is fixed at creation (`optimizer`); step() takes only lr.
+ * - Optimizers (model/optimizers.ts): state as flat arrays of params' length allocated at
+ *   construction, one `case` per rule in step(). The spec is fixed at creation; step() takes only lr.
  * - Dropout on hidden layers is in: spec.dropout, a mask buffer and a dropped copy h = a * mask per
  *   hidden layer, drawn in forward(batch, rng) (model/dropout.ts) and undone in backward().
  * - A 1-unit sigmoid output with binary cross-entropy: an `output` field in NetworkSpec; forward()
@@ -129,8 +185,13 @@ export interface Network {
    * Input rows 0..batch-1 become images[order[start + n]] (or images[start + n], consecutive rows,
    * when order is null), each pixel byte times `scale` rounded once to float32. `images` holds whole
    * rows of sizes[0] bytes. Labels stay the caller's: they go to loss() and backward().
+   * With `transform`, each row is first transformed as model/transform.ts's transformRows defines
+   * (an engine may run the rows on several threads: the result is the same).
    */
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void;
+  loadBatch(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    transform?: BatchTransform | null,
+  ): void;
   /**
    * Runs the batch in `input`; returns the (batch, classes) probabilities, a view valid until the
    * next call. With `dropout` (a training step, when spec.dropout > 0) it first draws a fresh mask
@@ -144,19 +205,21 @@ export interface Network {
   backward(labels: Uint8Array, batch: number): void;
   /** One update of `params` from `grads` by the `optimizer` rule, with learning rate lr. */
   step(lr: number): void;
+  /**
+   * The optimizer's state, for saving a run and resuming it exactly: element 0 is the number of
+   * steps taken (exact as a float32 up to 2^24 steps), then each state buffer (momentum: the
+   * velocity; adam/adamw: the first moment, then the second) in canonical (paramLayout) order.
+   * Length 1 + buffers * params.length (just [steps] for sgd).
+   */
+  exportOptimizerState(): Float32Array;
+  /** Restores what exportOptimizerState returned, from a network of the same spec and optimizer. */
+  importOptimizerState(values: Float32Array): void;
   /** A copy of the parameters in canonical (paramLayout) order. */
   exportParams(): Float32Array;
   /** Sets the parameters from canonical (paramLayout) order. */
   importParams(values: Float32Array): void;
   /** A copy of the gradients in canonical order (for tests and diagnostics). */
   exportGrads(): Float32Array;
-  /**
-   * Everything the optimizer keeps between steps (velocities, moments, step count), flattened, for
-   * a checkpoint; empty for plain SGD. importOptimizerState(exportOptimizerState()) on a network of
-   * the same spec and optimizer continues training exactly.
-   */
-  exportOptimizerState(): Float32Array;
-  importOptimizerState(values: Float32Array): void;
   /** Releases workers or other resources; the network is unusable afterwards. */
   close(): Promise<void>;
 }

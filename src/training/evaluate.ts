@@ -1,7 +1,7 @@
 /**
- * Evaluation of a network on a labelled set: mean loss, accuracy, the 10x10 confusion matrix and
- * per-class precision and recall. Runs in batches through the network's preallocated buffers.
- * Pure computation: the CLI formats and prints the result.
+ * Evaluation of a network on a labelled set: mean loss, accuracy, the confusion matrix (10x10 for
+ * MNIST, 2x2 for a one-unit sigmoid output) and per-class precision and recall. Runs in batches
+ * through the network's preallocated buffers. Pure computation: the CLI formats and prints the result.
  */
 
 import type { Dataset } from '../data/split.js';
@@ -34,8 +34,17 @@ export interface Evaluation {
   perClass: ClassMetrics[];
 }
 
-export function evaluate(net: Network, data: Dataset, inputScale: number): Evaluation {
-  const classes = net.spec.sizes[net.spec.sizes.length - 1];
+/** Per-image answers, filled by evaluate() when given: the predicted class and its probability. */
+export interface PredictionRecord {
+  predicted: Uint8Array;
+  confidence: Float32Array;
+}
+
+export function evaluate(net: Network, data: Dataset, inputScale: number, record?: PredictionRecord): Evaluation {
+  const outputs = net.spec.sizes[net.spec.sizes.length - 1];
+  // One sigmoid output unit is a two-class problem: p = P(label 1), the answer is 1 when p >= 0.5.
+  const binary = outputs === 1;
+  const classes = binary ? 2 : outputs;
   const counts = new Uint32Array(classes * classes);
   let lossSum = 0;
   let correct = 0;
@@ -46,9 +55,13 @@ export function evaluate(net: Network, data: Dataset, inputScale: number): Evalu
     const probs = net.forward(batch);
     lossSum += net.loss(labels, batch) * batch;
     for (let n = 0; n < batch; n++) {
-      const predicted = argmaxRow(probs, n * classes, classes);
+      const predicted = binary ? (probs[n] >= 0.5 ? 1 : 0) : argmaxRow(probs, n * classes, classes);
       const truth = labels[n];
       counts[truth * classes + predicted]++;
+      if (record !== undefined) {
+        record.predicted[start + n] = predicted;
+        record.confidence[start + n] = binary ? (predicted === 1 ? probs[n] : 1 - probs[n]) : probs[n * classes + predicted];
+      }
       if (predicted === truth) correct++;
     }
   }

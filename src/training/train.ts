@@ -11,21 +11,32 @@ import { fillLabels, shuffledOrder } from '../data/batches.js';
 import type { Dataset } from '../data/split.js';
 import { DivergedError } from '../errors.js';
 import type { Network } from '../model/network.js';
+import { imageSeed, imageSide, type BatchTransform, type ImageTransform } from '../model/transform.js';
 import { Rng, type RngState } from '../rng.js';
 import { evaluate } from './evaluate.js';
+import { learningRate, type LrSchedule } from './schedule.js';
+
+export { learningRate, LR_SCHEDULES, type LrSchedule } from './schedule.js';
 
 export interface TrainSettings {
   epochs: number;
   batchSize: number;
   /** Peak learning rate. */
   lr: number;
-  /** 'constant' keeps lr; 'cosine' decays it from lr to 0 over the run (Loshchilov & Hutter 2017, SGDR). */
+  /** 'constant' keeps lr; 'cosine' decays it from lr to 0 over the run; 'onecycle' (schedule.ts). */
   schedule: LrSchedule;
+  /** Epochs of linear learning-rate warm-up in front of constant or cosine (0 or absent: none). */
+  warmup?: number;
   seed: number;
   /** Inputs are bytes * inputScale (1/255 maps pixels to [0, 1]). */
   inputScale: number;
   /** Random affine distortions of every training image (data/augment.ts), or null for none. */
   augment?: AugmentSettings | null;
+  /**
+   * augmentTransform(augment), when the caller made it already to give the engine (createNetwork's
+   * `transforms`): the engine recognises it by identity and runs it on all its threads.
+   */
+  augmentTransform?: ImageTransform<AugmentSettings>;
   /**
    * Early stopping: stop once this many epochs in a row brought no lower validation loss, and
    * leave the best epoch's weights in the network. null/absent: train every epoch.
@@ -47,8 +58,10 @@ export interface TrainState {
   steps: number;
   /** The batch-order generator as it was before epoch `epoch + 1`'s shuffle (replayed on resume). */
   orderRng: RngState;
-  /** The augmentation and dropout generators where they stand now (null when not used). */
-  augmentRng: RngState | null;
+  /**
+   * The dropout generator where it stands now (null without dropout). Augmentation needs no state:
+   * each image's distortion is seeded from (seed, epoch, position in the epoch).
+   */
   dropoutRng: RngState | null;
   /** Sum of loss * images over the batches done of the unfinished epoch, and their training seconds. */
   lossSum: number;
@@ -64,9 +77,6 @@ export interface TrainState {
   /** The best epoch's weights, when early stopping and they differ from `params`; else null. */
   bestParams: Float32Array | null;
 }
-
-export type LrSchedule = 'constant' | 'cosine';
-export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
 
 export interface EpochMetrics {
   epoch: number;
@@ -124,6 +134,16 @@ const ORDER_STREAM = 0x5eed5eed;
 const AUGMENT_STREAM = 0xa06e47;
 const DROPOUT_STREAM = 0xd20907;
 
+/**
+ * data/augment.ts's augmentImage as an image transform that an engine can run on its own threads:
+ * they import it from its module (the .ts source under vitest; engines/wasm/node.ts maps that to
+ * the build). Pass the same object to createNetwork's `transforms` and to train (it is keyed by identity).
+ */
+export function augmentTransform(settings: AugmentSettings): ImageTransform<AugmentSettings> {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return { fn: augmentImage, module: new URL(`../data/augment.${ext}`, import.meta.url).href, exportName: 'augmentImage', settings };
+}
+
 /** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */
 const YIELD_EVERY_MS = 50;
 
@@ -144,13 +164,15 @@ export async function train(
   const rng = new Rng(seed ^ ORDER_STREAM);
   const order = new Uint32Array(trainSet.count);
   const batchLabels = new Uint8Array(batchSize);
-  const side = Math.round(Math.sqrt(pixels));
-  if (settings.augment && side * side !== pixels) throw new RangeError(`augmentation needs square images, got ${pixels} pixels`);
-  const augmented = settings.augment ? new Uint8Array(batchSize * pixels) : null;
-  const augmentRng = settings.augment ? new Rng(seed ^ AUGMENT_STREAM) : null;
+  if (settings.augment) imageSide(pixels);
+  const transform = settings.augment ? settings.augmentTransform ?? augmentTransform(settings.augment) : null;
+  // The same object every batch, its seed the epoch's: each image's distortion then depends on
+  // (seed, epoch, position in the epoch) alone, whichever thread of the engine draws it.
+  const batchTransform: BatchTransform | null = transform === null ? null : { transform, seed: 0 };
   const dropoutRng = (net.spec.dropout ?? 0) > 0 ? new Rng(seed ^ DROPOUT_STREAM) : null;
   const batches = Math.ceil(trainSet.count / batchSize);
   const totalSteps = epochs * batches;
+  const schedule = { lr: settings.lr, schedule: settings.schedule, warmupSteps: (settings.warmup ?? 0) * batches };
   const history: EpochMetrics[] = [];
   const earlyStop = valSet !== null && valSet.count > 0 ? settings.earlyStop ?? null : null;
   let steps = 0;
@@ -165,7 +187,6 @@ export async function train(
     net.importParams(resume.params);
     net.importOptimizerState(resume.optimizer);
     rng.setState(resume.orderRng);
-    if (augmentRng && resume.augmentRng) augmentRng.setState(resume.augmentRng);
     if (dropoutRng && resume.dropoutRng) dropoutRng.setState(resume.dropoutRng);
     history.push(...resume.history);
     steps = resume.steps;
@@ -182,7 +203,7 @@ export async function train(
   /** The run's position now; `batch` batches of epoch `epoch + 1` done. */
   const snapshot = (epoch: number, batch: number, lossSum: number, seconds: number): TrainState => ({
     epoch, batch, steps, orderRng: orderBefore,
-    augmentRng: augmentRng?.getState() ?? null, dropoutRng: dropoutRng?.getState() ?? null,
+    dropoutRng: dropoutRng?.getState() ?? null,
     lossSum, seconds, history: [...history], bestEpoch, bestValLoss,
     params: net.exportParams(), optimizer: net.exportOptimizerState(),
     bestParams: bestEpoch === epoch && batch === 0 ? null : bestParams,
@@ -192,6 +213,7 @@ export async function train(
   for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
     orderBefore = rng.getState();
     shuffledOrder(order, rng);
+    if (batchTransform !== null) batchTransform.seed = imageSeed(seed ^ AUGMENT_STREAM, epoch);
     reporter.epochStart(epoch, epochs, batches);
     const started = performance.now() - (epoch === firstEpoch ? carriedSeconds * 1000 : 0);
     let lossSum = epoch === firstEpoch ? carriedLoss : 0;
@@ -203,14 +225,7 @@ export async function train(
       const start = b * batchSize;
       const batch = Math.min(batchSize, trainSet.count - start);
       // Fill the batch: this epoch's next images (or distorted copies of them) and their labels.
-      if (augmented !== null) {
-        for (let n = 0; n < batch; n++) {
-          augmentImage(augmented, n * pixels, trainSet.images, order[start + n] * pixels, side, augmentRng!, settings.augment!);
-        }
-        net.loadBatch(augmented, null, 0, batch, inputScale);
-      } else {
-        net.loadBatch(trainSet.images, order, start, batch, inputScale);
-      }
+      net.loadBatch(trainSet.images, order, start, batch, inputScale, batchTransform);
       fillLabels(batchLabels, trainSet.labels, order, start, batch);
       net.forward(batch, dropoutRng);
       const loss = net.loss(batchLabels, batch);
@@ -220,7 +235,7 @@ export async function train(
         );
       }
       net.backward(batchLabels, batch);
-      net.step(learningRate(settings, steps, totalSteps));
+      net.step(learningRate(schedule, steps, totalSteps));
       steps++;
       lossSum += loss * batch;
       const now = performance.now();
@@ -264,13 +279,6 @@ export async function train(
     if (earlyStop !== null && bestParams !== null && bestEpoch !== epoch) net.importParams(bestParams);
     return { epochs: history, interrupted: false, steps, stoppedEarly, bestEpoch: earlyStop !== null ? bestEpoch || null : null, state };
   }
-}
-
-/** The learning rate for optimizer step `step` (0-based) of `total`. */
-export function learningRate(settings: Pick<TrainSettings, 'lr' | 'schedule'>, step: number, total: number): number {
-  if (settings.schedule === 'constant' || total <= 1) return settings.lr;
-  // Half a cosine from lr down to 0: large steps early, fine steps at the end.
-  return 0.5 * settings.lr * (1 + Math.cos((Math.PI * step) / total));
 }
 
 function formatLoss(loss: number): string {

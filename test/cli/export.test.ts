@@ -2,15 +2,16 @@
 // hidden layers), exported by it, then run by the real ONNX Runtime and by a forward pass read from
 // the safetensors file on all 10,000 test images, against the project's own predictions and
 // `mnist evaluate --json`. Then the errors a user can make, each one line with the right exit code.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseOutput, writeError } from '../../src/cli/commands/export.js';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
 import type { Dataset } from '../../src/data/split.js';
 import { expectClose } from '../helpers/compare.js';
 import { assertBuilt, lines, mnist } from '../helpers/cli.js';
-import { argmaxRows, firstDifference, forwardFloat64, loadOnnxRuntime, projectProbabilities, readSafetensors, runOnnx, scaledInputs } from '../helpers/exports.js';
+import { argmaxRows, expectSameDigits, forwardFloat64, loadOnnxRuntime, projectProbabilities, readSafetensors, runOnnx, scaledInputs } from '../helpers/exports.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
 import { makeModel } from '../helpers/model-fixture.js';
 
@@ -20,7 +21,7 @@ const QUICK = ['--limit', '3000', '--val-size', '0', '--epochs', '1', '--no-augm
 const TRAINED = [
   { name: 'relu', args: ['--arch', '784-32-10', '--activation', 'relu'] },
   { name: 'tanh', args: ['--arch', '784-24-16-10', '--activation', 'tanh', '--lr', '0.2'] },
-  { name: 'sigmoid', args: ['--arch', '784-20-12-10', '--activation', 'sigmoid', '--lr', '2'] },
+  { name: 'sigmoid', args: ['--arch', '784-16-10', '--activation', 'sigmoid', '--lr', '2'] },
 ];
 
 let dir: string;
@@ -31,6 +32,9 @@ beforeAll(async () => {
   test = await loadSplit({ kind: 'embedded', dir: DATA, label: 'embedded' }, 'test');
   const runs = await Promise.all(TRAINED.map((t) => mnist(['train', ...QUICK, ...t.args, '--out', join(dir, `${t.name}.json`)])));
   runs.forEach((run, i) => expect(run.code, `training the ${TRAINED[i].name} model: ${run.stderr}`).toBe(0));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The confusion matrix of predicted digits against the test labels, as `evaluate --json` prints it. */
@@ -66,14 +70,14 @@ describe('mnist export of trained models, checked by the runtimes', () => {
       expect(confusion(ourDigits)).toEqual(evaluated.confusion); // the helper predicts exactly as evaluate does
 
       const onnx = await runOnnx(ort, onnxPath, scaledInputs(test, 784, model.input.scale), test.count, 784);
-      expect(firstDifference(argmaxRows(onnx.probabilities, 10), ourDigits)).toBeNull();
+      expectSameDigits(onnx.probabilities, ours, 10, 'ONNX Runtime digits');
       expectClose(onnx.probabilities, ours, { atol: 1e-5, rtol: 0 }, 'ONNX Runtime vs mnist probabilities');
 
       const file = readSafetensors(readFileSync(safetensorsPath));
       const sizes = file.metadata.architecture.split('-').map(Number);
       const layers = sizes.slice(1).map((_, l) => ({ weight: file.tensors.get(`${2 * l}.weight`)!.values, bias: file.tensors.get(`${2 * l}.bias`)!.values }));
       const fromFile = forwardFloat64(layers, file.metadata.activation, test, Number(file.metadata.input_scale));
-      expect(firstDifference(argmaxRows(fromFile.probabilities, 10), ourDigits)).toBeNull();
+      expectSameDigits(fromFile.probabilities, ours, 10, 'safetensors forward digits');
       expectClose(fromFile.probabilities, ours, { atol: 1e-5, rtol: 0 }, 'safetensors forward vs mnist probabilities');
       expect(evaluated.correct).toBeGreaterThan(5000); // trained, not chance: the comparison means something
     });
@@ -153,5 +157,22 @@ describe('mnist export: choices and errors', () => {
     expect(run.stdout).toMatch(/float32 \[N, 784\]/);
     expect(run.stdout).toMatch(/\$ mnist export model\.json -o model\.onnx/);
     expect(run.stdout).toMatch(/--allow-partial/);
+  });
+});
+
+describe('export output choices (in process)', () => {
+  it('takes the format from the extension, case-insensitively, or from --format beside the model', () => {
+    expect(chooseOutput('m.json', 'out/m.ONNX', undefined)).toEqual({ format: 'onnx', out: 'out/m.ONNX' });
+    expect(chooseOutput('m.json', 'w.safetensors', 'safetensors')).toEqual({ format: 'safetensors', out: 'w.safetensors' });
+    expect(chooseOutput('runs/m.json', undefined, 'onnx')).toEqual({ format: 'onnx', out: join('runs', 'm.onnx') });
+    expect(chooseOutput('m.json', 'weights.bin', 'safetensors')).toEqual({ format: 'safetensors', out: 'weights.bin' });
+  });
+
+  it('turns write failures into one line: a hint for the usual causes, the reason without the temp file otherwise', () => {
+    const errno = (code: string, message: string) => Object.assign(new Error(message), { code });
+    expect(writeError('a.onnx', errno('EACCES', "EACCES: permission denied, open '/x/.a.onnx.1.tmp'")).message).toBe('cannot write a.onnx: permission denied; choose a folder you can write to.');
+    expect(writeError('a.onnx', errno('ENOSPC', 'ENOSPC: no space left on device, write')).message).toBe('cannot write a.onnx: the disk is full; free some space or choose another disk.');
+    expect(writeError('a.onnx', errno('ENOENT', "ENOENT: no such file or directory, open '/proc/.a.onnx.7.ab.tmp'")).message).toBe('cannot write a.onnx: no such file or directory (ENOENT).');
+    expect(writeError('a.onnx', errno('EROFS', 'EROFS: read-only file system, open')).exitCode).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir } from '../../src/data/mnist.js';
 import { assertBuilt, lines, mnist } from '../helpers/cli.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
+import { jpegWithOrientation, turnForExif } from '../image/realistic.js';
 
 let dir: string;
 let model: string;
@@ -72,9 +73,33 @@ describe('mnist predict', () => {
     expect(results[0]).toMatchObject({ file: join(dir, 'photos', 'digit-1.png'), digit: labels[1] });
     expect(results[0].probabilities).toHaveLength(10);
     expect(results[0].probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 4);
-    expect(results[1]).toEqual({ file: notPng, error: expect.stringMatching(/not a PNG file/) });
+    expect(results[1]).toEqual({ file: notPng, error: expect.stringMatching(/not a PNG or JPEG file/) });
     expect(results[2]).toEqual({ file: join(dir, 'missing.png'), error: expect.stringMatching(/no such file/) });
     expect(run.stderr).toMatch(/^error: 2 of 3 images could not be read$/m);
+  });
+
+  it('reads JPEG files and folders of them, upright by their EXIF orientation, with --json and --show', async () => {
+    const images = readFileSync(join(embeddedDataDir(), 't10k-images-idx3-ubyte'));
+    mkdirSync(join(dir, 'phone'));
+    for (const [i, orientation] of [[0, 1], [1, 6], [2, 8]] as const) {
+      const png = PNG.sync.read(userPng(i, images));
+      const turned = turnForExif(png.data, png.width, png.height, orientation);
+      writeFileSync(join(dir, 'phone', `IMG_${i}.${i === 2 ? 'jpeg' : 'JPG'}`), jpegWithOrientation(turned.data, turned.width, turned.height, 80, orientation));
+    }
+    const run = await mnist(['predict', model, join(dir, 'phone'), '--json']);
+    expect(run.code).toBe(0);
+    const results = lines(run.stdout).map((l) => JSON.parse(l));
+    expect(results.map((r) => r.file)).toEqual([0, 1, 2].map((i) => join(dir, 'phone', `IMG_${i}.${i === 2 ? 'jpeg' : 'JPG'}`)));
+    expect(results.map((r) => r.digit)).toEqual(labels.slice(0, 3));
+    const shown = await mnist(['predict', model, join(dir, 'phone', 'IMG_1.JPG'), '--show']);
+    expect(shown.code).toBe(0);
+    expect(lines(shown.stdout)).toHaveLength(1 + 30);
+    const cut = join(dir, 'cut.jpg');
+    const whole = readFileSync(join(dir, 'phone', 'IMG_0.JPG'));
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const broken = await mnist(['predict', model, cut]);
+    expect(broken.code).toBe(1);
+    expect(lines(broken.stderr)).toEqual([`error: ${cut}: the JPEG file is truncated (its image data has no end marker); the file is damaged; save or export the image again`, 'error: 1 of 1 image could not be read']);
   });
 
   it('--show draws the 28x28 input the network saw', async () => {

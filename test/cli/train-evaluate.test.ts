@@ -1,19 +1,31 @@
 // `mnist train` and `mnist evaluate` end to end: the built binary on small slices of real MNIST,
-// checking stdout, stderr, exit codes and the files left on disk.
-import { readFileSync, writeFileSync, existsSync, readdirSync, copyFileSync } from 'node:fs';
+// checking stdout, stderr, exit codes and the files left on disk. The tests about the embedded
+// copy and its 10,000 test images use it; the others point --data-dir at a small real slice
+// (test/helpers/small-mnist.ts), so their processes skip reading and hashing 55 MB.
+import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir } from '../../src/data/mnist.js';
 import { assertBuilt, lines, mnist } from '../helpers/cli.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
+import { smallMnistDir } from '../helpers/small-mnist.js';
 
 const QUICK = ['--limit', '1500', '--val-size', '500', '--epochs', '2', '--batch-size', '32', '--arch', '784-32-10', '--engine', 'reference'];
+/** QUICK on the fast engine, for claims that do not depend on the engine (the first test shows both agree). */
+const QUICK_FAST = [...QUICK.slice(0, -1), 'fast'];
 const ACCURACY_LINE = /^test accuracy: (\d+)\/10000 \((\d+\.\d\d)%\)/;
 
 let dir: string;
+/** 2,500 training and 500 test images of real MNIST. */
+let small: string;
 beforeAll(() => {
   assertBuilt();
   dir = tempDir('mnist-cli-');
+  small = smallMnistDir();
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(small, { recursive: true, force: true });
 });
 
 describe('mnist train', () => {
@@ -50,7 +62,7 @@ describe('mnist train', () => {
 
   it('--json prints exactly one JSON document that evaluate --json reproduces', async () => {
     const out = join(dir, 'json.json');
-    const run = await mnist(['train', ...QUICK, '--epochs', '1', '--no-augment', '--out', out, '--json', '--quiet']);
+    const run = await mnist(['train', ...QUICK_FAST, '--epochs', '1', '--no-augment', '--out', out, '--json', '--quiet']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout);
@@ -59,7 +71,7 @@ describe('mnist train', () => {
     expect(result.epochs).toHaveLength(1);
     expect(JSON.parse(readFileSync(out, 'utf8')).training.augment).toBe(false);
     expect(Object.keys(result.epochs[0]).sort()).toEqual(['epoch', 'seconds', 'trainLoss', 'valAccuracy', 'valLoss']);
-    const evaluation = JSON.parse((await mnist(['evaluate', out, '--json', '--engine', 'reference'])).stdout);
+    const evaluation = JSON.parse((await mnist(['evaluate', out, '--json', '--engine', 'fast'])).stdout);
     expect(evaluation.accuracy).toBe(result.testAccuracy);
     expect(evaluation.correct).toBe(result.testCorrect);
     expect(evaluation.confusion).toHaveLength(10);
@@ -69,7 +81,7 @@ describe('mnist train', () => {
 
   it('trains with the fast engine on two threads, and evaluate reproduces its figure', async () => {
     const out = join(dir, 'fast.json');
-    const run = await mnist(['train', ...QUICK.filter((a) => a !== 'reference' && a !== '--engine'), '--engine', 'fast', '--threads', '2', '--out', out]);
+    const run = await mnist(['train', ...QUICK_FAST, '--threads', '2', '--out', out]);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/, fast \(wasm simd, 2 threads\) engine$/m);
     const [line] = lines(run.stdout);
@@ -80,12 +92,13 @@ describe('mnist train', () => {
 
   it('the same seed and settings give identical weights', async () => {
     const a = join(dir, 'seed-a.json'), b = join(dir, 'seed-b.json');
-    await mnist(['train', ...QUICK, '--epochs', '1', '--limit', '300', '--seed', '9', '--quiet', '--out', a]);
-    await mnist(['train', ...QUICK, '--epochs', '1', '--limit', '300', '--seed', '9', '--quiet', '--out', b]);
+    // Two separate processes at the same time: nothing they share can make them agree by accident.
+    await Promise.all([a, b].map((out) => mnist(['train', ...QUICK, '--data-dir', small, '--epochs', '1', '--limit', '300', '--seed', '9', '--quiet', '--out', out])));
     expect(JSON.parse(readFileSync(b, 'utf8')).weights).toEqual(JSON.parse(readFileSync(a, 'utf8')).weights);
   });
 
-  it.each([
+  // Each case is a separate process that exits before training starts, so they run concurrently.
+  it.concurrent.each([
     [['--lr', 'abc'], /^error: option '--lr <rate>' argument 'abc' is invalid\. expected a positive number/],
     [['--arch', '784-0-10'], /argument '784-0-10' is invalid\. hidden layer sizes must be 1 to 16384, got 0/],
     [['--arch', '10-10'], /argument '10-10' is invalid\. the first layer must be 784/],
@@ -105,7 +118,7 @@ describe('mnist train', () => {
   it('stops on divergence with exit 1 and leaves an existing model untouched', async () => {
     const out = join(dir, 'keep.json');
     writeFileSync(out, '{"precious": true}');
-    const run = await mnist(['train', ...QUICK, '--lr', '1e9', '--schedule', 'constant', '--quiet', '--out', out]);
+    const run = await mnist(['train', ...QUICK, '--data-dir', small, '--lr', '1e9', '--schedule', 'constant', '--quiet', '--out', out]);
     expect(run.code).toBe(1);
     expect(lines(run.stderr)).toEqual([expect.stringMatching(/^error: training diverged: the loss became .* at epoch 1, batch \d+\/47; .*Try --lr 100000000\.$/)]);
     expect(readFileSync(out, 'utf8')).toBe('{"precious": true}');
@@ -115,7 +128,7 @@ describe('mnist train', () => {
   it('Ctrl-C saves the partial model atomically and exits 130', async () => {
     const out = join(dir, 'partial.json');
     let sent = false;
-    const run = await mnist(['train', '--limit', '5000', '--val-size', '500', '--epochs', '50', '--arch', '784-32-10', '--engine', 'reference', '--out', out], {
+    const run = await mnist(['train', '--data-dir', small, '--limit', '2000', '--val-size', '500', '--epochs', '50', '--arch', '784-32-10', '--engine', 'reference', '--out', out], {
       onSpawn(child, output) {
         const timer = setInterval(() => {
           if (!sent && /^epoch\s+1\/50\s/m.test(output.stderr())) {
@@ -134,7 +147,7 @@ describe('mnist train', () => {
     expect(model.partial).toBe(true);
     expect(model.metrics.test).toBe(null);
     expect(model.training.steps).toBeGreaterThan(0);
-    const evaluation = await mnist(['evaluate', out, '--engine', 'reference']);
+    const evaluation = await mnist(['evaluate', out, '--engine', 'reference', '--data-dir', small]);
     expect(evaluation.code).toBe(0);
     expect(evaluation.stderr).toMatch(/partial: training was interrupted/);
   });
@@ -148,11 +161,11 @@ describe('data and model errors', () => {
   });
 
   it('a truncated data file is one line naming the file', async () => {
-    const data = tempDir();
-    for (const f of readdirSync(embeddedDataDir())) copyFileSync(join(embeddedDataDir(), f), join(data, f));
-    const labels = join(data, 't10k-labels-idx1-ubyte');
-    writeFileSync(labels, readFileSync(labels).subarray(0, 5000));
+    // The small slice, with the real 10,000-label test file cut off in the middle.
+    const data = smallMnistDir();
+    writeFileSync(join(data, 't10k-labels-idx1-ubyte'), readFileSync(join(embeddedDataDir(), 't10k-labels-idx1-ubyte')).subarray(0, 5000));
     const run = await mnist(['train', ...QUICK, '--data-dir', data, '--out', join(dir, 'x.json')]);
+    rmSync(data, { recursive: true, force: true });
     expect(run.code).toBe(1);
     expect(lines(run.stderr).at(-1)).toMatch(/^error: t10k-labels-idx1-ubyte: truncated: the header declares 10000 .*mnist download --force/);
   });

@@ -44,6 +44,25 @@ describe('mnist train --resume', () => {
     expect(weightsOf(stopped)).toEqual(weightsOf(straight));
   });
 
+  it('a resumed run keeps the optimizer, its hyperparameters, label smoothing and warm-up without restating them', async () => {
+    const args = [...SMALL, '--epochs', '3', '--optimizer', 'adamw', '--weight-decay', '0.05', '--beta2', '0.99', '--label-smoothing', '0.1', '--warmup', '1'];
+    const straight = join(dir, 'adamw-straight.json');
+    expect((await mnist(['train', ...args, '--out', straight])).code).toBe(0);
+    const stopped = join(dir, 'adamw-stopped.json');
+    const first = await mnist(['train', ...args, '--out', stopped], { env: { MNIST_TEST_SIGNAL_AT: 'after-epoch-1:SIGINT' } });
+    expect(first.code).toBe(130);
+    const second = await mnist(['train', '--resume', stopped, '--engine', 'fast', '--threads', '2', '--quiet']);
+    expect(second.code).toBe(0);
+    const model = JSON.parse(readFileSync(stopped, 'utf8'));
+    expect(model.training).toMatchObject({
+      optimizer: 'adamw', lr: 0.002, beta1: 0.9, beta2: 0.99, weightDecay: 0.05, labelSmoothing: 0.1, warmup: 1, resumed: 1,
+    });
+    expect(weightsOf(stopped)).toEqual(weightsOf(straight));
+    const changed = await mnist(['train', '--resume', straight, '--weight-decay', '0.01', '--epochs', '4']);
+    expect(changed.code).toBe(2);
+    expect(lines(changed.stderr)).toEqual([expect.stringMatching(/^error: --weight-decay 0\.01 differs from the run in .*adamw-straight\.json, which used 0\.05; /)]);
+  });
+
   it('changing the architecture on resume is a usage error naming both shapes; so is a changed setting', async () => {
     const model = join(dir, 'straight.json'); // the finished 6-epoch run of the first test
     const arch = await mnist(['train', '--resume', model, '--arch', '784-64-10', '--epochs', '2']);
@@ -74,12 +93,12 @@ describe('mnist train --preset, --early-stop and the recorded settings', () => {
     const out = join(dir, 'preset.json');
     const run = await mnist(['train', '--preset', 'fast', '--epochs', '1', '--limit', '1000', '--val-size', '300', '--dropout', '0.1', '--early-stop', '2', '--out', out]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/^training 784-128-10 relu, cross-entropy on 1000 images \(validation 300\), 1 epoch, batch 64, lr 0\.5 cosine, dropout 0\.1, early stop 2, preset fast, /m);
+    expect(run.stderr).toMatch(/^training 784-128-10 relu, cross-entropy on 1000 images \(validation 300\), 1 epoch, batch 64, sgd, lr 0\.5 cosine, dropout 0\.1, early stop 2, preset fast, /m);
     const model = JSON.parse(readFileSync(out, 'utf8'));
     expect(model.training).toMatchObject({ preset: 'fast', epochs: 1, augment: false, dropout: 0.1, earlyStop: 2, bestEpoch: 1 });
     const evaluation = await mnist(['evaluate', out]);
     expect(evaluation.code).toBe(0);
-    expect(evaluation.stderr).toMatch(/^model: 784-128-10 relu, cross-entropy; preset fast, 1 epoch, batch 64, sgd lr 0\.5 cosine, dropout 0\.1, early stop 2 \(best epoch 1\); /m);
+    expect(evaluation.stderr).toMatch(/^model: 784-128-10 relu, cross-entropy; trained with preset fast: sgd, lr 0\.5 cosine, 1 epoch, batch 64, dropout 0\.1, early stop 2 \(best epoch 1\); /m);
   });
 
   it('--early-stop without a validation set is a usage error', async () => {

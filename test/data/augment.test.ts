@@ -47,7 +47,7 @@ describe('augmentImage', () => {
     const out = new Uint8Array(side * side);
     const rng = new Rng(8);
     for (let trial = 0; trial < 200; trial++) {
-      augmentImage(out, 0, src, 0, side, rng, DEFAULT_AUGMENT);
+      augmentImage(out, 0, src, 0, side, rng, { ...DEFAULT_AUGMENT, fillChance: 0 });
       const after = centreOfMass(out);
       // shift <= 2 px, plus what rotation/shear/scale about the centre do to a point ~1 px from it
       expect(Math.hypot(after.x - before.x, after.y - before.y)).toBeLessThan(4);
@@ -66,5 +66,39 @@ describe('augmentImage', () => {
       expect(Math.abs(after.x - before.x)).toBeLessThanOrEqual(2.0001);
       expect(Math.abs(after.y - before.y)).toBeLessThanOrEqual(2.0001);
     }
+  });
+
+  it('a fill stretch widens a tall box towards a square along its shorter side only, never past the longer', () => {
+    /** Ink box of an image: width and height in pixels. */
+    const box = (img: Uint8Array) => {
+      let x0 = side, x1 = -1, y0 = side, y1 = -1;
+      img.forEach((v, i) => {
+        if (v < 100) return;
+        const x = i % side, y = Math.floor(i / side);
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      });
+      return { w: x1 - x0 + 1, h: y1 - y0 + 1 };
+    };
+    const src = bar(11, 9); // 6 wide, 10 tall
+    const out = new Uint8Array(side * side);
+    const rng = new Rng(4);
+    const widths: number[] = [];
+    for (let trial = 0; trial < 100; trial++) {
+      augmentImage(out, 0, src, 0, side, rng, { ...none, fillChance: 1 });
+      const b = box(out);
+      expect(b.h).toBe(10);
+      expect(b.w).toBeGreaterThanOrEqual(6);
+      expect(b.w).toBeLessThanOrEqual(11); // 10, plus one column the bilinear edge may reach
+      widths.push(b.w);
+    }
+    // The stretch is a random part of the way: both slight and nearly full stretches occur.
+    expect(Math.min(...widths)).toBeLessThanOrEqual(7);
+    expect(Math.max(...widths)).toBeGreaterThanOrEqual(9);
+    // With fillChance 0 the RNG draws, and so the image, are exactly as without the setting.
+    const a = new Uint8Array(side * side), b = new Uint8Array(side * side);
+    augmentImage(a, 0, src, 0, side, new Rng(9), { ...DEFAULT_AUGMENT, fillChance: 0 });
+    const { fillChance: _unused, ...legacy } = DEFAULT_AUGMENT;
+    augmentImage(b, 0, src, 0, side, new Rng(9), legacy);
+    expect(Array.from(a)).toEqual(Array.from(b));
   });
 });

@@ -6,6 +6,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_AUGMENT } from '../../src/data/augment.js';
 import { ReferenceMlp } from '../../src/engines/reference/mlp.js';
 import { createWasmNetwork } from '../../src/engines/wasm/node.js';
 import type { WasmMlp } from '../../src/engines/wasm/mlp.js';
@@ -13,7 +14,9 @@ import { drawDropoutMask } from '../../src/model/dropout.js';
 import { initParams } from '../../src/model/init.js';
 import { ACTIVATIONS, type Network, type NetworkSpec } from '../../src/model/network.js';
 import { SGD } from '../../src/model/optimizers.js';
+import { imageSeed, type BatchTransform } from '../../src/model/transform.js';
 import { Rng } from '../../src/rng.js';
+import { augmentTransform } from '../../src/training/train.js';
 import { expectClose, expectIdentical } from '../helpers/compare.js';
 
 function params(spec: NetworkSpec, seed: number): Float32Array {
@@ -188,5 +191,61 @@ describe('fast engine with dropout against the reference', () => {
       }
     };
     expectIdentical(await run(3), await run(1), 'weights, 3 threads vs 1, dropout 0.3');
+  });
+});
+
+describe('dropout when the fast engine fuses the batch load with the forward pass', () => {
+  // loadBatch followed by forward runs as one command (CMD_LOAD_FORWARD, or CMD_LOAD_TRANSFORM_FORWARD
+  // with augmentation): the masks drawn for that forward must apply there exactly as in the reference.
+  const spec: NetworkSpec = { sizes: [784, 32, 16, 10], activation: 'relu', loss: 'cross-entropy', dropout: 0.3 };
+  const augment = augmentTransform(DEFAULT_AUGMENT);
+  const rows = 48;
+  const dataRng = new Rng(21);
+  const images = Uint8Array.from({ length: rows * 784 }, () => (dataRng.uniform() < 0.2 ? dataRng.int(256) : 0));
+  const labels = labelsFor(rows, 10, dataRng);
+  const order = Uint32Array.from({ length: rows }, (_, i) => i);
+  new Rng(22).shuffle(order);
+
+  it.each([
+    ['plain loads (CMD_LOAD_FORWARD)', false],
+    ['augmented loads (CMD_LOAD_TRANSFORM_FORWARD)', true],
+  ] as const)('%s: the same weights as the reference, and as the unfused load then forward', async (_, augmented) => {
+    const transform: BatchTransform | null = augmented ? { transform: augment, seed: imageSeed(7, 1) } : null;
+    const run = async (net: Network, fused: boolean) => {
+      net.importParams(params(spec, 23));
+      const drop = new Rng(24);
+      const batchLabels = new Uint8Array(24);
+      let first: Float32Array | null = null;
+      for (let step = 0; step < 4; step++) {
+        const start = (step % 2) * 24;
+        net.loadBatch(images, order, start, 24, 1 / 255, transform);
+        if (!fused) void net.input; // completes the load on its own: forward then runs alone
+        const probs = net.forward(24, drop);
+        first ??= probs.slice();
+        for (let n = 0; n < 24; n++) batchLabels[n] = labels[order[start + n]];
+        net.backward(batchLabels, 24);
+        net.step(0.2);
+      }
+      return { first: first!, params: net.exportParams() };
+    };
+    const make = () => createWasmNetwork(spec, 24, { threads: 2, transforms: [augment] });
+    const fused = await make();
+    const unfused = await make();
+    try {
+      const ref = await run(new ReferenceMlp(spec, 24), true);
+      const a = await run(fused, true);
+      const b = await run(unfused, false);
+      expectIdentical(a.params, b.params, 'fused vs unfused load + forward, dropout 0.3');
+      expectClose(a.first, ref.first, { atol: 1e-6, rtol: 1e-5 }, 'first probabilities with dropout');
+      expectClose(a.params, ref.params, { atol: 1e-6, rtol: 1e-4 }, 'parameters after 4 steps with dropout');
+      // The mask really applied on the fused path: without the generator the output differs.
+      fused.importParams(params(spec, 23));
+      fused.loadBatch(images, order, 0, 24, 1 / 255, transform);
+      const undropped = fused.forward(24).slice();
+      expect(undropped.some((v, i) => Math.abs(v - ref.first[i]) > 1e-3)).toBe(true);
+    } finally {
+      await fused.close();
+      await unfused.close();
+    }
   });
 });

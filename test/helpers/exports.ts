@@ -156,11 +156,45 @@ export function argmaxRows(values: ArrayLike<number>, classes: number): Uint8Arr
   return digits;
 }
 
-/** The first index where two digit arrays differ, with both values, or null when they are equal. */
-export function firstDifference(a: Uint8Array, b: Uint8Array): string | null {
-  if (a.length !== b.length) return `lengths differ: ${a.length} vs ${b.length}`;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `image ${i}: ${a[i]} vs ${b[i]}`;
-  return null;
+/** The smallest gap between the two largest values of any row. */
+export function minTopTwoGap(values: ArrayLike<number>, classes: number): number {
+  let min = Infinity;
+  for (let row = 0; row < values.length; row += classes) {
+    let first = -Infinity;
+    let second = -Infinity;
+    for (let k = 0; k < classes; k++) {
+      const v = values[row + k];
+      if (v > first) [first, second] = [v, first];
+      else if (v > second) second = v;
+    }
+    min = Math.min(min, first - second);
+  }
+  return min;
+}
+
+/** Gaps below this between a model's two most likely digits are a coin toss for float32 rounding. */
+const NEAR_TIE = 1e-5;
+
+/**
+ * Asserts that another runtime predicts the project's digit for every image. Equality is only
+ * meaningful where the project's top two probabilities are clearly apart (two runtimes sum in
+ * different orders and differ by ~1e-6), so the model must have no near-tie; a test model that
+ * has one fails here with that reason, on every machine, instead of flipping a digit on some.
+ */
+export function expectSameDigits(theirs: ArrayLike<number>, ours: Float32Array, classes: number, what: string): void {
+  const gap = minTopTwoGap(ours, classes);
+  if (!(gap > NEAR_TIE)) {
+    throw new Error(`${what}: for some image the model's two most likely digits are only ${gap} apart, so rounding could flip it; use a test model (seed) without near-ties`);
+  }
+  const a = argmaxRows(theirs, classes);
+  const b = argmaxRows(ours, classes);
+  if (a.length !== b.length) throw new Error(`${what}: ${a.length} predictions, expected ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      const row = (v: ArrayLike<number>) => Array.from({ length: classes }, (_, k) => v[i * classes + k].toPrecision(4)).join(' ');
+      throw new Error(`${what}: image ${i}: digit ${a[i]}, the project says ${b[i]} (probabilities ${row(theirs)} vs ${row(ours)})`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

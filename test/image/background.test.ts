@@ -12,12 +12,16 @@ import {
   inkHistogram,
   inkMap,
   MIN_INK_CONTRAST,
+  neighbourCorrelation,
   normaliseContrast,
   pixelNoise,
+  populationSeparation,
   renderBackground,
+  splitPopulations,
+  unexplainedBySmoothPaper,
 } from '../../src/image/background.js';
 import type { Plane } from '../../src/image/plane.js';
-import { seededRandom } from '../helpers/tiny-classifier.js';
+import { seededRandom } from './realistic.js';
 
 function plane(width: number, height: number, f: (x: number, y: number) => number): Plane {
   const data = new Float32Array(width * height);
@@ -160,5 +164,38 @@ describe('contrastLevels and normaliseContrast', () => {
     expect(contrastLevels(inkHistogram(plane(40, 40, (x) => (x === 5 ? MIN_INK_CONTRAST * 0.8 : 0))), 0.001)).toBeNull();
     expect(contrastLevels(inkHistogram(plane(40, 40, (x) => (x === 5 ? 0.2 : 0))), 0.05)).toBeNull();
     expect(contrastLevels(inkHistogram(plane(40, 40, (x) => (x === 5 ? 0.2 : 0))), 0.01)).not.toBeNull();
+  });
+});
+
+describe('the two brightness populations (the paper model when the border shows no paper)', () => {
+  const random = seededRandom(31);
+  // A ring 6 pixels wide filling a 40x40 picture, touching all four edges: ink is 40% of it.
+  const ring = plane(40, 40, (x, y) => (Math.abs(Math.hypot(x - 19.5, y - 19.5) - 17) < 3.2 ? 0.1 : 0.9));
+
+  it('splits ink from paper even where the ink touches every edge, and counts the border', () => {
+    const p = splitPopulations(ring)!;
+    expect(p.threshold).toBeGreaterThan(0.1);
+    expect(p.threshold).toBeLessThan(0.9);
+    expect(p.dark.median).toBeCloseTo(0.1, 2);
+    expect(p.light.median).toBeCloseTo(0.9, 2);
+    expect(p.dark.share).toBeGreaterThan(0.3);
+    expect(p.light.borderShare).toBeGreaterThan(0.5); // the corners are paper
+    expect(p.dark.mad).toBeLessThan(0.01);
+    expect(populationSeparation(p)).toBeGreaterThan(50);
+    expect(splitPopulations(plane(5, 5, () => 0.4))).toBeNull();
+  });
+
+  it('tells noise and shading from strokes: separation, coherence, and what a smooth paper leaves', () => {
+    const noise = plane(120, 100, () => random());
+    const ramp = plane(120, 100, (x, y) => (x + y) / 220);
+    const blurredRing = plane(40, 40, (x, y) => 0.5 + 0.4 * Math.tanh((Math.abs(Math.hypot(x - 19.5, y - 19.5) - 13) - 4) / 3));
+    expect(populationSeparation(splitPopulations(noise)!)).toBeLessThan(3.6);
+    expect(populationSeparation(splitPopulations(ramp)!)).toBeLessThan(3.6);
+    expect(neighbourCorrelation(noise)).toBeLessThan(0.1);
+    expect(neighbourCorrelation(ramp)).toBeGreaterThan(0.9);
+    expect(neighbourCorrelation(blurredRing)).toBeGreaterThan(0.9);
+    expect(unexplainedBySmoothPaper(ramp)).toBeLessThan(0.02);
+    expect(unexplainedBySmoothPaper(ring)).toBeGreaterThan(0.1);
+    expect(unexplainedBySmoothPaper(blurredRing)).toBeGreaterThan(0.1);
   });
 });

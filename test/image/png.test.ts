@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import pngjs from 'pngjs';
 import { deflateSync } from 'node:zlib';
 import { DataError } from '../../src/errors.js';
-import { choosePaperLevel, decodePng, expectedDataLength, flattenAlpha, readPngHeader } from '../../src/image/png.js';
+import { choosePaperLevel } from '../../src/image/background.js';
+import { decodePng, expectedDataLength, flattenAlpha, readPngHeader } from '../../src/image/png.js';
 import { chunk, encodePng, ihdr, PNG_SIGNATURE, rawImageData, type BitDepth, type ColorType, type PngSpec } from '../helpers/png-writer.js';
 
 const { PNG } = pngjs;

@@ -8,7 +8,7 @@ import { centreOfMass } from '../../src/image/layout.js';
 import type { Plane } from '../../src/image/plane.js';
 import { preprocessDigit, type DigitFound } from '../../src/image/preprocess.js';
 import { strokeWidth } from '../../src/image/stroke.js';
-import { seededRandom } from '../helpers/tiny-classifier.js';
+import { seededRandom } from './realistic.js';
 import { readMnist, upscale } from './user-variants.js';
 
 const mnist = readMnist('t10k', 60);
@@ -121,6 +121,34 @@ describe('preprocessDigit', () => {
     const extra = (x: number, y: number) => (x < 25 ? 0.8 : specks.has(y * 320 + x) ? 1 : y === 160 || y === 161 ? 0.7 : 0);
     const messy = found(page(320, 320, upscale(digit(4), 7), 196, { x: 70, y: 60 }, { extra }));
     expect(distance(messy.pixels, reference)).toBeLessThan(14);
+  });
+
+  it('reads the digit beside a dark desk that fills a third or nearly half of the photo, under uneven light', () => {
+    for (const [i, share] of [[2, 0.35], [5, 0.35], [40, 0.35], [40, 0.45], [7, 0.45]]) {
+      const reference = found(asPlane(digit(i))).pixels;
+      const desk = (x: number) => (x > (1 - share) * 400 ? 1 : 0);
+      const photo = found(page(400, 300, upscale(digit(i), 5), 140, { x: 60, y: 80 }, { ramp: 0.3, noise: 0.01, extra: desk }));
+      expect(photo.box.x1).toBeLessThanOrEqual(210);
+      expect(distance(photo.pixels, reference)).toBeLessThan(12);
+    }
+  });
+
+  it('reads digits cropped to their strokes or filling a 16x16 frame, where the border shows little paper', () => {
+    for (const i of [0, 3, 8]) {
+      const ink = upscale(digit(i), 6);
+      // The ink's box, cropped: every edge touches a stroke.
+      let x0 = 168, y0 = 168, x1 = 0, y1 = 0;
+      ink.forEach((v, p) => {
+        if (v < 0.2) return;
+        x0 = Math.min(x0, p % 168); x1 = Math.max(x1, (p % 168) + 1);
+        y0 = Math.min(y0, Math.floor(p / 168)); y1 = Math.max(y1, Math.floor(p / 168) + 1);
+      });
+      const w = x1 - x0, h = y1 - y0;
+      const crop = page(w, h, ink, 168, { x: -x0, y: -y0 }, { paper: 0.95, inkLevel: 0.05 });
+      const read = found(crop);
+      expect(read.polarity).toBe('dark-on-light');
+      expect(distance(read.pixels, found(asPlane(digit(i))).pixels)).toBeLessThan(14);
+    }
   });
 
   it('thickens hairline strokes and thins marker strokes into the range MNIST has', () => {

@@ -25,7 +25,7 @@ function sample(): Checkpoint {
     settings: { arch: '784-6-10', lr: 0.5, augment: true, limit: null, preset: 'fast' },
     data: { 'train-images-idx3-ubyte': 'a'.repeat(64) },
     state: {
-      epoch: 2, batch: 7, steps: 123, orderRng: order.getState(), augmentRng: new Rng(3).getState(), dropoutRng: null,
+      epoch: 2, batch: 7, steps: 123, orderRng: order.getState(), dropoutRng: new Rng(3).getState(),
       lossSum: 12.5, seconds: 0.25,
       history: [
         { epoch: 1, seconds: 1, trainLoss: 0.5, valLoss: 0.4, valAccuracy: 0.9 },

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDataDir, loadSplit } from '../../src/data/mnist.js';
 import { toOnnx } from '../../src/io/onnx.js';
+import { toSafetensors } from '../../src/io/safetensors.js';
 import type { NetworkSpec } from '../../src/model/network.js';
 import type { Dataset } from '../../src/data/split.js';
 import { expectClose } from '../helpers/compare.js';
-import { type DenseLayer, argmaxRows, firstDifference, forwardFloat64, loadOnnxRuntime, projectProbabilities, runOnnx, scaledInputs } from '../helpers/exports.js';
+import { type DenseLayer, expectSameDigits, forwardFloat64, loadOnnxRuntime, projectProbabilities, runOnnx, scaledInputs } from '../helpers/exports.js';
 import { tempDir } from '../helpers/idx-fixtures.js';
 import { makeModel } from '../helpers/model-fixture.js';
 import { decodeMessage, messageFields, stringFields, uintField } from '../helpers/protobuf-reader.js';
@@ -78,13 +79,14 @@ describe('ONNX export: the protobuf', () => {
 });
 
 describe('ONNX export: ONNX Runtime on the 10,000 test images, no hidden layer and three', () => {
-  const specs: NetworkSpec[] = [
-    { sizes: [784, 10], activation: 'relu', loss: 'cross-entropy' },
-    { sizes: [784, 10, 9, 8, 10], activation: 'tanh', loss: 'cross-entropy' },
+  // Seeds whose random weights leave no near-tie between two digits (see expectSameDigits).
+  const cases: [NetworkSpec, number][] = [
+    [{ sizes: [784, 10], activation: 'relu', loss: 'cross-entropy' }, 7],
+    [{ sizes: [784, 10, 9, 8, 10], activation: 'tanh', loss: 'cross-entropy' }, 10],
   ];
-  for (const spec of specs) {
+  for (const [spec, seed] of cases) {
     it(`${spec.sizes.join('-')} ${spec.activation}: same digit for every image, probabilities within 1e-5, logits as a float64 forward pass`, async () => {
-      const model = makeModel(spec, 7);
+      const model = makeModel(spec, seed);
       const path = join(dir, `${spec.sizes.join('-')}-${spec.activation}.onnx`);
       writeFileSync(path, toOnnx(model));
       const { probabilities, logits, session } = await runOnnx(ort, path, scaledInputs(test, 784, model.input.scale), test.count, 784);
@@ -92,7 +94,7 @@ describe('ONNX export: ONNX Runtime on the 10,000 test images, no hidden layer a
       expect(session.outputNames).toEqual(['probabilities', 'logits']);
 
       const ours = await projectProbabilities(model, test);
-      expect(firstDifference(argmaxRows(probabilities, 10), argmaxRows(ours, 10))).toBeNull();
+      expectSameDigits(probabilities, ours, 10, 'ONNX Runtime digits');
       expectClose(probabilities, ours, { atol: 1e-5, rtol: 0 }, 'ONNX Runtime vs project probabilities');
       const layers: DenseLayer[] = [];
       let offset = 0;
@@ -111,6 +113,12 @@ describe('ONNX export: what cannot be exported', () => {
     const model = makeModel();
     (model.architecture as { activation: string }).activation = 'gelu';
     expect(() => toOnnx(model)).toThrow(/cannot export activation "gelu" to ONNX.*supported: relu, sigmoid, tanh/);
+  });
+
+  it('refuses, for both formats, a binary-cross-entropy network (one sigmoid output, not a softmax classifier)', () => {
+    const model = makeModel({ sizes: [784, 4, 1], activation: 'tanh', loss: 'binary-cross-entropy' });
+    expect(() => toOnnx(model)).toThrow(/^cannot export to ONNX: the model ends in one sigmoid unit \(binary cross-entropy\); export writes softmax classifiers/);
+    expect(() => toSafetensors(model)).toThrow(/^cannot export to safetensors: the model ends in one sigmoid unit/);
   });
 
   it('refuses parameters that do not match the architecture', () => {

@@ -3,7 +3,8 @@
  * engine: a run stopped (at an epoch boundary, or between two batches by its AbortSignal) and
  * resumed from its TrainState ends with the same weights, bit for bit, as one uninterrupted run,
  * with augmentation and dropout on; early stopping keeps the best epoch's weights on a run built to
- * overfit.
+ * overfit. Every optimizer (sgd, momentum, nesterov, adam, adamw) resumes bit for bit: its state
+ * (velocity, moments, step count) travels in TrainState.optimizer.
  */
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +14,10 @@ import type { Dataset } from '../../src/data/split.js';
 import { createWasmNetwork } from '../../src/engines/wasm/node.js';
 import { initParams } from '../../src/model/init.js';
 import type { Network, NetworkSpec } from '../../src/model/network.js';
+import { OPTIMIZERS, optimizerSpec, type OptimizerSpec } from '../../src/model/optimizers.js';
 import { Rng } from '../../src/rng.js';
 import { evaluate } from '../../src/training/evaluate.js';
-import { train, type Reporter, type TrainSettings, type TrainState } from '../../src/training/train.js';
+import { augmentTransform, train, type Reporter, type TrainSettings, type TrainState } from '../../src/training/train.js';
 import { expectIdentical } from '../helpers/compare.js';
 
 let mnist: MnistSplit;
@@ -33,8 +35,8 @@ const settings: TrainSettings = {
   epochs: 6, batchSize: 50, lr: 0.2, schedule: 'cosine', seed: 9, inputScale: 1 / 255, augment: DEFAULT_AUGMENT,
 };
 
-async function freshNet(s: NetworkSpec = spec): Promise<Network> {
-  const net = await createWasmNetwork(s, 200, { threads: 2 });
+async function freshNet(s: NetworkSpec = spec, optimizer?: OptimizerSpec): Promise<Network> {
+  const net = await createWasmNetwork(s, 200, { threads: 2, optimizer });
   const initial = new Float32Array(net.params.length);
   initParams(initial, s, 'he', new Rng(settings.seed));
   net.importParams(initial);
@@ -108,6 +110,60 @@ describe('resuming a run', () => {
     try {
       await train(second, trainSet(), valSet(), settings, undefined, undefined, state);
       expectIdentical(second.exportParams(), straight, 'weights after resuming in epoch 2');
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe.each(OPTIMIZERS)('resuming a run with %s', (name) => {
+  // A smaller run per optimizer: 300 images, 3 epochs of 6 batches, augmentation and dropout on,
+  // weight decay and a warm-up epoch so every term of the update and the schedule is in play.
+  const optimizer = optimizerSpec(name, { weightDecay: name === 'adamw' ? 0.01 : 1e-4 });
+  const lr = name === 'adam' || name === 'adamw' ? 0.002 : name === 'sgd' ? 0.2 : 0.02;
+  const augment = augmentTransform(DEFAULT_AUGMENT);
+  const run: TrainSettings = { ...settings, epochs: 3, lr, warmup: 1, augment: DEFAULT_AUGMENT, augmentTransform: augment };
+  const make = async () => {
+    const net = await createWasmNetwork(spec, 200, { threads: 2, optimizer, transforms: [augment] });
+    const initial = new Float32Array(net.params.length);
+    initParams(initial, spec, 'he', new Rng(settings.seed));
+    net.importParams(initial);
+    return net;
+  };
+
+  it('stopped in mid-epoch 2 and resumed ends with the weights of one uninterrupted run, bit for bit', async () => {
+    const trainSet = slice(0, 300);
+    const valSet = slice(9000, 100);
+    const whole = await make();
+    let straight: Float32Array;
+    let optimizerState: Float32Array;
+    try {
+      await train(whole, trainSet, valSet, run);
+      straight = whole.exportParams();
+      optimizerState = whole.exportOptimizerState();
+    } finally {
+      await whole.close();
+    }
+    const first = await make();
+    let state: TrainState;
+    try {
+      const controller = new AbortController();
+      const reporter: Reporter = {
+        epochStart() {}, epochEnd() {},
+        batchEnd: (epoch, batch) => { if (epoch === 2 && batch === 3) controller.abort(); },
+      };
+      const result = await train(first, trainSet, valSet, run, reporter, controller.signal);
+      expect([result.state.epoch, result.state.batch]).toEqual([1, 3]);
+      expect(result.state.optimizer[0]).toBe(9); // steps: 6 of epoch 1, 3 of epoch 2
+      state = throughJson(result.state);
+    } finally {
+      await first.close();
+    }
+    const second = await make();
+    try {
+      await train(second, trainSet, valSet, run, undefined, undefined, state);
+      expectIdentical(second.exportParams(), straight, `${name}: weights after resuming in epoch 2`);
+      expectIdentical(second.exportOptimizerState(), optimizerState, `${name}: optimizer state after resuming`);
     } finally {
       await second.close();
     }

@@ -8,7 +8,6 @@
 
 import { relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import cliProgress from 'cli-progress';
 import {
   DEFAULT_MIN_RATE,
   DEFAULT_MIRRORS,
@@ -18,14 +17,13 @@ import {
   normalizeMirror,
   resolveMirrors,
   verifyDataDir,
-  type DownloadEvent,
   type VerifiedFile,
 } from '../../data/download.js';
 import { DataError, InterruptedError } from '../../errors.js';
-import { err as errColor, out as outColor } from '../../ui/colors.js';
-import { formatSeconds } from '../../ui/format.js';
+import { out as outColor } from '../../ui/colors.js';
+import { DownloadProgress, FILE_COLUMN } from '../../ui/progress.js';
 import { listenForInterrupt } from '../interrupt.js';
-import { jsonOption, noColorOption, quietOption } from '../options.js';
+import { jsonOption, noColorOption, parseMinRate, parseSeconds, quietOption } from '../options.js';
 
 const EXAMPLES = `
 Mirrors are tried in this order: each --mirror, then ${MIRROR_ENV} (comma or space separated),
@@ -42,25 +40,17 @@ Examples:
   $ mnist download --verify                 # check ./data without the network
   $ mnist download --force                  # fetch again even if the files are fine`;
 
-/** `--mirror` may be repeated; each value must be an http(s) URL. */
+/**
+ * `--mirror` may be repeated; each value must be an http(s) URL. The one parser kept beside its
+ * command rather than in ../options.ts: it needs data/download.ts, which every other command
+ * would then load (the HTTP stack, about 80 ms) for nothing.
+ */
 function collectMirror(value: string, previous: string[]): string[] {
   try {
     return [...previous, normalizeMirror(value)];
   } catch (e) {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
-}
-
-function parseMinRate(value: string): number {
-  const n = Number(value);
-  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(value) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number of kB per second, e.g. 1, or 0 for no minimum.');
-  return n;
-}
-
-function parseTimeout(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds, e.g. 30.');
-  return n;
 }
 
 export function makeDownloadCommand() {
@@ -71,7 +61,7 @@ export function makeDownloadCommand() {
     .option('--no-builtin-mirrors', `use only --mirror and ${MIRROR_ENV}, never the built-in list`)
     .option('--force', 'download again even if verified files are present')
     .addOption(new Option('--verify', 'check the files already there, without the network').conflicts(['force', 'mirror', 'builtinMirrors']))
-    .option('--timeout <seconds>', 'give up on a mirror after this many seconds without data', parseTimeout, DEFAULT_TIMEOUT_MS / 1000)
+    .option('--timeout <seconds>', 'give up on a mirror after this many seconds without data', parseSeconds, DEFAULT_TIMEOUT_MS / 1000)
     .option(
       '--min-rate <kB/s>',
       'give up on a mirror that sends less than this many kB per second, averaged over each --timeout window (0: no minimum)',
@@ -90,13 +80,12 @@ export function makeDownloadCommand() {
 
 type DownloadCommandOptions = ReturnType<ReturnType<typeof makeDownloadCommand>['opts']>;
 
-const NAME_WIDTH = 'train-images-idx3-ubyte'.length + 2;
 const short = (hash: string) => `${hash.slice(0, 12)}…`;
 
 async function runDownload(options: DownloadCommandOptions): Promise<void> {
   const mirrors = resolveMirrors({ cli: options.mirror, builtins: options.builtinMirrors });
   const dir = resolve(options.dataDir);
-  const progress = new DownloadProgress(process.stderr, Boolean(options.quiet));
+  const progress = new DownloadProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
   const interrupt = listenForInterrupt((line) => progress.log(`${line}; the partial download is removed`));
   // A second signal exits at once; the interrupt module removes the live temp files on the way out.
   const unregister = interrupt.onForcedExit(() => progress.stop());
@@ -132,7 +121,7 @@ async function runDownload(options: DownloadCommandOptions): Promise<void> {
         f.status === 'skipped'
           ? `${outColor.green('ok')} (already there, verified, sha256 ${short(f.sha256)})`
           : `${outColor.green('downloaded')} (verified, sha256 ${short(f.sha256)}) from ${f.mirror}`;
-      process.stdout.write(`${f.file.padEnd(NAME_WIDTH)}${what}\n`);
+      process.stdout.write(`${f.file.padEnd(FILE_COLUMN)}${what}\n`);
     }
   }
   progress.log(`${files.length} files verified in ${displayDir(dir)}; ${useHint(dir)}`);
@@ -145,7 +134,7 @@ async function runVerify(dataDir: string, json: boolean): Promise<void> {
   if (json) {
     process.stdout.write(JSON.stringify({ dataDir: dir, ok: bad.length === 0, files: results }, null, 2) + '\n');
   } else {
-    for (const r of results) process.stdout.write(`${r.file.padEnd(NAME_WIDTH)}${describeVerified(r)}\n`);
+    for (const r of results) process.stdout.write(`${r.file.padEnd(FILE_COLUMN)}${describeVerified(r)}\n`);
   }
   if (bad.length > 0) {
     const flag = dataDir === 'data' ? '' : ` --data-dir ${dataDir}`;
@@ -177,107 +166,4 @@ function displayDir(dir: string): string {
 
 function useHint(dir: string): string {
   return dir === resolve('data') ? '`mnist train` and `mnist evaluate` now use them instead of the embedded copy.' : `use them with \`mnist train --data-dir ${displayDir(dir)}\`.`;
-}
-
-/**
- * Shows download events on stderr: a cli-progress bar (bytes, percentage, speed) per file on a
- * TTY; on a pipe or file a line when each file is done (and every 10 s for a slow one), since
- * cli-progress prints nothing to a non-TTY. Mirror failures are one line each. Quiet: nothing.
- */
-class DownloadProgress {
-  private bar: cliProgress.SingleBar | null = null;
-  private readonly tty: boolean;
-  private started = 0;
-  private lastPlain = 0;
-  private total: number | undefined;
-  private mirror = '';
-
-  constructor(
-    private readonly stream: NodeJS.WriteStream,
-    private readonly quiet: boolean,
-  ) {
-    this.tty = Boolean(stream.isTTY);
-  }
-
-  event(e: DownloadEvent): void {
-    if (this.quiet) return;
-    const now = performance.now();
-    switch (e.type) {
-      case 'start':
-        this.stop();
-        this.started = now;
-        this.lastPlain = now;
-        this.total = e.totalBytes;
-        this.mirror = e.mirror;
-        if (this.tty) {
-          this.bar = new cliProgress.SingleBar(
-            {
-              stream: this.stream,
-              // Without a Content-Length there is no fraction to draw: show bytes and speed only.
-              format:
-                e.totalBytes === undefined
-                  ? `${e.file.padEnd(NAME_WIDTH)}{got} | {speed}`
-                  : `${e.file.padEnd(NAME_WIDTH)}${errColor.cyan('{bar}')} {percentage}% | {got} of {size} | {speed}`,
-              barsize: 24,
-              hideCursor: true,
-              clearOnComplete: true,
-              // main.ts owns SIGINT; the bar must not add a listener of its own.
-              gracefulExit: false,
-              fps: 10,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          this.bar.start(e.totalBytes ?? 0, 0, { got: formatBytes(0), size: formatBytes(e.totalBytes ?? 0), speed: '-' });
-        }
-        return;
-      case 'progress': {
-        const seconds = (now - this.started) / 1000;
-        const speed = seconds > 0.2 ? `${formatBytes(e.bytes / seconds)}/s` : '-';
-        if (this.bar) {
-          this.bar.update(Math.min(e.bytes, this.total ?? e.bytes), { got: formatBytes(e.bytes), speed });
-        } else if (!this.tty && now - this.lastPlain >= 10_000) {
-          this.lastPlain = now;
-          const of = this.total === undefined ? '' : ` of ${formatBytes(this.total)}`;
-          this.stream.write(`${e.file}.gz: ${formatBytes(e.bytes)}${of} (${speed})\n`);
-        }
-        return;
-      }
-      case 'mirror-failed': {
-        this.stop();
-        const next = e.mirrorsLeft > 0 ? 'trying the next mirror' : 'no more mirrors';
-        this.stream.write(`${errColor.yellow('warning:')} ${e.file}.gz from ${e.mirror}: ${e.reason}; ${next}\n`);
-        return;
-      }
-      case 'done': {
-        this.stop();
-        if (e.skipped) return;
-        const seconds = (e.ms ?? 0) / 1000;
-        const bytes = e.bytes ?? 0;
-        const speed = seconds > 0 ? ` (${formatBytes(bytes / seconds)}/s)` : '';
-        this.stream.write(`${e.file}.gz: ${formatBytes(bytes)} in ${formatSeconds(seconds)}${speed} from ${this.mirror}, verified\n`);
-        return;
-      }
-    }
-  }
-
-  /** A line on stderr (not with --quiet), after stopping any bar. */
-  log(line: string): void {
-    if (this.quiet) return;
-    this.stop();
-    this.stream.write(line + '\n');
-  }
-
-  /** Stops the bar and restores the cursor; safe to call any number of times. */
-  stop(): void {
-    this.bar?.stop();
-    this.bar = null;
-  }
-}
-
-/** 9912422 -> `9.9 MB` (decimal units, as download tools show them). */
-function formatBytes(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
 }

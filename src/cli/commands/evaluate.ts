@@ -5,20 +5,25 @@
  */
 
 import { Command } from '@commander-js/extra-typings';
-import { loadSplit, locateMnist } from '../../data/mnist.js';
-import { loadModel, type TrainingSettingsRecord } from '../../io/model-file.js';
+import { PIXELS } from '../../data/mnist.js';
+import { writeFileAtomic } from '../../files/atomic.js';
+import { describeTraining, loadModel } from '../../io/model-file.js';
 import { describeSpec } from '../../model/network.js';
-import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
+import { encodePng } from '../../report/png-out.js';
+import { gridShape, mistakesGrid } from '../../report/raster.js';
 import { err, out } from '../../ui/colors.js';
 import { formatAccuracy } from '../../ui/format.js';
 import { confusionTable } from '../../ui/tables.js';
-import { createNetwork } from '../../engines/index.js';
-import { dataDirOption, engineOption, jsonOption, noColorOption, quietOption, threadsOption } from '../options.js';
+import { dataDirOption, engineOption, jsonOption, noColorOption, parsePositiveInt, quietOption, threadsOption } from '../options.js';
+import { checkOutPath } from '../out-path.js';
+import { evaluateOnTestSet, listMistakes } from '../test-set.js';
 
 export function makeEvaluateCommand() {
   return new Command('evaluate')
     .description('measure a model on the 10,000 MNIST test images')
     .argument('<model>', 'model file written by `mnist train`')
+    .option('--errors <file.png>', 'also write a PNG grid of the misclassified test digits, each labelled true>predicted confidence')
+    .option('--errors-max <n>', 'most digits in the --errors grid (the most confident mistakes first)', parsePositiveInt, 100)
     .addOption(engineOption())
     .addOption(threadsOption())
     .addOption(dataDirOption())
@@ -28,26 +33,36 @@ export function makeEvaluateCommand() {
     .addHelpText('after', `
 Examples:
   $ mnist evaluate model.json
-  $ mnist evaluate model.json --json | jq .accuracy`)
+  $ mnist evaluate model.json --json | jq .accuracy
+  $ mnist evaluate model.json --errors errors.png   # a picture of the digits it gets wrong`)
     .action(async (modelPath, options) => {
       const log = (line: string) => {
         if (!options.quiet) process.stderr.write(line + '\n');
       };
+      if (options.errors !== undefined) checkOutPath('--errors', options.errors, 'errors.png');
       const model = await loadModel(modelPath);
-      const source = locateMnist({ dataDir: options.dataDir });
-      log(err.dim(`model: ${describeSpec(model.architecture)}${trainingNotes(model.training)}${model.partial ? ' (partial: training was interrupted)' : ''}; data: ${source.label}`));
-      const test = await loadSplit(source, 'test');
-      const { net } = await createNetwork(model.architecture, EVAL_BATCH, {
+      const run = await evaluateOnTestSet(model, {
+        dataDir: options.dataDir,
         engine: options.engine,
         threads: options.threads,
         notice: log,
+        onSource: (source) => log(err.dim(
+          `model: ${describeSpec(model.architecture)}${model.partial ? ' (partial: training was interrupted)' : ''}; ` +
+          `trained with ${describeTraining(model.training)}; data: ${source.label}`,
+        )),
       });
-      let result;
-      try {
-        net.importParams(model.params);
-        result = evaluate(net, test, model.input.scale);
-      } finally {
-        await net.close();
+      const result = run.evaluation;
+      if (options.errors !== undefined) {
+        const mistakes = listMistakes(run, options.errorsMax);
+        const total = result.total - result.correct;
+        if (mistakes.length === 0) {
+          log(`no mistakes on the test set: ${options.errors} not written`);
+        } else {
+          const picture = mistakesGrid(mistakes.map((m) => ({ ...m, pixels: run.test.images.subarray(m.index * PIXELS, (m.index + 1) * PIXELS) })));
+          await writeFileAtomic(options.errors, encodePng(picture));
+          const { columns, rows } = gridShape(mistakes.length);
+          log(`${options.errors}: ${mistakes.length === total ? `all ${total}` : `the ${mistakes.length} most confident of ${total}`} misclassified test digits, ${columns}x${rows} grid (${picture.width}x${picture.height} pixels), labelled true>predicted confidence`);
+        }
       }
       const accuracy = result.correct / result.total;
       if (options.json) {
@@ -72,13 +87,3 @@ Examples:
     });
 }
 
-/** The settings beyond the architecture that shaped the weights, e.g. `; dropout 0.2, early stop 5 (best epoch 17), preset best`. */
-function trainingNotes(t: TrainingSettingsRecord): string {
-  const notes: string[] = [];
-  if (t.preset) notes.push(`preset ${t.preset}`);
-  notes.push(`${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, batch ${t.batchSize}, ${t.optimizer} lr ${t.lr} ${t.schedule}${t.augment ? ', augmented' : ''}`);
-  if (t.dropout) notes.push(`dropout ${t.dropout}`);
-  if (t.earlyStop) notes.push(`early stop ${t.earlyStop}${t.bestEpoch ? ` (best epoch ${t.bestEpoch})` : ''}`);
-  if (t.resumed) notes.push(`resumed ${t.resumed}x`);
-  return `; ${notes.join(', ')}`;
-}

@@ -96,22 +96,30 @@ function checkOutPath(modelPath: string, out: string): void {
   }
 }
 
-/** Writes atomically; the usual file-system failures become one line saying what to do. */
+/** Writes atomically; a file-system failure becomes one line saying what to do. */
 async function writeOutput(out: string, bytes: Uint8Array): Promise<void> {
   try {
     await writeFileAtomic(out, bytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reasons: Record<string, string> = {
-      EACCES: 'permission denied; choose a folder you can write to',
-      EPERM: 'permission denied; choose a folder you can write to',
-      EROFS: 'the file system is read-only; choose another folder',
-      ENOSPC: 'the disk is full; free some space or choose another disk',
-      EDQUOT: 'the disk quota is exhausted; free some space or choose another disk',
-    };
-    if (code !== undefined && code in reasons) throw new MnistError(`cannot write ${out}: ${reasons[code]}.`, 'EWRITE');
-    throw new MnistError(`cannot write ${out}: ${(error as Error).message}.`, 'EWRITE');
+    throw writeError(out, error);
   }
+}
+
+const WRITE_HINTS: Record<string, string> = {
+  EACCES: 'permission denied; choose a folder you can write to',
+  EPERM: 'permission denied; choose a folder you can write to',
+  EROFS: 'the file system is read-only; choose another folder',
+  ENOSPC: 'the disk is full; free some space or choose another disk',
+  EDQUOT: 'the disk quota is exhausted; free some space or choose another disk',
+};
+
+/** The one-line error for a failed write: a hint for the usual causes, else the system's reason without the temp file's name. */
+export function writeError(out: string, error: unknown): MnistError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && code in WRITE_HINTS) return new MnistError(`cannot write ${out}: ${WRITE_HINTS[code]}.`, 'EWRITE');
+  // Node's messages read "ENOENT: no such file or directory, open '/dir/.x.onnx.123.tmp'".
+  const reason = String((error as Error).message ?? error).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new MnistError(`cannot write ${out}: ${reason}${code !== undefined ? ` (${code})` : ''}.`, 'EWRITE');
 }
 
 function formatSize(bytes: number): string {

@@ -1,7 +1,8 @@
 /**
- * `mnist predict model.json a.png b.png photos/`: reads each PNG, turns it into an MNIST-style
- * 28x28 input (src/image/), and prints the digit with its probability and the runners-up. One
- * result per image in a stable order (arguments in order, each folder's PNGs by name); a bad image
+ * `mnist predict model.json a.png b.jpg photos/`: reads each PNG or JPEG, turns it into an
+ * MNIST-style 28x28 input (src/image/), and prints the digit with its probability and the
+ * runners-up. One result per image in a stable order (arguments in order, each folder's .png,
+ * .jpg and .jpeg files by name); a bad image
  * reports its error and the rest still run; the exit code is 1 if any image failed.
  */
 
@@ -9,7 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
-import { loadDigitImage } from '../../image/digit.js';
+import { IMAGE_EXTENSIONS, loadDigitImage } from '../../image/digit.js';
 import { loadModel } from '../../io/model-file.js';
 import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import type { Network } from '../../model/network.js';
@@ -17,22 +18,27 @@ import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';
 import { formatPercent, oneLine } from '../../ui/format.js';
 import { noColorOption, parseTop } from '../options.js';
+import { classifyDigit } from '../read-digit.js';
 
 export function makePredictCommand() {
   return new Command('predict')
-    .description('read handwritten digits from PNG images (photos, scans, drawings) with a trained model')
+    .description('read handwritten digits from PNG or JPEG images (photos, scans, drawings) with a trained model')
     .argument('<model>', 'model file written by `mnist train`')
-    .argument('<images...>', 'PNG files, or folders whose .png files are all read')
+    .argument('<images...>', 'PNG or JPEG files, or folders whose .png, .jpg and .jpeg files are all read')
     .option('--top <k>', 'how many digits to list per image, most likely first', parseTop, 3)
     .option('--show', 'also draw the 28x28 image the network saw (to see why a prediction went wrong)')
     .option('--json', 'one JSON object per image per line: {"file", "digit", "probabilities"} or {"file", "error"}')
     .addOption(noColorOption())
     .addHelpText('after', `
-Any PNG works: dark ink on light paper or light on dark, any size, transparent or not. The digit
+Any PNG or JPEG works: dark ink on light paper or light on dark, any size, transparent or not,
+cropped tight or with a margin; a phone photo is turned upright by its EXIF orientation. The digit
 is found, scaled into a 20x20 box and centred by its centre of mass in 28x28, as MNIST's digits were.
+A picture with no mark at all is refused as blank; one whose noise or shading holds no pen stroke
+is refused with that reason.
 
 Examples:
   $ mnist predict model.json my-digit.png
+  $ mnist predict model.json phone-photo.jpg
   $ mnist predict model.json photos/ --top 1
   $ mnist predict model.json scan.png --show
   $ mnist predict model.json photos/ --json | jq -r 'select(.digit != null) | "\\(.file) \\(.digit)"'`)
@@ -41,7 +47,6 @@ Examples:
       const model = await loadModel(modelPath);
       const net: Network = createReferenceNetwork(model.architecture, 1);
       net.importParams(model.params);
-      const classes = model.architecture.sizes[model.architecture.sizes.length - 1];
       const inputSize = model.architecture.sizes[0];
       const prefix = files.length > 1;
       let failed = 0;
@@ -58,8 +63,7 @@ Examples:
           else process.stderr.write(err.red(`error: ${oneLine(error.message)}`) + '\n');
           continue;
         }
-        for (let i = 0; i < inputSize; i++) net.input[i] = pixels[i] * model.input.scale;
-        const probabilities = Array.from(net.forward(1).subarray(0, classes));
+        const probabilities = classifyDigit(net, pixels, model.input.scale);
         const ranked = probabilities.map((p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p || a.digit - b.digit);
         const best = ranked[0];
 
@@ -86,7 +90,7 @@ function byNaturalName(a: string, b: string): number {
   return naturalCollator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** Files as given; folders become their .png files sorted by name. Missing paths fail later, per file. */
+/** Files as given; folders become their image files sorted by name. Missing paths fail later, per file. */
 function expandInputs(inputs: string[]): string[] {
   const files: string[] = [];
   for (const input of inputs) {
@@ -108,12 +112,12 @@ function expandInputs(inputs: string[]): string[] {
       const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied; check the folder\'s permissions' : (error as Error).message;
       throw new MnistError(`${input}: cannot list the folder (${reason}).`, code ?? 'EREADDIR', 1);
     }
-    const pngs = names
-      .filter((name) => name.toLowerCase().endsWith('.png'))
+    const images = names
+      .filter((name) => IMAGE_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)))
       .sort(byNaturalName)
       .map((name) => join(input, name));
-    if (pngs.length === 0) throw new UsageError(`${input}: the folder holds no .png files`);
-    files.push(...pngs);
+    if (images.length === 0) throw new UsageError(`${input}: the folder holds no .png, .jpg or .jpeg files`);
+    files.push(...images);
   }
   return files;
 }

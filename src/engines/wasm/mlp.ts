@@ -7,14 +7,21 @@
  */
 
 import { drawDropoutMask } from '../../model/dropout.js';
-import { checkBatch, checkRows, type Network, type NetworkSpec } from '../../model/network.js';
-import { SGD, type OptimizerSpec } from '../../model/optimizers.js';
-import type { Rng } from '../../rng.js';
+import {
+  BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
+} from '../../model/network.js';
+import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
+import { imageSide, transformRow, type BatchTransform, type ImageTransform, type ImageTransformFn } from '../../model/transform.js';
+import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_DROP_ON, ROW_CHUNK,
-  planMemory, writePlan, type MemoryPlan,
+  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
+  CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, P_DROP_ON, ROW_CHUNK,
+  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
+
+// ---------------------------------------------------------------------------------------------
+// The module's exports, and what a platform (./node.ts) provides: the module and worker threads
 
 /** What assembly/index.ts exports (byte addresses and sizes are i32; lr and scale are f64). */
 export interface EngineExports {
@@ -33,7 +40,7 @@ export interface EngineExports {
   scanRows(
     x: number, r0: number, r1: number, chunk: number, in0: number, out0: number, maxBatch: number,
     csrPairs: number, csrPix: number, csrNnz: number, csrStride: number,
-    colMask: number, maskStride: number, colVal: number, lut: number,
+    colMask: number, maskStride: number, colVal: number, lut: number, bytes: number,
   ): number;
   sparseForward(
     out: number, W0T: number, b: number, r0: number, r1: number, out0: number,
@@ -44,9 +51,19 @@ export interface EngineExports {
     colMask: number, maskStride: number, colVal: number, batch: number,
   ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
-  outputGradRows(dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number): void;
+  outputGradRows(
+    dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number, smoothing: number,
+  ): void;
+  sgdL2Range(params: number, grads: number, i0: number, i1: number, lr: number, l2: number): void;
+  momentumRange(
+    params: number, velocity: number, grads: number, i0: number, i1: number, lr: number, mu: number, l2: number, nesterov: number,
+  ): void;
+  adamRange(
+    params: number, m: number, s: number, grads: number, i0: number, i1: number,
+    decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number,
+  ): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
-  forwardChunk(plan: number, chunk: number, batch: number): void;
+  forwardChunk(plan: number, chunk: number, batch: number, fromStage: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
 }
 
@@ -55,11 +72,105 @@ export interface WasmWorkerData {
   module: WasmModule;
   memory: WasmMemory;
   plan: number;
+  layout: MemoryPlan;
+  maxBatch: number;
+  inputs: number;
+  /** Image transforms the thread imports before it joins (ImageTransform.module and exportName). */
+  transforms: TransformRef[];
+}
+
+/** Where a thread finds an image transform: ImageTransform's module URL and export name. */
+export interface TransformRef {
+  module: string;
+  exportName: string;
+}
+
+/** What a thread's transform needs and has not got yet: the (shared) source images, which transform, its settings. */
+export interface TransformSource {
+  gen: number;
+  images: Uint8Array;
+  key: string;
+  settings: unknown;
 }
 
 /** A started worker thread, as far as the network needs it. */
 export interface WasmThread {
   terminate(): Promise<unknown>;
+  /** Queues a message that the thread takes with its `receive` (joinAsWorker) when it needs it. */
+  postMessage(message: TransformSource): void;
+}
+
+export function transformKey(t: TransformRef): string {
+  return `${t.module}#${t.exportName}`;
+}
+
+// Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32).
+const T_GEN = 0;
+const T_SEED = 1;
+const T_START = 2;
+
+/**
+ * One thread's side of a transformed load: the wasm phase calls its rows() (the module's
+ * env.transformRows import) for each row chunk the thread claims. The main thread writes the
+ * arguments (source generation, seed, start, each row's image index) into the shared memory before
+ * the phase; a source that is new to this thread arrives by message (accept), so only a change of
+ * dataset or transform costs a message, never a batch.
+ */
+class TransformHost {
+  private gen = -1;
+  private images: Uint8Array = new Uint8Array(0);
+  private readonly batch: BatchTransform = { transform: { fn: () => {}, module: '', exportName: '', settings: null }, seed: 0 };
+  private readonly rng = new Rng(0);
+  private readonly args: Int32Array;
+  private readonly rowSource: Int32Array;
+  private readonly stage: Uint8Array;
+  private readonly pixels: number;
+  private readonly side: number;
+
+  constructor(
+    buffer: ArrayBufferLike, layout: MemoryPlan, maxBatch: number, pixels: number,
+    private readonly fns: ReadonlyMap<string, ImageTransformFn>,
+    /** Takes the next queued TransformSource, if any (worker threads); undefined on the main thread. */
+    private readonly receive?: () => TransformSource | undefined,
+  ) {
+    this.args = new Int32Array(buffer, layout.transformArgs, 16);
+    this.rowSource = new Int32Array(buffer, layout.rowSource, maxBatch);
+    this.stage = new Uint8Array(buffer, layout.stage, maxBatch * pixels);
+    this.pixels = pixels;
+    this.side = Math.round(Math.sqrt(pixels));
+  }
+
+  accept(source: TransformSource, fn?: ImageTransformFn): void {
+    const found = fn ?? this.fns.get(source.key);
+    if (found === undefined) throw new Error(`image transform ${source.key} was not loaded in this thread`);
+    this.gen = source.gen;
+    this.images = source.images;
+    this.batch.transform.fn = found;
+    this.batch.transform.settings = source.settings;
+  }
+
+  rows(r0: number, r1: number): void {
+    const gen = Atomics.load(this.args, T_GEN);
+    if (gen !== this.gen) this.catchUp(gen);
+    this.batch.seed = this.args[T_SEED] >>> 0;
+    const start = this.args[T_START];
+    for (let n = r0; n < r1; n++) {
+      transformRow(this.stage, n, this.images, this.rowSource[n], start + n, this.pixels, this.side, this.batch, this.rng);
+    }
+  }
+
+  /** Takes queued sources until generation `gen` (posted before the phase began, so it is on its way). */
+  private catchUp(gen: number): void {
+    if (this.receive === undefined) throw new Error(`transform source ${gen} was never set on the main thread`);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    const until = Date.now() + 60_000;
+    while (this.gen !== gen) {
+      const next = this.receive();
+      if (next !== undefined) this.accept(next);
+      else if (Date.now() > until) throw new Error(`a wasm engine worker never received transform source ${gen}`);
+      else Atomics.wait(nap, 0, 0, 1);
+    }
+  }
 }
 
 /** What the platform provides: the compiled engine module, and a way to start worker threads. */
@@ -76,7 +187,15 @@ export interface WasmOptions {
   /** Threads including the calling one, 1..MAX_THREADS. Any count gives bit-identical results. */
   threads: number;
   optimizer?: OptimizerSpec;
+  /**
+   * Image transforms that loadBatch will be given: the workers import them when they start, and
+   * then share a transformed load's rows. Any other transform runs on the calling thread alone.
+   */
+  transforms?: readonly TransformRef[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The network (the main thread's side)
 
 export class WasmMlp implements Network {
   readonly spec: NetworkSpec;
@@ -85,7 +204,16 @@ export class WasmMlp implements Network {
   readonly threads: number;
   readonly params: Float32Array;
   readonly grads: Float32Array;
-  readonly input: Float32Array;
+  /** The input rows; reading `input` first completes a load that forward() has not taken over yet. */
+  private readonly inputRows: Float32Array;
+  /**
+   * A load whose bytes are staged but not yet converted: forward() runs it in the same phase as
+   * its own rows (CMD_LOAD_FORWARD), anything else that needs the rows runs it first (flushLoad).
+   * pendingCmd is 0 when there is none.
+   */
+  private pendingCmd = 0;
+  private pendingBatch = 0;
+  private pendingScale = 0;
   readonly layout: MemoryPlan;
   readonly exports: EngineExports;
   private readonly classes: number;
@@ -100,19 +228,38 @@ export class WasmMlp implements Network {
   private readonly masks: Float32Array[];
   /** The plan's P_DROP_ON slot: 1 while the current step drops units. */
   private readonly dropOn: Int32Array;
+  /** The optimizer's state buffers in engine order (layer 0 transposed, as params), and the step's scalars. */
+  private readonly state: Float32Array[];
+  private readonly optArgs: Float64Array;
+  /** Optimizer steps taken so far (Adam's bias correction counts from 1). */
+  private steps = 0;
+  private readonly smoothing: number;
   /** Worker threads 1..threads-1 (the calling thread is thread 0). */
   private readonly workers: WasmThread[] = [];
+  /** The calling thread's part of transformed loads. */
+  private readonly transformHost: TransformHost;
+  /** Transforms every worker has imported (transformKey). */
+  private readonly workerTransforms: ReadonlySet<string>;
+  /** The last transform source sent to the threads: the caller's images and transform, and the shared copy. */
+  private sent: { images: Uint8Array; transform: ImageTransform; shared: Uint8Array; gen: number; workersHaveIt: boolean } | null = null;
+  /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
+  private readonly args: Int32Array;
+  private readonly rowSource: Int32Array;
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
 
   private constructor(
     spec: NetworkSpec, maxBatch: number, threads: number, optimizer: OptimizerSpec,
-    layout: MemoryPlan, exports: EngineExports,
+    layout: MemoryPlan, exports: EngineExports, transformHost: TransformHost, workerTransforms: ReadonlySet<string>,
   ) {
+    this.transformHost = transformHost;
+    this.workerTransforms = workerTransforms;
     this.dropout = spec.dropout ?? 0;
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss, dropout: this.dropout };
-    this.optimizer = optimizer;
+    this.smoothing = labelSmoothingOf(spec);
+    if (this.smoothing !== 0) this.spec.labelSmoothing = this.smoothing;
+    this.optimizer = { ...optimizer };
     this.maxBatch = maxBatch;
     this.threads = threads;
     this.layout = layout;
@@ -122,7 +269,9 @@ export class WasmMlp implements Network {
     this.classes = spec.sizes[spec.sizes.length - 1];
     this.params = new Float32Array(buf, layout.params, layout.paramCount);
     this.grads = new Float32Array(buf, layout.grads, layout.paramCount);
-    this.input = new Float32Array(buf, layout.input, maxBatch * in0);
+    this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
+    this.args = new Int32Array(buf, layout.transformArgs, 16);
+    this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -131,6 +280,8 @@ export class WasmMlp implements Network {
     this.stage = new Uint8Array(buf, layout.stage, maxBatch * in0);
     this.masks = layout.layers.slice(0, -1).filter((l) => l.mask !== 0).map((l) => new Float32Array(buf, l.mask, maxBatch * l.outDim));
     this.dropOn = new Int32Array(buf, layout.plan + 4 * P_DROP_ON, 1);
+    this.state = Array.from({ length: layout.optBuffers }, (_, b) => new Float32Array(buf, layout.optState + 4 * b * layout.paramCount, layout.paramCount));
+    this.optArgs = new Float64Array(buf, layout.optArgs, OPT_ARGS);
   }
 
   /**
@@ -138,7 +289,7 @@ export class WasmMlp implements Network {
    * valid), instantiates the module on it for the calling thread, and starts threads-1 workers.
    */
   static async create(spec: NetworkSpec, maxBatch: number, options: WasmOptions, host: WasmHost): Promise<WasmMlp> {
-    const { threads, optimizer = SGD } = options;
+    const { threads, optimizer = SGD, transforms = [] } = options;
     const api = wasmApi();
     if (api === undefined) throw new Error('WebAssembly is not available');
     if (spec.sizes.length < 2 || spec.sizes.some((s) => !Number.isInteger(s) || s < 1)) {
@@ -151,15 +302,28 @@ export class WasmMlp implements Network {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new RangeError(`threads must be 1..${MAX_THREADS}, got ${threads}`);
     }
+    if (spec.loss === BINARY_LOSS) {
+      // engines/index.ts sends binary networks to the reference engine; this guards direct callers.
+      throw new RangeError('the wasm engine has no sigmoid output (binary cross-entropy); use the reference engine');
+    }
+    checkLabelSmoothing(spec);
     const dropout = spec.dropout ?? 0;
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
-    const layout = planMemory(spec.sizes, maxBatch, dropout > 0);
+    const layout = planMemory(spec.sizes, maxBatch, stateBuffers(optimizer.name), dropout > 0);
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
     const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
-    writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss]);
-    const instance = await api.instantiate(host.module, { env: { memory } });
-    const net = new WasmMlp(spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports);
-    const data: WasmWorkerData = { module: host.module, memory, plan: layout.plan };
+    writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
+    writeLabelSmoothing(memory.buffer, layout, labelSmoothingOf(spec));
+    const transformHost = new TransformHost(memory.buffer, layout, maxBatch, spec.sizes[0], new Map());
+    const instance = await api.instantiate(host.module, { env: { memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1) } });
+    const net = new WasmMlp(
+      spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports,
+      transformHost, new Set(transforms.map(transformKey)),
+    );
+    const data: WasmWorkerData = {
+      module: host.module, memory, plan: layout.plan, layout, maxBatch, inputs: spec.sizes[0],
+      transforms: transforms.map(({ module, exportName }) => ({ module, exportName })),
+    };
     try {
       for (let t = 1; t < threads; t++) {
         net.workers.push(await host.startWorker(data, t, (error) => {
@@ -178,10 +342,17 @@ export class WasmMlp implements Network {
    * null), each pixel byte times `scale`, exactly as the reference engine's bytesToInputs does:
    * the rows are copied as bytes to a staging buffer, then converted by row chunks on all threads.
    */
-  loadBatch(images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number): void {
+  loadBatch(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    transform: BatchTransform | null = null,
+  ): void {
     checkBatch(batch, this.maxBatch);
     const pixels = this.spec.sizes[0];
     checkRows(images.length / pixels, order, start, batch);
+    if (transform !== null) {
+      this.loadTransformed(images, order, start, batch, scale, transform);
+      return;
+    }
     if (order === null) {
       this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
     } else {
@@ -190,7 +361,58 @@ export class WasmMlp implements Network {
         this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
       }
     }
-    this.run(CMD_LOAD, batch, scale);
+    this.defer(CMD_LOAD, batch, scale);
+  }
+
+  /**
+   * A transformed load: the threads share the rows (each transforms the rows of the chunks it
+   * claims, then converts them), reading the images from a shared copy made once per dataset.
+   */
+  private loadTransformed(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number, t: BatchTransform,
+  ): void {
+    const pixels = this.spec.sizes[0];
+    imageSide(pixels);
+    if (this.sent === null || this.sent.images !== images || this.sent.transform !== t.transform) {
+      const shared = this.sent?.images === images ? this.sent.shared : sharedCopy(images);
+      const gen = (this.sent?.gen ?? 0) + 1;
+      const key = transformKey(t.transform);
+      this.sent = { images, transform: t.transform, shared, gen, workersHaveIt: this.workerTransforms.has(key) };
+      const source: TransformSource = { gen, images: shared, key, settings: t.transform.settings };
+      this.transformHost.accept(source, t.transform.fn);
+      if (this.sent.workersHaveIt) for (const w of this.workers) w.postMessage(source);
+    }
+    const { args, rowSource } = this;
+    for (let n = 0; n < batch; n++) rowSource[n] = order === null ? start + n : order[start + n];
+    args[T_SEED] = t.seed | 0;
+    args[T_START] = start;
+    Atomics.store(args, T_GEN, this.sent.gen);
+    if (this.threads === 1 || this.sent.workersHaveIt) {
+      this.defer(CMD_LOAD_TRANSFORM, batch, scale);
+    } else {
+      // The workers do not have this transform: transform every row here, then convert on all threads.
+      this.transformHost.rows(0, batch);
+      this.defer(CMD_LOAD, batch, scale);
+    }
+  }
+
+  /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
+  get input(): Float32Array {
+    this.flushLoad();
+    return this.inputRows;
+  }
+
+  private defer(cmd: number, batch: number, scale: number): void {
+    this.pendingCmd = cmd;
+    this.pendingBatch = batch;
+    this.pendingScale = scale;
+  }
+
+  private flushLoad(): void {
+    if (this.pendingCmd === 0) return;
+    const cmd = this.pendingCmd;
+    this.pendingCmd = 0;
+    this.run(cmd, this.pendingBatch, this.pendingScale);
   }
 
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, valid until the next call. */
@@ -198,21 +420,37 @@ export class WasmMlp implements Network {
     checkBatch(batch, this.maxBatch);
     const masked = this.dropout > 0 && dropout != null;
     // The masks are drawn here, on the calling thread, in the reference engine's order: layer, row, unit.
+    // P_DROP_ON is published to the workers with the command, fused with a pending load or not.
     if (masked) for (const mask of this.masks) drawDropoutMask(mask, batch * (mask.length / this.maxBatch), this.dropout, dropout);
-    this.dropOn[0] = masked ? 1 : 0; // published to the workers with the command
-    this.run(CMD_FORWARD, batch, 0);
+    this.dropOn[0] = masked ? 1 : 0;
+    if (this.pendingCmd !== 0 && this.pendingBatch === batch) {
+      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
+      this.pendingCmd = 0;
+      this.run(cmd, batch, this.pendingScale);
+    } else {
+      this.flushLoad();
+      this.run(CMD_FORWARD, batch, 0);
+    }
     return this.probs.subarray(0, batch * this.classes);
   }
 
   /**
-   * Mean loss of the last forward. Cross-entropy from the logits as log(sum e^(z-max)) - (z[label]-max),
-   * with the row max and sum the softmax kept; MSE from the probabilities. Both in float64, as the reference.
+   * Mean loss of the last forward. Cross-entropy from the logits as log(sum e^(z-max)) - (z[label]-max)
+   * (with label smoothing: minus sum_k q[k] (z[k]-max), as kernels.ts), with the row max and sum the
+   * softmax kept; MSE from the probabilities. Both in float64, as the reference.
    */
   loss(labels: Uint8Array, batch: number): number {
     checkBatch(batch, this.maxBatch);
     const C = this.classes;
     let total = 0;
-    if (this.spec.loss === 'cross-entropy') {
+    const e = this.smoothing;
+    if (this.spec.loss === 'cross-entropy' && e !== 0) {
+      for (let n = 0; n < batch; n++) {
+        let dot = 0;
+        for (let k = 0; k < C; k++) dot += (k === labels[n] ? 1 - e + e / C : e / C) * (this.logits[n * C + k] - this.rowMax[n]);
+        total += Math.log(this.rowSum[n]) - dot;
+      }
+    } else if (this.spec.loss === 'cross-entropy') {
       for (let n = 0; n < batch; n++) {
         total += Math.log(this.rowSum[n]) - (this.logits[n * C + labels[n]] - this.rowMax[n]);
       }
@@ -234,13 +472,47 @@ export class WasmMlp implements Network {
     this.run(CMD_BACKWARD, batch, 0);
   }
 
-  /** One update by the optimizer rule, on all threads; each rule equals its reference kernel bit for bit. */
+  /**
+   * One update by the optimizer rule, on all threads (assembly/optim.ts); each rule equals its
+   * reference kernel bit for bit. The step's scalars are computed here once, as the reference does.
+   */
   step(lr: number): void {
-    switch (this.optimizer.name) {
-      case 'sgd':
-        this.run(CMD_SGD, 0, lr); // params -= lr * grads, in float64 as kernels.ts's sgdUpdate
-        return;
+    const o = this.optimizer;
+    this.steps++;
+    const k = stepScalars(o, this.steps, lr);
+    if (o.name === 'sgd' && k.l2 === 0) {
+      this.run(CMD_SGD, 0, lr); // params -= lr * grads, in float64 as kernels.ts's sgdUpdate
+      return;
     }
+    const rule = o.name === 'sgd' ? OPT_SGD_L2 : o.name === 'momentum' ? OPT_MOMENTUM : o.name === 'nesterov' ? OPT_NESTEROV : OPT_ADAM;
+    // The f64 slots of assembly/optim.ts's A_* constants, in order.
+    const args = this.optArgs;
+    args[0] = rule;
+    args[1] = k.stepSize;
+    args[2] = k.decay;
+    args[3] = k.l2;
+    args[4] = o.momentum;
+    args[5] = o.beta1;
+    args[6] = o.beta2;
+    args[7] = o.eps;
+    args[8] = k.bc2Sqrt;
+    this.run(CMD_OPTIM, 0, 0);
+  }
+
+  /** [steps taken, then each state buffer in canonical order]: see Network.exportOptimizerState. */
+  exportOptimizerState(): Float32Array {
+    const n = this.params.length;
+    const out = new Float32Array(1 + this.state.length * n);
+    out[0] = this.steps;
+    this.state.forEach((buffer, b) => out.set(this.toCanonical(buffer), 1 + b * n));
+    return out;
+  }
+
+  importOptimizerState(values: Float32Array): void {
+    const n = this.params.length;
+    const steps = checkOptimizerState(values, this.optimizer, n);
+    this.state.forEach((buffer, b) => this.fromCanonical(buffer, values.subarray(1 + b * n, 1 + (b + 1) * n)));
+    this.steps = steps;
   }
 
   /** A copy of the parameters in canonical order (layer 0's weight transposed back to (out, in)). */
@@ -253,11 +525,16 @@ export class WasmMlp implements Network {
     if (values.length !== this.params.length) {
       throw new RangeError(`expected ${this.params.length} parameters, got ${values.length}`);
     }
-    this.params.set(values);
+    this.fromCanonical(this.params, values);
+  }
+
+  /** Writes canonical-order `values` into an engine-order buffer of the params' layout. */
+  private fromCanonical(target: Float32Array, values: Float32Array): void {
+    target.set(values);
     const { inDim, outDim, weightOffset } = this.layout.layers[0];
     // Canonical W0 is (out, in); the engine keeps W0T (in, out) so a nonzero input is one contiguous row.
     for (let o = 0; o < outDim; o++) {
-      for (let i = 0; i < inDim; i++) this.params[weightOffset + i * outDim + o] = values[weightOffset + o * inDim + i];
+      for (let i = 0; i < inDim; i++) target[weightOffset + i * outDim + o] = values[weightOffset + o * inDim + i];
     }
   }
 
@@ -266,19 +543,11 @@ export class WasmMlp implements Network {
     return this.toCanonical(this.grads);
   }
 
-  /** Plain SGD keeps no state between steps. */
-  exportOptimizerState(): Float32Array {
-    return new Float32Array(0);
-  }
-
-  importOptimizerState(values: Float32Array): void {
-    if (values.length !== 0) throw new RangeError(`expected 0 optimizer state values for sgd, got ${values.length}`);
-  }
-
   /** Lets the workers leave their command loop, then waits for them to end; the network is unusable afterwards. */
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      this.pendingCmd = 0;
       if (this.threads > 1) this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
     }
     await Promise.all(this.workers.map((w) => w.terminate()));
@@ -310,15 +579,23 @@ export class WasmMlp implements Network {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// A worker thread's side
+
 /**
  * A worker thread's side: instantiate on the shared memory, call `ready`, then serve commands
  * until CMD_EXIT (this call blocks that thread). A trap is reported to the main thread's current
  * command before it is rethrown.
  */
-export function joinAsWorker(data: WasmWorkerData, ready: () => void): void {
+export function joinAsWorker(
+  data: WasmWorkerData, ready: () => void,
+  transforms: ReadonlyMap<string, ImageTransformFn>, receive: () => TransformSource | undefined,
+): void {
   const api = wasmApi();
   if (api === undefined) throw new Error('WebAssembly is not available');
-  const exports = new api.Instance(data.module, { env: { memory: data.memory } }).exports as unknown as EngineExports;
+  const host = new TransformHost(data.memory.buffer, data.layout, data.maxBatch, data.inputs, transforms, receive);
+  const env = { memory: data.memory, transformRows: (r0: number, r1: number) => host.rows(r0, r1) };
+  const exports = new api.Instance(data.module, { env }).exports as unknown as EngineExports;
   ready();
   try {
     exports.workerLoop(data.plan);
@@ -326,4 +603,12 @@ export function joinAsWorker(data: WasmWorkerData, ready: () => void): void {
     exports.workerFailed(data.plan);
     throw error;
   }
+}
+
+/** `images` itself when it already lives in shared memory, else a copy that does (threads can read it). */
+function sharedCopy(images: Uint8Array): Uint8Array {
+  if (typeof SharedArrayBuffer !== 'undefined' && images.buffer instanceof SharedArrayBuffer) return images;
+  const copy = new Uint8Array(new SharedArrayBuffer(images.length));
+  copy.set(images);
+  return copy;
 }

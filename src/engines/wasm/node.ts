@@ -10,11 +10,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { NetworkSpec } from '../../model/network.js';
 import type { OptimizerSpec } from '../../model/optimizers.js';
 import { wasmApi, wasmSupport, type WasmModule } from './api.js';
-import { joinAsWorker, WasmMlp, type WasmHost, type WasmThread, type WasmWorkerData } from './mlp.js';
+import type { ImageTransformFn } from '../../model/transform.js';
+import {
+  joinAsWorker, transformKey, WasmMlp, type TransformRef, type TransformSource, type WasmHost, type WasmThread, type WasmWorkerData,
+} from './mlp.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
 const builtDir = fromSources ? new URL('../../../dist/engines/wasm/', import.meta.url) : new URL('./', import.meta.url);
@@ -27,9 +30,17 @@ export const WORKER_URL = new URL('node.js', builtDir);
 /** Marks workerData as an engine worker's, so this module joins only threads started by startWorker. */
 const ENGINE_WORKER = 'mnistEngineWorker';
 
-/** Threads to use by default: all cores, up to 4 (a 64-row batch has little left to split beyond that). */
+/**
+ * Most threads worth starting by default. The row phases (loading and augmenting, forward, the
+ * row part of backward) are cut into 8-row chunks, so a default batch of 64 has 8 chunks and a
+ * 9th thread would find none; and the one multi-core measurement (issue 10: a 16-core Xeon, plain
+ * epoch 0.64 s at 2 threads, 0.50 s at 4, 0.45 s at 8, 0.51-0.56 s at 16) was fastest at 8.
+ */
+export const DEFAULT_MAX_THREADS = 8;
+
+/** Threads to use by default: one per core, up to DEFAULT_MAX_THREADS. */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(DEFAULT_MAX_THREADS, availableParallelism()));
 }
 
 /** Whether the wasm engine can run here; `reason` is one line for the fallback notice. */
@@ -46,12 +57,18 @@ export interface WasmNetworkOptions {
   /** Threads including the calling one (default: defaultThreads()). Any count gives identical weights. */
   threads?: number;
   optimizer?: OptimizerSpec;
+  /** Image transforms the workers import, so that loadBatch can run them on every thread. */
+  transforms?: readonly TransformRef[];
 }
 
 /** The wasm engine's network on this process's threads. close() it to end the workers. */
 export async function createWasmNetwork(spec: NetworkSpec, maxBatch: number, options: WasmNetworkOptions = {}): Promise<WasmMlp> {
   const host: WasmHost = { module: await engineModule(), startWorker };
-  return WasmMlp.create(spec, maxBatch, { threads: options.threads ?? defaultThreads(), optimizer: options.optimizer }, host);
+  return WasmMlp.create(
+    spec, maxBatch,
+    { threads: options.threads ?? defaultThreads(), optimizer: options.optimizer, transforms: options.transforms },
+    host,
+  );
 }
 
 let compiled: Promise<WasmModule> | null = null;
@@ -91,7 +108,32 @@ async function startWorker(data: WasmWorkerData, t: number, onError: (error: Err
   return worker;
 }
 
-// A worker thread started by startWorker: join the shared memory, say so, serve until CMD_EXIT.
+/**
+ * The URL a worker imports a transform from. Under vitest the main thread runs the sources, so a
+ * transform's module is a src/...ts file, which Node 20 cannot import: the worker takes the built
+ * dist/...js instead (as it does for this file and the .wasm).
+ */
+export function workerImportUrl(module: string): string {
+  const m = /^(.*)\/src\/(.*)\.ts$/.exec(module);
+  return m === null ? module : `${m[1]}/dist/${m[2]}.js`;
+}
+
+/** Imports each transform's module and picks its export. */
+async function importTransforms(refs: readonly TransformRef[]): Promise<Map<string, ImageTransformFn>> {
+  const fns = new Map<string, ImageTransformFn>();
+  for (const ref of refs) {
+    const fn = ((await import(workerImportUrl(ref.module))) as Record<string, unknown>)[ref.exportName];
+    if (typeof fn !== 'function') throw new Error(`${ref.module} exports no function ${ref.exportName}`);
+    fns.set(transformKey(ref), fn as ImageTransformFn);
+  }
+  return fns;
+}
+
+// A worker thread started by startWorker: import the transforms, join the shared memory, say so, serve until CMD_EXIT.
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[ENGINE_WORKER] !== undefined) {
-  joinAsWorker((workerData as Record<string, WasmWorkerData>)[ENGINE_WORKER], () => parentPort?.postMessage('ready'));
+  const data = (workerData as Record<string, WasmWorkerData>)[ENGINE_WORKER];
+  const port = parentPort!;
+  const fns = await importTransforms(data.transforms);
+  const receive = () => receiveMessageOnPort(port)?.message as TransformSource | undefined;
+  joinAsWorker(data, () => port.postMessage('ready'), fns, receive);
 }

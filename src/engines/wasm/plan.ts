@@ -34,6 +34,9 @@ export const P_CSR_PIX = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
 export const P_DROP_ON = 25;
+export const P_SMOOTHING = 28;
+export const P_OPT_STATE = 30;
+export const P_OPT_ARGS = 31;
 export const P_HEADER = 32;
 export const P_LAYER_SLOTS = 16;
 
@@ -54,6 +57,17 @@ export const CMD_BACKWARD = 2;
 export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
 export const CMD_LOAD = 5;
+export const CMD_OPTIM = 6;
+export const CMD_LOAD_TRANSFORM = 7;
+export const CMD_LOAD_FORWARD = 8;
+export const CMD_LOAD_TRANSFORM_FORWARD = 9;
+
+/** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
+export const OPT_SGD_L2 = 0;
+export const OPT_MOMENTUM = 1;
+export const OPT_NESTEROV = 2;
+export const OPT_ADAM = 3;
+export const OPT_ARGS = 10;
 
 export const ACT_CODES = { relu: 0, sigmoid: 1, tanh: 2 } as const;
 export const LOSS_CODES = { 'cross-entropy': 0, mse: 1 } as const;
@@ -105,6 +119,14 @@ export interface MemoryPlan {
   maskStride: number;
   colVal: number;
   chunkNnz: number;
+  /** f64[OPT_ARGS] for the optimizer step's scalars, and the optimizer's state buffers (f32[optBuffers * paramCount]). */
+  optArgs: number;
+  optState: number;
+  optBuffers: number;
+  /** i32 slots only JavaScript reads: the transformed load's arguments (TransformHost in mlp.ts). */
+  transformArgs: number;
+  /** i32[maxBatch]: the image index of each row of a transformed load. */
+  rowSource: number;
   layers: LayerAddrs[];
 }
 
@@ -113,7 +135,7 @@ export interface MemoryPlan {
  * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
  * that are never touched cost address space, not memory.
  */
-export function planMemory(sizes: readonly number[], maxBatch: number, dropout = false): MemoryPlan {
+export function planMemory(sizes: readonly number[], maxBatch: number, optBuffers = 0, dropout = false): MemoryPlan {
   let next = BUFFERS_ADDR;
   const take = (bytes: number): number => {
     const at = next;
@@ -160,6 +182,11 @@ export function planMemory(sizes: readonly number[], maxBatch: number, dropout =
     maskStride,
     colVal: take(4 * in0 * maxBatch),
     chunkNnz: take(4 * Math.ceil(maxBatch / ROW_CHUNK)),
+    optArgs: take(8 * OPT_ARGS),
+    optState: take(4 * optBuffers * paramCount),
+    optBuffers,
+    transformArgs: take(64),
+    rowSource: take(4 * maxBatch),
     layers,
   };
   layout.pages = Math.ceil(next / 65536);
@@ -167,6 +194,11 @@ export function planMemory(sizes: readonly number[], maxBatch: number, dropout =
     throw new RangeError(`too many layers (${layers.length}) for the wasm engine's plan`);
   }
   return layout;
+}
+
+/** Sets the label smoothing the kernels' output gradient uses (an f64 in the plan; 0 after writePlan). */
+export function writeLabelSmoothing(memory: ArrayBufferLike, layout: MemoryPlan, smoothing: number): void {
+  new Float64Array(memory, layout.plan + 4 * P_SMOOTHING, 1)[0] = smoothing;
 }
 
 /** Writes the plan (the kernels' view of the layout) into memory. */
@@ -199,6 +231,8 @@ export function writePlan(
   plan[P_CSR_PIX] = layout.csrPix;
   plan[P_CSR_STRIDE] = layout.csrStride;
   plan[P_COMPACT_LUT] = LUT_ADDR;
+  plan[P_OPT_STATE] = layout.optState;
+  plan[P_OPT_ARGS] = layout.optArgs;
   // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
   const lut = new Uint8Array(memory, LUT_ADDR, 256);
   for (let m = 0; m < 16; m++) {

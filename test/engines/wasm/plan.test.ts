@@ -15,10 +15,16 @@ describe('wasm layout', () => {
     expect(constants.length).toBeGreaterThan(30);
     const js = planTs as unknown as Record<string, number>;
     for (const [, name, value] of constants) expect(js[name], name).toBe(Number(value));
+    const optim = readFileSync(new URL('../../../assembly/optim.ts', import.meta.url), 'utf8');
+    const rules = [...optim.matchAll(/export const (OPT_[A-Z_0-9]+) = (\d+);/g)];
+    expect(rules.length).toBe(4);
+    for (const [, name, value] of rules) expect(js[name], name).toBe(Number(value));
+    const slots = [...optim.matchAll(/^const A_[A-Z_0-9]+ = (\d+);/gm)].map((m) => Number(m[1]));
+    expect(Math.max(...slots)).toBeLessThan(planTs.OPT_ARGS);
   });
 
   it('buffers are 64-byte aligned, do not overlap, and fit in the pages', () => {
-    const layout = planMemory([784, 100, 37, 10], 61);
+    const layout = planMemory([784, 100, 37, 10], 61, 2);
     const spans: [string, number, number][] = [
       ['params', layout.params, 4 * layout.paramCount],
       ['grads', layout.grads, 4 * layout.paramCount],
@@ -26,6 +32,8 @@ describe('wasm layout', () => {
       ['csrPairs', layout.csrPairs, 8 * 61 * layout.csrStride],
       ['csrPix', layout.csrPix, 4 * 61 * layout.csrStride],
       ['colVal', layout.colVal, 4 * 61 * 784],
+      ['optArgs', layout.optArgs, 8 * planTs.OPT_ARGS],
+      ['optState', layout.optState, 4 * 2 * layout.paramCount],
       ...layout.layers.flatMap((l, i): [string, number, number][] => [
         [`a${i}`, l.a, 4 * 61 * l.outDim],
         [`dZ${i}`, l.dZ, 4 * 61 * l.outDim],

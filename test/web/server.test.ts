@@ -1,0 +1,85 @@
+// mnist serve's HTTP layer in-process, with stand-in predict and report functions: every route's
+// status and headers, and that a failing handler is a 500 that leaves the server answering.
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataError } from '../../src/errors.js';
+import { createApp, RequestError } from '../../src/web/server.js';
+
+let base: string;
+const errors: unknown[] = [];
+let reportCalls = 0;
+const app = createApp({
+  page: '<!doctype html><title>pad</title>',
+  report: async () => {
+    reportCalls++;
+    if (reportCalls === 1) throw new Error('no test data here');
+    return '<!doctype html><title>report</title>';
+  },
+  predict: async (bytes) => {
+    if (bytes[0] === 1) throw new DataError('the image: no digit found');
+    if (bytes[0] === 2) throw new RequestError('the model expects 784 inputs');
+    if (bytes[0] === 3) throw new TypeError('a bug');
+    return { digit: 4, probabilities: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], pixels: new Uint8Array(784).fill(7) };
+  },
+  maxUploadBytes: 1000,
+  onError: (e) => errors.push(e),
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  app.close();
+  app.closeAllConnections();
+});
+
+const post = (body: Uint8Array) => fetch(`${base}/api/predict`, { method: 'POST', body });
+
+describe('the serve HTTP layer', () => {
+  it('serves the page with a strict content security policy', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('<!doctype html><title>pad</title>');
+    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; .*connect-src 'self'/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const head = await fetch(`${base}/?x=1`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+  });
+
+  it('answers a prediction as JSON with the pixels in base64', async () => {
+    const res = await post(Uint8Array.from([9, 9, 9]));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { digit: number; pixels: string };
+    expect(body.digit).toBe(4);
+    expect(Buffer.from(body.pixels, 'base64')).toEqual(Buffer.alloc(784, 7));
+  });
+
+  it('turns bad images into 400 with the message, and a bug into a 500 that does not stop the server', async () => {
+    expect(await (await post(Uint8Array.from([1]))).json()).toEqual({ error: 'the image: no digit found' });
+    expect((await post(Uint8Array.from([2]))).status).toBe(400);
+    const bug = await post(Uint8Array.from([3]));
+    expect(bug.status).toBe(500);
+    expect(errors).toHaveLength(1);
+    expect((await post(Uint8Array.from([9]))).status).toBe(200); // still answering
+    expect((await post(new Uint8Array(1001))).status).toBe(413);
+    expect((await post(new Uint8Array(1000))).status).toBe(200);
+  });
+
+  it('retries a report that failed, and says why it failed', async () => {
+    const failed = await fetch(`${base}/report`);
+    expect(failed.status).toBe(500);
+    expect(await failed.text()).toMatch(/^The report could not be made: no test data here/);
+    const ok = await fetch(`${base}/report`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-security-policy')).toMatch(/img-src data:/);
+  });
+
+  it('has nothing else: unknown paths 404, wrong methods 405 with Allow', async () => {
+    expect((await fetch(`${base}/index.html`)).status).toBe(404);
+    expect((await fetch(`${base}/%2e%2e/package.json`)).status).toBe(404);
+    const wrong = await fetch(`${base}/report`, { method: 'POST', body: 'x' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
