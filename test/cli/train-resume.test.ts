@@ -2,7 +2,7 @@
 // on small slices of real MNIST with the fast engine. A run stopped by Ctrl-C and resumed ends
 // with the weights of one uninterrupted run, bit for bit (test/training/resume.test.ts checks the
 // loop itself: stopped at an epoch boundary or mid-epoch).
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, lines, mnist } from '../helpers/cli.js';
@@ -78,6 +78,24 @@ describe('mnist train --resume', () => {
     const missing = await mnist(['train', '--resume', join(dir, 'nothing.json')]);
     expect(missing.code).toBe(1);
     expect(lines(missing.stderr)).toEqual([expect.stringMatching(/nothing\.ckpt: no such checkpoint/)]);
+  });
+});
+
+describe('mnist train --resume with a damaged optimizer state', () => {
+  it('is refused in one line (exit 1) before any training, and nothing is written', async () => {
+    const model = join(dir, 'straight.json'); // the finished sgd run of the first test: state [steps]
+    const copy = join(dir, 'damaged.json');
+    copyFileSync(model, copy);
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'straight.ckpt'), 'utf8'));
+    checkpoint.optimizer = Buffer.from(new Float32Array([120, 0.5, 0.25]).buffer).toString('base64');
+    writeFileSync(join(dir, 'damaged.ckpt'), JSON.stringify(checkpoint));
+    const before = readFileSync(copy, 'utf8');
+    const run = await mnist(['train', '--resume', copy, '--epochs', '8']);
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([
+      expect.stringMatching(/^error: .*damaged\.json: the checkpoint's optimizer state does not fit this run \(optimizer state for sgd with 31810 parameters has 1 values, got 3\); /),
+    ]);
+    expect(readFileSync(copy, 'utf8')).toBe(before);
   });
 });
 
