@@ -18,6 +18,7 @@ import { imageSeed, type BatchTransform } from '../../src/model/transform.js';
 import { Rng } from '../../src/rng.js';
 import { augmentTransform } from '../../src/training/train.js';
 import { expectClose, expectIdentical } from '../helpers/compare.js';
+import { centralDifferences } from '../helpers/gradcheck.js';
 
 function params(spec: NetworkSpec, seed: number): Float32Array {
   const net = new ReferenceMlp(spec, 1);
@@ -92,16 +93,7 @@ describe.each(ACTIVATIONS)('a 4-7-6-3 %s network with dropout 0.4', (activation)
     L();
     net.backward(labels, batch);
     const analytic = net.exportGrads();
-    const numeric = new Float64Array(net.params.length);
-    for (let i = 0; i < net.params.length; i++) {
-      const saved = net.params[i];
-      net.params[i] = saved + eps;
-      const plus = L();
-      net.params[i] = saved - eps;
-      const minus = L();
-      net.params[i] = saved;
-      numeric[i] = (plus - minus) / (2 * eps);
-    }
+    const numeric = centralDifferences(net.params, L, eps);
     expectClose(analytic, numeric, { atol: 1e-9, rtol: 1e-7 }, `${activation} grads with dropout`);
     // The mask really drops: some hidden unit gets no gradient into its incoming weights.
     const firstLayer = analytic.subarray(0, 4 * 7);

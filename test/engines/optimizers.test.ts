@@ -20,6 +20,7 @@ import { OPTIMIZERS, optimizerSpec, SGD, type OptimizerName, type OptimizerSpec 
 import { Rng } from '../../src/rng.js';
 import { learningRate, type LrSchedule } from '../../src/training/schedule.js';
 import { expectClose, expectIdentical } from '../helpers/compare.js';
+import { centralDifferences } from '../helpers/gradcheck.js';
 
 interface FixtureCase {
   name: string;
@@ -238,17 +239,8 @@ describe('label smoothing', () => {
     L();
     net.backward(labels, batch);
     const analytic = net.exportGrads();
-    const numeric = new Float64Array(net.params.length);
     const h = 1e-6;
-    for (let i = 0; i < net.params.length; i++) {
-      const saved = net.params[i];
-      net.params[i] = saved + h;
-      const plus = L();
-      net.params[i] = saved - h;
-      const minus = L();
-      net.params[i] = saved;
-      numeric[i] = (plus - minus) / (2 * h);
-    }
+    const numeric = centralDifferences(net.params, L, h);
     expectClose(analytic, numeric, { atol: 1e-9, rtol: 1e-7 }, `label smoothing ${e}`);
   });
 

@@ -11,6 +11,7 @@ import { SGD } from '../../../src/model/optimizers.js';
 import { Rng } from '../../../src/rng.js';
 import { evaluate } from '../../../src/training/evaluate.js';
 import { expectClose } from '../../helpers/compare.js';
+import { centralDifferences } from '../../helpers/gradcheck.js';
 
 describe('sigmoid + binary cross-entropy kernel', () => {
   it('computes -[y log p + (1 - y) log(1 - p)] with p = sigmoid(z), and stays finite for large logits', () => {
@@ -72,17 +73,8 @@ describe.each(ACTIVATIONS)('a 2-5-4-1 binary network with %s', (activation) => {
     L();
     net.backward(labels, batch);
     const analytic = net.exportGrads();
-    const numeric = new Float64Array(net.params.length);
     const eps = 1e-6;
-    for (let i = 0; i < net.params.length; i++) {
-      const saved = net.params[i];
-      net.params[i] = saved + eps;
-      const plus = L();
-      net.params[i] = saved - eps;
-      const minus = L();
-      net.params[i] = saved;
-      numeric[i] = (plus - minus) / (2 * eps);
-    }
+    const numeric = centralDifferences(net.params, L, eps);
     expectClose(analytic, numeric, { atol: 1e-9, rtol: 1e-7 }, `${activation} binary grads`);
     expect(analytic.some((g) => g !== 0)).toBe(true);
   });

@@ -8,6 +8,7 @@ import { createReferenceNetwork, ReferenceMlp } from '../../../src/engines/refer
 import { SGD } from '../../../src/model/optimizers.js';
 import { ACTIVATIONS, LOSSES, namedParams, paramLayout, type NetworkSpec } from '../../../src/model/network.js';
 import { expectClose } from '../../helpers/compare.js';
+import { centralDifferences } from '../../helpers/gradcheck.js';
 
 function makeNet(spec: NetworkSpec, batch: number, seed = 1) {
   const net = createReferenceNetwork(spec, batch);
@@ -55,16 +56,7 @@ describe.each(ACTIVATIONS.flatMap((activation) => LOSSES.map((loss) => [activati
       L();
       net.backward(labels, batch);
       const analytic = net.exportGrads();
-      const numeric = new Float64Array(net.params.length);
-      for (let i = 0; i < net.params.length; i++) {
-        const saved = net.params[i];
-        net.params[i] = saved + eps;
-        const plus = L();
-        net.params[i] = saved - eps;
-        const minus = L();
-        net.params[i] = saved;
-        numeric[i] = (plus - minus) / (2 * eps);
-      }
+      const numeric = centralDifferences(net.params, L, eps);
       expectClose(analytic, numeric, tolerance, `${activation}/${loss} grads (${name})`);
       expect(analytic.some((g) => g !== 0)).toBe(true);
     });
