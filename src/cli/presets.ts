@@ -34,8 +34,8 @@ export const PRESETS: Record<PresetName, { summary: string; values: PresetValues
     values: { arch: [784, 128, 10], epochs: 5, batchSize: 64, optimizer: 'sgd', schedule: 'cosine', augment: false, dropout: 0 },
   },
   best: {
-    summary: 'the strongest recipe found that trains within 10 minutes on 2 cores (99.29-99.38% over three seeds)',
-    values: { arch: [784, 800, 800, 10], epochs: 45, batchSize: 64, optimizer: 'sgd', schedule: 'cosine', augment: true, dropout: 0 },
+    summary: 'the strongest recipe found that trains within 10 minutes on 2 cores (99.30-99.45% over three seeds)',
+    values: { arch: [784, 800, 800, 10], epochs: 60, batchSize: 64, optimizer: 'sgd', schedule: 'cosine', augment: true, dropout: 0 },
   },
 };
 
