@@ -9,7 +9,7 @@
 import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
   P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_PIX, P_CSR_STRIDE, P_GRADS, P_LABELS,
-  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_MAX, P_ROW_SUM, P_STAGE,
+  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_BYTES, P_ROW_MAX, P_ROW_SUM,
   layerI32, layerPtr, planF64, planI32, P_SMOOTHING,
 } from './plan';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
@@ -38,22 +38,25 @@ export function rowChunks(batch: i32): i32 {
   return (batch + ROW_CHUNK - 1) / ROW_CHUNK;
 }
 
-/** loadBatch's conversion for row chunk `chunk`: input = stage bytes * scale. */
+/** loadBatch's conversion for row chunk `chunk`: input row n = row n's pixel bytes (P_ROW_BYTES) * scale. */
 export function loadChunk(plan: usize, chunk: i32, batch: i32, scale: f64): void {
   const in0 = layerI32(plan, 0, L_IN);
-  const r0 = chunk * ROW_CHUNK;
-  const r1 = min(r0 + ROW_CHUNK, batch);
-  bytesToFloats(
-    <usize>planI32(plan, P_INPUT) + (<usize>(r0 * in0) << 2), <usize>planI32(plan, P_STAGE) + <usize>(r0 * in0),
-    (r1 - r0) * in0, scale,
-  );
+  const input = <usize>planI32(plan, P_INPUT);
+  const rowBytes = <usize>planI32(plan, P_ROW_BYTES);
+  const r1 = min(chunk * ROW_CHUNK + ROW_CHUNK, batch);
+  for (let n = chunk * ROW_CHUNK; n < r1; n++) {
+    bytesToFloats(input + (<usize>(n * in0) << 2), <usize>load<i32>(rowBytes + (<usize>n << 2)), in0, scale);
+  }
 }
 
 /**
- * Forward of row chunk `chunk` through every layer, ending with softmax probabilities. `fromStage`:
- * the chunk's input rows were just converted from the stage's bytes (the scan may read those).
+ * Forward of row chunk `chunk` through every layer, ending with softmax probabilities.
+ * `fromStage`: the chunk's inputs are its rows' pixel bytes (P_ROW_BYTES) times `scale`, not yet converted: the scan
+ * lists the nonzero inputs straight from the bytes, and the input rows x are written only when the
+ * chunk is dense enough for the dense kernel. Each chunk records in P_CHUNK_NNZ's second half
+ * whether its rows of x hold this batch (the dense weight gradient reads x).
  */
-export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: bool = false): void {
+export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: bool = false, scale: f64 = 0): void {
   const r0 = chunk * ROW_CHUNK;
   const r1 = min(r0 + ROW_CHUNK, batch);
   const rows = r1 - r0;
@@ -72,12 +75,16 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: boo
     x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH),
     csrPairs, <usize>planI32(plan, P_CSR_PIX), csrNnz, csrStride,
     <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
-    <usize>planI32(plan, P_COMPACT_LUT), fromStage ? <usize>planI32(plan, P_STAGE) : 0,
+    <usize>planI32(plan, P_COMPACT_LUT), fromStage ? <usize>planI32(plan, P_ROW_BYTES) : 0, scale, fromStage,
   );
-  store<i32>(<usize>planI32(plan, P_CHUNK_NNZ) + (<usize>chunk << 2), nnz);
+  const chunkNnz = <usize>planI32(plan, P_CHUNK_NNZ);
+  store<i32>(chunkNnz + (<usize>chunk << 2), nnz);
   const out = L > 1 ? layerPtr(plan, 0, L_A) : logits;
   const act0 = L > 1 ? act : -1;
-  if (denseEnough(nnz, rows, in0)) {
+  const dense = denseEnough(nnz, rows, in0);
+  if (fromStage && dense) loadChunk(plan, chunk, batch, scale);
+  store<i32>(chunkNnz + (<usize>(rowChunks(planI32(plan, P_MAX_BATCH)) + chunk) << 2), !fromStage || dense ? 1 : 0);
+  if (dense) {
     // out rows = x rows (M = rows, P = in0: A[m, p] = x[r0 + m, p]) times W0T (P = in0 rows of out0).
     gemmAxpy(
       out + (<usize>(r0 * out0) << 2), out0, x + (<usize>(r0 * in0) << 2), in0, 1,
@@ -202,10 +209,16 @@ function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32): void {
   const dZ0 = layerPtr(plan, 0, L_DZ);
   const dW0T = layerPtr(plan, 0, L_DW);
   let nnz = 0;
+  let haveX = true;
   const chunkNnz = <usize>planI32(plan, P_CHUNK_NNZ);
   const chunks = rowChunks(batch);
-  for (let k = 0; k < chunks; k++) nnz += load<i32>(chunkNnz + (<usize>k << 2));
-  if (denseEnough(nnz, batch, in0)) {
+  const xValid = chunkNnz + (<usize>rowChunks(planI32(plan, P_MAX_BATCH)) << 2);
+  for (let k = 0; k < chunks; k++) {
+    nnz += load<i32>(chunkNnz + (<usize>k << 2));
+    haveX = haveX && load<i32>(xValid + (<usize>k << 2)) != 0;
+  }
+  // The dense kernel reads x, which a sparse chunk loaded from the stage never wrote.
+  if (haveX && denseEnough(nnz, batch, in0)) {
     // dW0T[i, c0..c1] (M = in0, N = c1 - c0) = sum over P = batch rows: A[m, p] = x[p, m] times dZ0[p, c0..c1].
     gemmAxpy(
       dW0T + (<usize>c0 << 2), out0, layerPtr(plan, 0, L_X), 1, in0,

@@ -13,20 +13,21 @@ export const P_LOSS = 3; //        0 cross-entropy, 1 mse
 export const P_THREADS = 4;
 export const P_LABELS = 5; //      u8[maxBatch]
 export const P_CSR_PAIRS = 6; //   (i32, f32)[maxBatch * csrStride]: per row, (byte offset of W0T row i, x[n, i]) for nonzero x
-//                                  slot 7 is unused
+export const P_ROW_BYTES = 7; //  i32[maxBatch]: address of each batch row's pixel bytes (a P_STAGE row, or a row of a dataset kept in the memory)
 export const P_CSR_NNZ = 8; //     i32[maxBatch]: nonzeros per row
 export const P_COL_MASK = 9; //    u8[in0 * maskStride]: per pixel, a bit per row whose input there is nonzero
 export const P_MASK_STRIDE = 10; // bytes per pixel in P_COL_MASK: maxBatch bits rounded up to whole u64 words
 export const P_COL_VAL = 11; //    f32[in0 * maxBatch]: per pixel, the input value of each row (where its bit is set)
 export const P_ROW_MAX = 12; //    f32[maxBatch]: softmax row max of the logits (for the loss)
 export const P_ROW_SUM = 13; //    f32[maxBatch]: softmax row sum of e^(z - max)
-export const P_STAGE = 14; //      u8[maxBatch * in0]: raw pixel bytes for loadBatch
+export const P_STAGE = 14; //      u8[maxBatch * in0]: pixel bytes of rows loadBatch copied or transformed
 export const P_CTRL = 15; //       control block (below)
 export const P_PARAMS = 16;
 export const P_GRADS = 17;
 export const P_PARAM_COUNT = 18;
 export const P_LOGITS = 19; //     f32[maxBatch * classes]
-export const P_CHUNK_NNZ = 20; //  i32[maxBatch / ROW_CHUNK]: nonzero inputs in each row chunk of the last forward
+export const P_CHUNK_NNZ = 20; //  i32[2 * chunks], chunks = maxBatch / ROW_CHUNK rounded up: nonzero inputs in each row chunk of the
+//                                  last forward, then 1 per chunk whose rows of P_INPUT hold that batch (0: scanned from the stage)
 export const P_INPUT = 21; //      f32[maxBatch * in0]
 export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel indices of its nonzero inputs
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
@@ -63,7 +64,7 @@ export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
 export const CMD_SGD = 3;
 export const CMD_EXIT = 4;
-export const CMD_LOAD = 5; //    pixel bytes in P_STAGE -> input floats (scale in the lr slot)
+export const CMD_LOAD = 5; //    each row's pixel bytes (P_ROW_BYTES) -> input floats (scale in the lr slot)
 export const CMD_OPTIM = 6; //   one optimizer step (optim.ts) with the scalars in P_OPT_ARGS
 export const CMD_LOAD_TRANSFORM = 7; // CMD_LOAD, each row chunk first filled by the host's transformRows
 export const CMD_LOAD_FORWARD = 8; // CMD_LOAD then CMD_FORWARD, each row chunk loaded and run by one thread

@@ -6,6 +6,7 @@
  */
 
 import { actv, acts } from './math';
+import { scaled4 } from './tail';
 
 /**
  * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0), which are row chunk `chunk`
@@ -19,13 +20,15 @@ import { actv, acts } from './math';
  * 16-entry table `lut`, the byte shuffle moving the nonzero lanes to the front; all 4 lanes are
  * stored and the write position advances by the mask's popcount (so a row's list may be written
  * up to 3 entries past its end: csrStride leaves room). Returns the number of nonzeros found.
- * `bytes`, when not 0, holds the pixel bytes that x was converted from (rows in0 bytes apart):
- * blocks of 16 zero bytes are skipped without reading x. Pass 0 when x may not match them.
+ * `rowBytes`, when not 0, holds each row's address of the pixel bytes that x was (or is to be)
+ * converted from: blocks of 16 zero bytes are skipped without reading x. Pass 0 when x may not match them.
+ * `fromBytes`: x has not been written; each input is computed from its byte as bytesToFloats does
+ * (byte * scale in float64, rounded once to float32), so the lists are the same as from x.
  */
 export function scanRows(
   x: usize, r0: i32, r1: i32, chunk: i32, in0: i32, out0: i32, maxBatch: i32,
   csrPairs: usize, csrPix: usize, csrNnz: usize, csrStride: i32,
-  colMask: usize, maskStride: i32, colVal: usize, lut: usize, bytes: usize,
+  colMask: usize, maskStride: i32, colVal: usize, lut: usize, rowBytes: usize, scale: f64 = 0, fromBytes: bool = false,
 ): i32 {
   const maskByte = colMask + <usize>chunk;
   for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
@@ -34,21 +37,22 @@ export function scanRows(
   const laneOffsets = i32x4(0, wRow, 2 * wRow, 3 * wRow);
   const lanePixels = i32x4(0, 1, 2, 3);
   const in4 = in0 & ~3;
+  const s = f64x2.splat(scale);
   let total = 0;
   for (let n = r0; n < r1; n++) {
     const xr = x + (<usize>(n * in0) << 2);
     const lr = csrPairs + (<usize>(n * csrStride) << 3);
     const pr = csrPix + (<usize>(n * csrStride) << 2);
-    const br = bytes + <usize>(n * in0);
+    const br = rowBytes != 0 ? <usize>load<i32>(rowBytes + (<usize>n << 2)) : 0;
     let nnz = 0;
     let i = 0;
     for (; i < in4; i += 4) {
       // 16 zero bytes are 16 zero inputs (0 * scale is a zero): skip them without reading x.
-      if (bytes != 0 && (i & 15) == 0 && i + 16 <= in0 && !v128.any_true(v128.load(br + <usize>i))) {
+      if (rowBytes != 0 && (i & 15) == 0 && i + 16 <= in0 && !v128.any_true(v128.load(br + <usize>i))) {
         i += 12;
         continue;
       }
-      const v = v128.load(xr + (<usize>i << 2));
+      const v = fromBytes ? scaled4(br + <usize>i, s) : v128.load(xr + (<usize>i << 2));
       const m = i32x4.bitmask(f32x4.ne(v, zero));
       const ctl = v128.load(lut + (<usize>m << 4));
       const values = i8x16.swizzle(v, ctl);
@@ -60,7 +64,7 @@ export function scanRows(
       nnz += <i32>popcnt(m);
     }
     for (; i < in0; i++) {
-      const v = load<f32>(xr + (<usize>i << 2));
+      const v = fromBytes ? <f32>(<f64>load<u8>(br + <usize>i) * scale) : load<f32>(xr + (<usize>i << 2));
       if (v != 0) {
         store<i32>(lr + (<usize>nnz << 3), i * wRow);
         store<f32>(lr + (<usize>nnz << 3), v, 4);

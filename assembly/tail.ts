@@ -113,11 +113,14 @@ export function sgdRange(params: usize, grads: usize, i0: i32, i1: i32, lr: f64)
 export function bytesToFloats(out: usize, bytes: usize, count: i32, scale: f64): void {
   const s = f64x2.splat(scale);
   let k = 0;
-  for (; k + 4 <= count; k += 4) {
-    const w = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(bytes + <usize>k)));
-    const lo = f64x2.mul(f64x2.convert_low_i32x4_u(w), s);
-    const hi = f64x2.mul(f64x2.convert_low_i32x4_u(v128.shuffle<i32>(w, w, 2, 3, 2, 3)), s);
-    v128.store(out + (<usize>k << 2), v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
-  }
+  for (; k + 4 <= count; k += 4) v128.store(out + (<usize>k << 2), scaled4(bytes + <usize>k, s));
   for (; k < count; k++) store<f32>(out + (<usize>k << 2), <f32>(<f64>load<u8>(bytes + <usize>k) * scale));
+}
+
+/** The 4 bytes at p as f32(f64(byte) * scale) (s: scale in both f64 lanes), as bytesToFloats converts them. */
+@inline export function scaled4(p: usize, s: v128): v128 {
+  const w = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
+  const lo = f64x2.mul(f64x2.convert_low_i32x4_u(w), s);
+  const hi = f64x2.mul(f64x2.convert_low_i32x4_u(v128.shuffle<i32>(w, w, 2, 3, 2, 3)), s);
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
 }

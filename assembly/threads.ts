@@ -35,9 +35,10 @@ const SLICE_NS: i64 = 10_000_000;
 
 function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: f64): void {
   if (cmd == CMD_FORWARD) {
-    // part 1: load the chunk's rows first; part 2: transform and load them first (lr holds the scale).
-    if (part != 0) loadRows(plan, part, chunk, batch, lr);
-    forwardChunk(plan, chunk, batch, part != 0);
+    // part 1: the chunk's rows come from the stage's bytes; part 2: transformed into the stage
+    // first (lr holds the scale). forwardChunk converts them as it scans.
+    if (part == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+    forwardChunk(plan, chunk, batch, part != 0, lr);
   }
   else if (cmd == CMD_BACKWARD) {
     if (part == 0) backwardRowChunk(plan, chunk, batch);

@@ -166,7 +166,7 @@ async function kernelProfile() {
     void net.input; // the engine defers the conversion to forward(); reading input runs it now, alone
     lap(0);
     for (let c = 0; c * 8 < batch; c++) {
-      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048, L.stage);
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048, L.rowBytes);
     }
     lap(1);
     x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrPairs, L.csrNnz, L.csrStride, 0); lap(2);

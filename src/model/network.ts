@@ -187,6 +187,9 @@ export interface Network {
    * rows of sizes[0] bytes. Labels stay the caller's: they go to loss() and backward().
    * With `transform`, each row is first transformed as model/transform.ts's transformRows defines
    * (an engine may run the rows on several threads: the result is the same).
+   * An engine may keep a copy of `images` from one call to the next (the wasm engine keeps whole
+   * datasets in its memory), so an array must not change once batches have been loaded from it:
+   * pass a new array instead.
    */
   loadBatch(
     images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,

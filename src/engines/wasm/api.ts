@@ -6,6 +6,8 @@
 
 export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
+  /** Adds `pages` pages of 64 KiB; returns the old size in pages. */
+  grow(pages: number): number;
 }
 /** A compiled module: opaque, and cloneable to workers (postMessage / workerData). */
 export interface WasmModule {

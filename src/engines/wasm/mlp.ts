@@ -105,6 +105,16 @@ export function transformKey(t: TransformRef): string {
 }
 
 // Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32).
+/** Bytes per WebAssembly memory page. */
+const WASM_PAGE = 65536;
+/**
+ * Room past the plan's buffers for resident datasets: MNIST's 70,000 images (55 MB) with room to
+ * spare; larger or further datasets are staged batch by batch instead.
+ */
+const RESIDENT_BYTES = 256 * 2 ** 20;
+/** An images array is made resident only when it holds more than this many batches: a dataset, not a batch. */
+const RESIDENT_MIN_BATCHES = 4;
+
 const T_GEN = 0;
 const T_SEED = 1;
 const T_START = 2;
@@ -214,6 +224,11 @@ export class WasmMlp implements Network {
   private pendingCmd = 0;
   private pendingBatch = 0;
   private pendingScale = 0;
+  /**
+   * After a load fused with forward: the stage's rows (batch, scale) that the scan read straight
+   * from the bytes, so the input rows may not hold them; reading `input` converts them. Else null.
+   */
+  private unconverted: { batch: number; scale: number } | null = null;
   readonly layout: MemoryPlan;
   readonly exports: EngineExports;
   private readonly classes: number;
@@ -245,6 +260,14 @@ export class WasmMlp implements Network {
   /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
   private readonly args: Int32Array;
   private readonly rowSource: Int32Array;
+  /** Each batch row's pixel bytes (P_ROW_BYTES): a stage row, or a row of a resident dataset. */
+  private readonly rowBytes: Int32Array;
+  private readonly memory: WasmMemory;
+  /** Datasets copied into the memory (residentBase): each array's address there. */
+  private readonly resident = new WeakMap<Uint8Array, number>();
+  /** Where the next resident dataset goes, and the end of the room the memory may grow to. */
+  private residentEnd: number;
+  private readonly residentLimit: number;
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
@@ -252,7 +275,11 @@ export class WasmMlp implements Network {
   private constructor(
     spec: NetworkSpec, maxBatch: number, threads: number, optimizer: OptimizerSpec,
     layout: MemoryPlan, exports: EngineExports, transformHost: TransformHost, workerTransforms: ReadonlySet<string>,
+    memory: WasmMemory, maxPages: number,
   ) {
+    this.memory = memory;
+    this.residentEnd = layout.pages * WASM_PAGE;
+    this.residentLimit = maxPages * WASM_PAGE;
     this.transformHost = transformHost;
     this.workerTransforms = workerTransforms;
     this.dropout = spec.dropout ?? 0;
@@ -272,6 +299,7 @@ export class WasmMlp implements Network {
     this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
     this.args = new Int32Array(buf, layout.transformArgs, 16);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
+    this.rowBytes = new Int32Array(buf, layout.rowBytes, maxBatch);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -285,8 +313,9 @@ export class WasmMlp implements Network {
   }
 
   /**
-   * Lays out and allocates the memory (its final size at once: it never grows, so the views stay
-   * valid), instantiates the module on it for the calling thread, and starts threads-1 workers.
+   * Lays out and allocates the memory (the plan's buffers at once; it grows only past them, for
+   * resident datasets, and a shared memory's old views stay valid when it grows), instantiates the
+   * module on it for the calling thread, and starts threads-1 workers.
    */
   static async create(spec: NetworkSpec, maxBatch: number, options: WasmOptions, host: WasmHost): Promise<WasmMlp> {
     const { threads, optimizer = SGD, transforms = [] } = options;
@@ -311,14 +340,15 @@ export class WasmMlp implements Network {
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
     const layout = planMemory(spec.sizes, maxBatch, stateBuffers(optimizer.name), dropout > 0);
     if (layout.pages > 65536) throw new RangeError(`network too large for wasm32 memory (${layout.pages} pages)`);
-    const memory = new api.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+    const maxPages = Math.min(65536, layout.pages + RESIDENT_BYTES / WASM_PAGE);
+    const memory = new api.Memory({ initial: layout.pages, maximum: maxPages, shared: true });
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
     writeLabelSmoothing(memory.buffer, layout, labelSmoothingOf(spec));
     const transformHost = new TransformHost(memory.buffer, layout, maxBatch, spec.sizes[0], new Map());
     const instance = await api.instantiate(host.module, { env: { memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1) } });
     const net = new WasmMlp(
       spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports,
-      transformHost, new Set(transforms.map(transformKey)),
+      transformHost, new Set(transforms.map(transformKey)), memory, maxPages,
     );
     const data: WasmWorkerData = {
       module: host.module, memory, plan: layout.plan, layout, maxBatch, inputs: spec.sizes[0],
@@ -353,15 +383,50 @@ export class WasmMlp implements Network {
       this.loadTransformed(images, order, start, batch, scale, transform);
       return;
     }
-    if (order === null) {
-      this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
+    const { rowBytes } = this;
+    const base = this.residentBase(images);
+    if (base >= 0) {
+      for (let n = 0; n < batch; n++) rowBytes[n] = base + (order === null ? start + n : order[start + n]) * pixels;
     } else {
-      for (let n = 0; n < batch; n++) {
-        const index = order[start + n];
-        this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+      if (order === null) {
+        this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
+      } else {
+        for (let n = 0; n < batch; n++) {
+          const index = order[start + n];
+          this.stage.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+        }
       }
+      this.stageRows(batch);
     }
     this.defer(CMD_LOAD, batch, scale);
+  }
+
+  /** Points rows 0..batch-1 at the stage's rows. */
+  private stageRows(batch: number): void {
+    const pixels = this.spec.sizes[0];
+    for (let n = 0; n < batch; n++) this.rowBytes[n] = this.layout.stage + n * pixels;
+  }
+
+  /**
+   * The address of `images`' copy in the memory, made on first use, or -1 when it is not kept
+   * there (loadBatch then copies each batch's rows to the stage). A dataset (more than
+   * RESIDENT_MIN_BATCHES batches of rows) is copied once, growing the memory, while the room lasts:
+   * its batches then cost no copy at all, as the threads read their rows in place. So an engine
+   * assumes an images array it has loaded from is not changed afterwards (Network.loadBatch).
+   */
+  private residentBase(images: Uint8Array): number {
+    const known = this.resident.get(images);
+    if (known !== undefined) return known;
+    if (images.length < RESIDENT_MIN_BATCHES * this.maxBatch * this.spec.sizes[0]) return -1;
+    const base = this.residentEnd;
+    const end = base + images.length;
+    if (end > this.residentLimit) return -1;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / WASM_PAGE));
+    new Uint8Array(this.memory.buffer, base, images.length).set(images);
+    this.resident.set(images, base);
+    this.residentEnd = Math.ceil(end / 64) * 64;
+    return base;
   }
 
   /**
@@ -384,6 +449,7 @@ export class WasmMlp implements Network {
     }
     const { args, rowSource } = this;
     for (let n = 0; n < batch; n++) rowSource[n] = order === null ? start + n : order[start + n];
+    this.stageRows(batch);
     args[T_SEED] = t.seed | 0;
     args[T_START] = start;
     Atomics.store(args, T_GEN, this.sent.gen);
@@ -399,10 +465,16 @@ export class WasmMlp implements Network {
   /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
   get input(): Float32Array {
     this.flushLoad();
+    if (this.unconverted !== null) {
+      const { batch, scale } = this.unconverted;
+      this.unconverted = null;
+      this.run(CMD_LOAD, batch, scale);
+    }
     return this.inputRows;
   }
 
   private defer(cmd: number, batch: number, scale: number): void {
+    this.unconverted = null;
     this.pendingCmd = cmd;
     this.pendingBatch = batch;
     this.pendingScale = scale;
@@ -427,6 +499,7 @@ export class WasmMlp implements Network {
       const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
       this.pendingCmd = 0;
       this.run(cmd, batch, this.pendingScale);
+      this.unconverted = { batch, scale: this.pendingScale };
     } else {
       this.flushLoad();
       this.run(CMD_FORWARD, batch, 0);

@@ -16,6 +16,7 @@ export const P_LOSS = 3;
 export const P_THREADS = 4;
 export const P_LABELS = 5;
 export const P_CSR_PAIRS = 6;
+export const P_ROW_BYTES = 7;
 export const P_CSR_NNZ = 8;
 export const P_COL_MASK = 9;
 export const P_MASK_STRIDE = 10;
@@ -105,6 +106,8 @@ export interface MemoryPlan {
   paramCount: number;
   input: number;
   stage: number;
+  /** i32[maxBatch]: the address of each row's pixel bytes (P_ROW_BYTES). */
+  rowBytes: number;
   labels: number;
   logits: number;
   rowMax: number;
@@ -170,6 +173,7 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     paramCount,
     input,
     stage: take(maxBatch * in0),
+    rowBytes: take(4 * maxBatch),
     labels: take(maxBatch),
     logits: take(4 * maxBatch * classes),
     rowMax: take(4 * maxBatch),
@@ -181,7 +185,7 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     colMask: take(in0 * maskStride),
     maskStride,
     colVal: take(4 * in0 * maxBatch),
-    chunkNnz: take(4 * Math.ceil(maxBatch / ROW_CHUNK)),
+    chunkNnz: take(2 * 4 * Math.ceil(maxBatch / ROW_CHUNK)),
     optArgs: take(8 * OPT_ARGS),
     optState: take(4 * optBuffers * paramCount),
     optBuffers,
@@ -214,6 +218,7 @@ export function writePlan(
   plan[P_THREADS] = threads;
   plan[P_LABELS] = layout.labels;
   plan[P_CSR_PAIRS] = layout.csrPairs;
+  plan[P_ROW_BYTES] = layout.rowBytes;
   plan[P_CSR_NNZ] = layout.csrNnz;
   plan[P_COL_MASK] = layout.colMask;
   plan[P_MASK_STRIDE] = layout.maskStride;

@@ -188,6 +188,80 @@ describe('fast engine, sparse and dense first layer', () => {
     }
   });
 
+  it('byte batches whose row chunks are dense, sparse or mixed match the reference (inputs scanned from the bytes)', async () => {
+    // loadBatch leaves x unwritten for sparse row chunks (their nonzeros are listed straight from
+    // the bytes); dense chunks are converted for the dense kernel. A batch mixing both must take the
+    // sparse weight gradient, one of dense chunks only the dense one; both must match the reference.
+    const spec: NetworkSpec = { sizes: [784, 40, 10], activation: 'relu', loss: 'cross-entropy' };
+    const rng = new Rng(12);
+    const rows = 24;
+    const images = new Uint8Array(rows * 784);
+    for (let n = 0; n < rows; n++) {
+      const dense = n < 8 || n >= 16;
+      for (let p = 0; p < 784; p++) images[n * 784 + p] = dense ? 1 + Math.floor(rng.uniform() * 255) : rng.uniform() < 0.2 ? Math.floor(rng.uniform() * 256) : 0;
+    }
+    const labels = randomLabels(rows, 10, rng);
+    const params = initialParams(spec, 6);
+    for (const threads of [1, 2]) {
+      const fast = await createWasmNetwork(spec, MAX_BATCH, { threads });
+      try {
+        const ref = new ReferenceMlp(spec, MAX_BATCH);
+        for (const [start, batch] of [[0, rows], [0, 8], [8, 8], [4, 17]]) {
+          for (const net of [fast, ref]) {
+            net.importParams(params);
+            net.loadBatch(images, null, start, batch, 1 / 255);
+          }
+          expectClose(fast.forward(batch).slice(), ref.forward(batch).slice(), { atol: 1e-6, rtol: 1e-5 }, `probabilities, rows ${start}+${batch}`);
+          fast.backward(labels.subarray(start), batch);
+          ref.backward(labels.subarray(start), batch);
+          const gRef = ref.exportGrads();
+          expectClose(fast.exportGrads(), gRef, scaled(gRef), `gradients, rows ${start}+${batch}, ${threads} thread(s)`);
+          expectIdentical(fast.input.subarray(0, batch * 784), ref.input.subarray(0, batch * 784), 'inputs read back after the scan');
+        }
+      } finally {
+        await fast.close();
+      }
+    }
+  });
+
+  it('a dataset kept in the engine memory and batches copied to the stage load the same rows as the reference', async () => {
+    // An array of more than four batches is copied into the wasm memory once and read in place;
+    // a smaller one is copied batch by batch. Alternating the two, by order and by consecutive rows.
+    const spec: NetworkSpec = { sizes: [784, 24, 10], activation: 'relu', loss: 'cross-entropy' };
+    const rng = new Rng(13);
+    const dataset = new Uint8Array(100 * 784);
+    for (let k = 0; k < dataset.length; k++) dataset[k] = rng.uniform() < 0.2 ? Math.floor(rng.uniform() * 256) : 0;
+    const small = dataset.slice(0, 30 * 784);
+    const order = Uint32Array.from({ length: 100 }, (_, i) => i);
+    rng.shuffle(order);
+    const labels = randomLabels(100, 10, rng);
+    const params = initialParams(spec, 8);
+    for (const threads of [1, 3]) {
+      const fast = await createWasmNetwork(spec, 16, { threads });
+      try {
+        const ref = new ReferenceMlp(spec, 16);
+        const loads: [Uint8Array, Uint32Array | null, number, number][] = [
+          [dataset, order, 0, 16], [small, null, 3, 16], [dataset, null, 84, 16], [dataset, order, 90, 10], [small, order.subarray(0, 30).map((i) => i % 30), 5, 7],
+        ];
+        for (const [images, rows, start, batch] of loads) {
+          for (const net of [fast, ref]) {
+            net.importParams(params);
+            net.loadBatch(images, rows, start, batch, 1 / 255);
+          }
+          const rowLabels = Uint8Array.from({ length: batch }, (_, n) => labels[rows === null ? start + n : rows[start + n]]);
+          expectClose(fast.forward(batch).slice(), ref.forward(batch).slice(), { atol: 1e-6, rtol: 1e-5 }, `probabilities, ${threads} thread(s)`);
+          fast.backward(rowLabels, batch);
+          ref.backward(rowLabels, batch);
+          const gRef = ref.exportGrads();
+          expectClose(fast.exportGrads(), gRef, scaled(gRef), `gradients, ${threads} thread(s)`);
+          expectIdentical(fast.input.subarray(0, batch * 784), ref.input.subarray(0, batch * 784), 'inputs read back');
+        }
+      } finally {
+        await fast.close();
+      }
+    }
+  });
+
   it('all-zero input rows give the bias-only output and no first-layer weight gradient', async () => {
     const spec: NetworkSpec = { sizes: [784, 16, 10], activation: 'relu', loss: 'cross-entropy' };
     const fast = await createWasmNetwork(spec, 8, { threads: 2 });
