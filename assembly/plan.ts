@@ -33,6 +33,7 @@ export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
+export const P_ACTIVE = 26; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
 export const P_SMOOTHING = 28; //  f64 in slots 28-29: label smoothing e of the cross-entropy (0: one-hot targets)
 export const P_OPT_STATE = 30; //  f32[buffers * paramCount]: the optimizer's state buffers (optim.ts), one after another
 export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current optimizer step (optim.ts)

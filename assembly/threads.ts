@@ -11,7 +11,7 @@
 
 import {
   C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD,
-  P_CTRL, P_THREADS, ROW_CHUNK, planI32,
+  P_ACTIVE, P_CTRL, P_THREADS, ROW_CHUNK, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 import { optimChunk, optimChunks } from './optim';
@@ -24,8 +24,23 @@ import { CMD_OPTIM } from './plan';
 @external("env", "transformRows")
 declare function transformRows(r0: i32, r1: i32): void;
 
-/** Spins before sleeping: a few microseconds of atomic loads (phases of one step follow closely). */
-const SPINS = 4096;
+/**
+ * Spinning before sleeping, adapted per thread: a wait that ends while spinning doubles its length
+ * into the budget (up to SPINS_MAX, about 50 us of atomic loads), a wait that has to sleep halves
+ * the budget (down to SPINS_MIN). With a core each, the gaps between the phases of one step
+ * (microseconds of JavaScript on the main thread) are bridged by spinning, with no futex wake-up
+ * on either side; when the threads share cores with other work, spins rarely end in time, the
+ * budget shrinks, and waiting threads leave the cores to whoever has work.
+ */
+const SPINS_MIN = 4096;
+const SPINS_MAX = 65536;
+let spinBudget = SPINS_MIN; // a wasm global: one per thread (each thread has its own instance)
+
+/** Records how a wait went: `spins` loads before it ended, or -1 when it had to sleep. */
+@inline function adaptSpins(spins: i32): void {
+  if (spins < 0) spinBudget = max(SPINS_MIN, spinBudget >> 1);
+  else spinBudget = max(spinBudget, min(SPINS_MAX, spins << 1));
+}
 /** Sleepers counter: 32 bytes after the counter it belongs to, on the same cache line. */
 const SLEEPERS = 32;
 /** How long the main thread waits for a claimed chunk before it reports the worker lost (ns). */
@@ -75,6 +90,7 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   // Transform and convert in one phase: a chunk's rows are transformed by whichever thread converts them.
   if (cmd == CMD_LOAD_TRANSFORM) return phase(plan, CMD_LOAD, 1, batch, rowChunks(batch), lr);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
+    // JS has set P_ACTIVE to P_THREADS, so every worker is waiting for a phase.
     const ctrl = <usize>planI32(plan, P_CTRL);
     store<i32>(ctrl + C_ARGS, CMD_EXIT);
     atomic.store<i32>(ctrl + C_PHASE, atomic.load<i32>(ctrl + C_PHASE) + 1);
@@ -89,7 +105,7 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
  * and read by a worker only after its claim succeeded, so they always belong to the chunk's phase.
  */
 function phase(plan: usize, cmd: i32, part: i32, batch: i32, chunks: i32, lr: f64): i32 {
-  if (planI32(plan, P_THREADS) == 1) {
+  if (atomic.load<i32>(plan + (<usize>P_ACTIVE << 2)) == 1) {
     for (let c = 0; c < chunks; c++) runChunk(plan, cmd, part, c, batch, lr);
     return 0;
   }
@@ -124,15 +140,22 @@ function work(plan: usize, ctrl: usize): void {
   }
 }
 
-/** Worker loop: sleeps until a phase is published, helps with it, until CMD_EXIT. */
-export function workerLoop(plan: usize): void {
+/**
+ * Worker `index`'s loop (1..P_THREADS-1): sleeps until a phase is published, helps with it, until
+ * CMD_EXIT. While P_ACTIVE is index or less (JS sets it: fewer threads than started, see
+ * src/engines/wasm/tuner.ts) the worker sleeps on P_ACTIVE instead and takes no chunks; JS raises
+ * P_ACTIVE to every thread before CMD_EXIT.
+ */
+export function workerLoop(plan: usize, index: i32): void {
   const ctrl = <usize>planI32(plan, P_CTRL);
+  const active = plan + (<usize>P_ACTIVE << 2);
   let seen = atomic.load<i32>(ctrl + C_PHASE);
   while (true) {
+    for (let a = atomic.load<i32>(active); a <= index; a = atomic.load<i32>(active)) memory.atomic.wait32(active, a, -1);
     awaitPhase(ctrl, seen);
     seen = atomic.load<i32>(ctrl + C_PHASE);
     if (load<i32>(ctrl + C_ARGS) == CMD_EXIT) return;
-    work(plan, ctrl);
+    if (index < atomic.load<i32>(active)) work(plan, ctrl);
   }
 }
 
@@ -150,7 +173,14 @@ export function workerFailed(plan: usize): void {
 /** Waits until the phase counter moves past `seen`. */
 function awaitPhase(ctrl: usize, seen: i32): void {
   const addr = ctrl + C_PHASE;
-  for (let i = 0; i < SPINS; i++) if (atomic.load<i32>(addr) != seen) return;
+  const budget = spinBudget;
+  for (let i = 0; i < budget; i++) {
+    if (atomic.load<i32>(addr) != seen) {
+      adaptSpins(i);
+      return;
+    }
+  }
+  adaptSpins(-1);
   while (atomic.load<i32>(addr) == seen) {
     atomic.add<i32>(addr + SLEEPERS, 1);
     memory.atomic.wait32(addr, seen, -1);
@@ -161,7 +191,14 @@ function awaitPhase(ctrl: usize, seen: i32): void {
 /** Waits until the completion word equals target; 1 on a worker failure, 2 when a chunk never completes. */
 function awaitComplete(ctrl: usize, target: i64): i32 {
   const addr = ctrl + C_COMPLETE;
-  for (let i = 0; i < SPINS; i++) if (atomic.load<i64>(addr) == target) return 0;
+  const budget = spinBudget;
+  for (let i = 0; i < budget; i++) {
+    if (atomic.load<i64>(addr) == target) {
+      adaptSpins(i);
+      return 0;
+    }
+  }
+  adaptSpins(-1);
   let slept: i64 = 0;
   while (true) {
     const v = atomic.load<i64>(addr);

@@ -118,7 +118,7 @@ export function parseThreads(value: string): number {
   return n;
 }
 export const threadsOption = () =>
-  new Option('--threads <n>', `threads for the fast engine, 1 to ${MAX_THREADS} (default: one per core, up to 8)`).argParser(parseThreads);
+  new Option('--threads <n>', `threads for the fast engine, 1 to ${MAX_THREADS} (default: the count, up to one per core, that measures fastest over the first steps)`).argParser(parseThreads);
 
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'read the MNIST files from <dir> (default: ./data if complete, else the embedded copy)');

@@ -19,7 +19,10 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export interface EngineOptions {
   engine: EngineChoice;
-  /** Threads for the fast engine (default: one per core, up to 8). */
+  /**
+   * Threads for the fast engine. Default: one per core are started, and a training run uses the
+   * count that measures fastest over its first steps.
+   */
   threads?: number;
   /** The update rule of Network.step (default: plain SGD). */
   optimizer?: OptimizerSpec;
@@ -57,9 +60,11 @@ export async function createNetwork(
     const { createWasmNetwork, defaultThreads, wasmEngineSupport } = await import('./wasm/node.js');
     const support = wasmEngineSupport();
     if (support.ok) {
+      const tuneThreads = options.threads === undefined;
       const threads = options.threads ?? defaultThreads();
-      const net = await createWasmNetwork(spec, maxBatch, { threads, optimizer, transforms: options.transforms });
-      return { net, engine: `fast (wasm simd, ${threads} thread${threads === 1 ? '' : 's'})` };
+      const net = await createWasmNetwork(spec, maxBatch, { threads, tuneThreads, optimizer, transforms: options.transforms });
+      const count = tuneThreads && threads > 1 ? `1-${threads} threads, the fastest measured` : `${threads} thread${threads === 1 ? '' : 's'}`;
+      return { net, engine: `fast (wasm simd, ${count})` };
     }
     if (options.engine === 'fast') {
       throw new MnistError(`--engine fast is not available here: ${support.reason}. Use --engine reference.`, 'ENOENGINE');

@@ -14,9 +14,10 @@ import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/
 import { imageSide, transformRow, type BatchTransform, type ImageTransform, type ImageTransformFn } from '../../model/transform.js';
 import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
+import { threadCandidates, ThreadTuner } from './tuner.js';
 import {
   ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
-  CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, P_DROP_ON, ROW_CHUNK,
+  CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -28,7 +29,7 @@ export interface EngineExports {
   /** The shared memory (the module re-exports the one it imports). */
   memory: WasmMemory;
   exec(plan: number, cmd: number, batch: number, lr: number): number;
-  workerLoop(plan: number): void;
+  workerLoop(plan: number, index: number): void;
   workerFailed(plan: number): void;
   bytesToFloats(out: number, bytes: number, count: number, scale: number): void;
   sgdRange(params: number, grads: number, i0: number, i1: number, lr: number): void;
@@ -77,6 +78,8 @@ export interface WasmWorkerData {
   inputs: number;
   /** Image transforms the thread imports before it joins (ImageTransform.module and exportName). */
   transforms: TransformRef[];
+  /** This worker's thread number, 1..threads-1 (the calling thread is 0). */
+  index: number;
 }
 
 /** Where a thread finds an image transform: ImageTransform's module URL and export name. */
@@ -196,6 +199,11 @@ export interface WasmHost {
 export interface WasmOptions {
   /** Threads including the calling one, 1..MAX_THREADS. Any count gives bit-identical results. */
   threads: number;
+  /**
+   * Use only as many of them as make a training step fastest, measured over the first steps
+   * (tuner.ts); false or absent: all of them.
+   */
+  tuneThreads?: boolean;
   optimizer?: OptimizerSpec;
   /**
    * Image transforms that loadBatch will be given: the workers import them when they start, and
@@ -263,6 +271,9 @@ export class WasmMlp implements Network {
   /** Each batch row's pixel bytes (P_ROW_BYTES): a stage row, or a row of a resident dataset. */
   private readonly rowBytes: Int32Array;
   private readonly memory: WasmMemory;
+  /** The plan's P_ACTIVE slot: how many threads take part in phases (setActiveThreads). */
+  private readonly active: Int32Array;
+  private tuner: ThreadTuner | null = null;
   /** Datasets copied into the memory (residentBase): each array's address there. */
   private readonly resident = new WeakMap<Uint8Array, number>();
   /** Where the next resident dataset goes, and the end of the room the memory may grow to. */
@@ -300,6 +311,7 @@ export class WasmMlp implements Network {
     this.args = new Int32Array(buf, layout.transformArgs, 16);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.rowBytes = new Int32Array(buf, layout.rowBytes, maxBatch);
+    this.active = new Int32Array(buf, layout.plan + 4 * P_ACTIVE, 1);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -352,17 +364,26 @@ export class WasmMlp implements Network {
     );
     const data: WasmWorkerData = {
       module: host.module, memory, plan: layout.plan, layout, maxBatch, inputs: spec.sizes[0],
-      transforms: transforms.map(({ module, exportName }) => ({ module, exportName })),
+      transforms: transforms.map(({ module, exportName }) => ({ module, exportName })), index: 0,
     };
     try {
-      for (let t = 1; t < threads; t++) {
-        net.workers.push(await host.startWorker(data, t, (error) => {
+      // All at once: each start imports modules and instantiates the engine, so on many cores
+      // starting them one after another would take a good part of a second.
+      const started = await Promise.allSettled(Array.from({ length: threads - 1 }, (_, k) => host.startWorker(
+        { ...data, index: k + 1 }, k + 1, (error) => {
           net.failure ??= error; // the next command throws it
-        }));
-      }
+        },
+      )));
+      for (const s of started) if (s.status === 'fulfilled') net.workers.push(s.value);
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } catch (error) {
       await Promise.all(net.workers.map((w) => w.terminate()));
       throw error;
+    }
+    if (options.tuneThreads && threads > 1) {
+      net.tuner = new ThreadTuner(threadCandidates(threads));
+      net.setActiveThreads(net.tuner.first);
     }
     return net;
   }
@@ -550,6 +571,10 @@ export class WasmMlp implements Network {
    * reference kernel bit for bit. The step's scalars are computed here once, as the reference does.
    */
   step(lr: number): void {
+    if (this.tuner !== null) {
+      const count = this.tuner.step(performance.now());
+      if (count !== this.activeThreads) this.setActiveThreads(count);
+    }
     const o = this.optimizer;
     this.steps++;
     const k = stepScalars(o, this.steps, lr);
@@ -617,11 +642,34 @@ export class WasmMlp implements Network {
   }
 
   /** Lets the workers leave their command loop, then waits for them to end; the network is unusable afterwards. */
+  /**
+   * Threads that share the work from now on, 1..threads: the others sleep. Results do not depend
+   * on it. Set by the tuner while it measures; tests and benchmarks may set it too.
+   */
+  setActiveThreads(count: number): void {
+    if (!Number.isInteger(count) || count < 1 || count > this.threads) throw new RangeError(`active threads must be 1..${this.threads}, got ${count}`);
+    Atomics.store(this.active, 0, count);
+    Atomics.notify(this.active, 0);
+  }
+
+  /** Threads sharing the work now (setActiveThreads; the tuner's choice once it has made it). */
+  get activeThreads(): number {
+    return Atomics.load(this.active, 0);
+  }
+
+  /** The thread tuner, when the network was created with tuneThreads (for reports); else null. */
+  get threadTuning(): ThreadTuner | null {
+    return this.tuner;
+  }
+
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
       this.pendingCmd = 0;
-      if (this.threads > 1) this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
+      if (this.threads > 1) {
+        this.setActiveThreads(this.threads); // wakes the resting workers, so that they see CMD_EXIT
+        this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
+      }
     }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
@@ -671,7 +719,7 @@ export function joinAsWorker(
   const exports = new api.Instance(data.module, { env }).exports as unknown as EngineExports;
   ready();
   try {
-    exports.workerLoop(data.plan);
+    exports.workerLoop(data.plan, data.index);
   } catch (error) {
     exports.workerFailed(data.plan);
     throw error;

@@ -36,9 +36,12 @@ const ENGINE_WORKER = 'mnistEngineWorker';
  * 9th thread would find none; and the one multi-core measurement (issue 10: a 16-core Xeon, plain
  * epoch 0.64 s at 2 threads, 0.50 s at 4, 0.45 s at 8, 0.51-0.56 s at 16) was fastest at 8.
  */
-export const DEFAULT_MAX_THREADS = 8;
+export const DEFAULT_MAX_THREADS = 32;
 
-/** Threads to use by default: one per core, up to DEFAULT_MAX_THREADS. */
+/**
+ * Threads to start by default: one per core, up to DEFAULT_MAX_THREADS. How many of them a
+ * training run then uses is measured (tuneThreads, tuner.ts), not assumed.
+ */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(DEFAULT_MAX_THREADS, availableParallelism()));
 }
@@ -56,6 +59,8 @@ export function wasmEngineSupport(): { ok: boolean; reason?: string } {
 export interface WasmNetworkOptions {
   /** Threads including the calling one (default: defaultThreads()). Any count gives identical weights. */
   threads?: number;
+  /** Use only the thread count that measures fastest over the first training steps (tuner.ts). */
+  tuneThreads?: boolean;
   optimizer?: OptimizerSpec;
   /** Image transforms the workers import, so that loadBatch can run them on every thread. */
   transforms?: readonly TransformRef[];
@@ -66,7 +71,7 @@ export async function createWasmNetwork(spec: NetworkSpec, maxBatch: number, opt
   const host: WasmHost = { module: await engineModule(), startWorker };
   return WasmMlp.create(
     spec, maxBatch,
-    { threads: options.threads ?? defaultThreads(), optimizer: options.optimizer, transforms: options.transforms },
+    { threads: options.threads ?? defaultThreads(), tuneThreads: options.tuneThreads, optimizer: options.optimizer, transforms: options.transforms },
     host,
   );
 }

@@ -35,6 +35,7 @@ export const P_CSR_PIX = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
 export const P_DROP_ON = 25;
+export const P_ACTIVE = 26;
 export const P_SMOOTHING = 28;
 export const P_OPT_STATE = 30;
 export const P_OPT_ARGS = 31;
@@ -216,6 +217,7 @@ export function writePlan(
   plan[P_ACT] = act;
   plan[P_LOSS] = loss;
   plan[P_THREADS] = threads;
+  plan[P_ACTIVE] = threads;
   plan[P_LABELS] = layout.labels;
   plan[P_CSR_PAIRS] = layout.csrPairs;
   plan[P_ROW_BYTES] = layout.rowBytes;

@@ -1,0 +1,103 @@
+/**
+ * Choosing the wasm engine's thread count by measuring it. How many threads make a step fastest
+ * depends on the machine (cores, caches, how busy it is) and on the network: past some count the
+ * barriers of each phase cost more than the extra cores give (on a 16-core Xeon the 784-128-10 epoch
+ * was fastest at 8 threads and slower at 16). So the engine starts one thread per core and, over the
+ * first training steps, times whole steps at each candidate count in turn, then keeps the count
+ * whose median step was shortest. It measures again every REMEASURE_AFTER steps (about an epoch of
+ * MNIST), since a shared machine's other work comes and goes. Any count gives bit-identical weights
+ * (assembly/threads.ts), so the measurement changes how fast a run is, never what it computes.
+ */
+
+/** Steps timed per candidate count. The counts take turns, so a slow spell of the machine hits all of them. */
+export const TUNE_ROUNDS = 12;
+/** Steps run on the chosen count before it is measured again. */
+export const REMEASURE_AFTER = 1000;
+
+/** The counts worth trying with `max` threads: 1, 2, 4, ... below max, then max itself. */
+export function threadCandidates(max: number): number[] {
+  const counts: number[] = [];
+  for (let t = 1; t < max; t *= 2) counts.push(t);
+  counts.push(max);
+  return counts;
+}
+
+/**
+ * Feeds on the time between consecutive training steps. step(now) is called as each step starts
+ * and returns the thread count for the step that starts now: the candidates in turn while
+ * measuring, then the chosen one for good.
+ */
+export class ThreadTuner {
+  private readonly times: number[][];
+  private current = 0;
+  private last = -1;
+  private taken = 0;
+  /** Steps run on the chosen count since it was chosen. */
+  private kept = 0;
+  /** The chosen count once a measurement is over; null before the first. */
+  chosen: number | null = null;
+
+  constructor(
+    readonly candidates: readonly number[], private readonly rounds = TUNE_ROUNDS, private readonly remeasureAfter = REMEASURE_AFTER,
+  ) {
+    if (candidates.length === 0) throw new RangeError('no thread counts to choose from');
+    this.times = candidates.map(() => []);
+    if (candidates.length === 1) this.chosen = candidates[0];
+  }
+
+  /** Whether the steps are being timed now (else the chosen count simply runs). */
+  get measuring(): boolean {
+    return this.candidates.length > 1 && this.taken < this.rounds * this.candidates.length;
+  }
+
+  /** The count to use first. */
+  get first(): number {
+    return this.chosen ?? this.candidates[0];
+  }
+
+  /** `now` in milliseconds (performance.now()); returns the count for the step starting now. */
+  step(now: number): number {
+    if (!this.measuring) {
+      if (this.candidates.length === 1 || ++this.kept < this.remeasureAfter) return this.chosen!;
+      this.kept = 0;
+      this.taken = 0;
+      this.last = -1;
+      for (const times of this.times) times.length = 0;
+    }
+    if (this.last >= 0) {
+      this.times[this.current].push(now - this.last);
+      this.taken++;
+    }
+    this.last = now;
+    if (this.taken === this.rounds * this.candidates.length) {
+      this.chosen = this.fastest();
+      return this.chosen;
+    }
+    // The first interval (before any step) is not counted: it holds the loop's start-up.
+    this.current = this.taken % this.candidates.length;
+    return this.candidates[this.current];
+  }
+
+  /** The candidate with the shortest median step; on a tie, the fewer threads. */
+  private fastest(): number {
+    let best = 0;
+    let bestMedian = Infinity;
+    this.times.forEach((times, k) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1];
+      if (median < bestMedian) {
+        bestMedian = median;
+        best = k;
+      }
+    });
+    return this.candidates[best];
+  }
+
+  /** Median step time (ms) of each candidate measured so far, for reports and tests. */
+  medians(): { threads: number; ms: number | null }[] {
+    return this.candidates.map((threads, k) => {
+      const sorted = [...this.times[k]].sort((a, b) => a - b);
+      return { threads, ms: sorted.length === 0 ? null : sorted[sorted.length >> 1] };
+    });
+  }
+}
