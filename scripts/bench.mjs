@@ -6,7 +6,8 @@
 // scripts/numpy_mlp.py), printed side by side in one run with the machine it ran on:
 //   - the plain epoch and the augmented epoch (data/augment.ts on the engine's threads) of the fast
 //     engine, median of --epochs N (default 3) after one warm-up epoch, wall and CPU seconds;
-//   - a thread sweep 1, 2, 4, ... up to the core count (and the core count itself);
+//   - a thread sweep 1, 2, 4, ... up to the core count (and the core count itself), and the count the
+//     engine measures fastest and uses by default (src/engines/wasm/tuner.ts) against the sweep's best;
 //   - the whole default `mnist train` (node bin/mnist.js train: 20 augmented epochs, start to model saved);
 //   - NumPy's epoch (scripts/numpy_mlp.py; $PYTHON, else python3) at 1 and 2 BLAS threads;
 //   - the ratios of the issue's goals: plain epoch / best NumPy epoch (goal <= 0.6), default run /
@@ -103,9 +104,12 @@ function runEpoch(net, order, rng, labels, { maxSteps = steps, augment = false, 
   return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loss: lossSum / seen, steps: maxSteps };
 }
 
-/** One warm-up epoch, then `count` timed epochs, on a fresh fast network of `t` threads. */
-async function fastEpochs(t, augment, count = epochs) {
-  const net = await createWasmNetwork(SPEC, BATCH, { threads: t, transforms: [AUGMENT] });
+/**
+ * One warm-up epoch, then `count` timed epochs, on a fresh fast network of `t` threads (with `tune`,
+ * up to `t`: the count the engine measures fastest, as `mnist train` does by default).
+ */
+async function fastEpochs(t, augment, count = epochs, tune = false) {
+  const net = await createWasmNetwork(SPEC, BATCH, { threads: t, tuneThreads: tune, transforms: [AUGMENT] });
   net.importParams(initialParams());
   const order = new Uint32Array(N);
   const labels = new Uint8Array(BATCH);
@@ -113,9 +117,10 @@ async function fastEpochs(t, augment, count = epochs) {
   runEpoch(net, order, rng, labels, { augment, epoch: 0 });
   const results = [];
   for (let e = 1; e <= count; e++) results.push(runEpoch(net, order, rng, labels, { augment, epoch: e }));
+  const tuned = net.threadTuning === null ? null : { chosen: net.threadTuning.chosen, medians: net.threadTuning.medians() };
   await net.close();
   const median = (key) => results.map((r) => r[key]).sort((x, y) => x - y)[Math.floor(results.length / 2)];
-  return { epochs: results.map((r) => r.seconds), seconds: median('seconds'), cpuSeconds: median('cpuSeconds') };
+  return { epochs: results.map((r) => r.seconds), seconds: median('seconds'), cpuSeconds: median('cpuSeconds'), tuned };
 }
 
 /**
@@ -335,7 +340,7 @@ const report = {
   defaultThreads: threads,
 };
 log(`machine: ${m.cpu}, ${m.cores} cores, ${m.flags.join(' ') || 'no x86 flags read'} (wasm simd128), Node ${m.node}, load average ${m.loadAverage}`);
-log(`fast engine: ${threads} thread(s) by default; median of ${epochs} epoch(s) after a warm-up; wall s (CPU s of all threads)`);
+log(`fast engine: ${threads} thread(s) (one per core; by default mnist train measures which count is fastest, below); median of ${epochs} epoch(s) after a warm-up; wall s (CPU s of all threads)`);
 
 const plain = await fastEpochs(threads, false);
 const augmented = await fastEpochs(threads, true);
@@ -354,6 +359,15 @@ for (const t of sweepThreads(m.cores)) {
 report.threadSweep = sweep;
 const slower = sweep.filter((r, i) => i > 0 && (r.plainSeconds > sweep[i - 1].plainSeconds * 1.05 || r.augmentedSeconds > sweep[i - 1].augmentedSeconds * 1.05));
 log(`  more threads slower (by > 5%)? ${slower.length === 0 ? 'no' : `yes, at ${slower.map((r) => r.threads).join(', ')} threads`}${m.cores <= 2 ? ` (only ${m.cores} cores here: run on a bigger machine for the full sweep)` : ''}`);
+// What mnist train does by default: start one thread per core and keep the count that measures fastest.
+const tunedPlain = await fastEpochs(threads, false, epochs, true);
+const tunedAug = await fastEpochs(threads, true, epochs, true);
+report.tuned = { plain: tunedPlain, augmented: tunedAug };
+const bestSweep = (key) => Math.min(...sweep.map((r) => r[key]));
+const describeTuned = (r) => `${r.tuned?.chosen ?? threads} thread(s) chosen (median step ${(r.tuned?.medians ?? []).map((x) => `${x.threads}: ${x.ms?.toFixed(2)} ms`).join(', ')})`;
+log(`  measured count (default): plain ${fmt(tunedPlain.seconds)} s, ${describeTuned(tunedPlain)}`);
+log(`                            augmented ${fmt(tunedAug.seconds)} s, ${describeTuned(tunedAug)}`);
+log(`  measured count vs best of the sweep: plain ${fmt(tunedPlain.seconds / bestSweep('plainSeconds'))}, augmented ${fmt(tunedAug.seconds / bestSweep('augmentedSeconds'))}   (goal: about 1, never well above)`);
 
 if (defaultRun) {
   const run = defaultTrainRun();
