@@ -50,6 +50,10 @@ export interface EngineExports {
     dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
     colMask: number, maskStride: number, colVal: number, batch: number,
   ): void;
+  sparseWeightGradSgd(
+    dW0T: number, W0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
+    colMask: number, maskStride: number, colVal: number, batch: number, lr: number,
+  ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
   outputGradRows(
     dZ: number, probs: number, labels: number, r0: number, r1: number, batch: number, classes: number, mse: number, smoothing: number,

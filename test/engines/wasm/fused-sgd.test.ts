@@ -95,7 +95,7 @@ const SPECS: { name: string; spec: NetworkSpec; dense?: boolean }[] = [
   { name: '784-37-10 sigmoid, mse (column tiles of 32, 4 and 1)', spec: { sizes: [784, 37, 10], activation: 'sigmoid', loss: 'mse' } },
   { name: '784-40-24-10 relu, dropout 0.3', spec: { sizes: [784, 40, 24, 10], activation: 'relu', loss: 'cross-entropy', dropout: 0.3 } },
   { name: '784-40-10 relu on dense input (layer 0 dense path)', spec: { sizes: [784, 40, 10], activation: 'relu', loss: 'cross-entropy' }, dense: true },
-  { name: '50-7-3 tanh', spec: { sizes: [50, 7, 3], activation: 'tanh', loss: 'cross-entropy' } },
+  { name: '50-21-3 tanh (column tiles of 16, 4 and 1)', spec: { sizes: [50, 21, 3], activation: 'tanh', loss: 'cross-entropy' } },
 ];
 
 describe.each(SPECS)('fused plain SGD, $name', ({ spec, dense }) => {
