@@ -614,8 +614,9 @@ export class WasmMlp implements Network {
   private run(cmd: number, batch: number, lr: number): void {
     if (this.closed) throw new Error('the network was closed');
     if (this.failure !== null) throw this.failure;
-    // Every command but the fused step overwrites or reads what a pending parameter phase needs.
-    if (cmd !== CMD_PARAM_GRADS_SGD) this.flushGrads();
+    // Every other command overwrites or reads what a pending parameter phase needs (the fused step
+    // takes the phase over before it gets here).
+    this.flushGrads();
     let status: number;
     try {
       status = this.exports.exec(this.layout.plan, cmd, batch, lr);
