@@ -8,6 +8,6 @@
 export { exec, workerFailed, workerLoop } from './threads';
 export { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from './tail';
 export { gemmAxpy, gemmDot } from './gemm';
-export { scanRows, sparseForward, sparseWeightGrad } from './sparse';
+export { scanRows, sparseForward, sparseWeightGrad, sparseWeightGradSgd } from './sparse';
 export { backwardRows, forwardChunk } from './mlp';
 export { adamRange, momentumRange, sgdL2Range } from './optim';

@@ -70,6 +70,9 @@ export const CMD_OPTIM = 6; //   one optimizer step (optim.ts) with the scalars 
 export const CMD_LOAD_TRANSFORM = 7; // CMD_LOAD, each row chunk first filled by the host's transformRows
 export const CMD_LOAD_FORWARD = 8; // CMD_LOAD then CMD_FORWARD, each row chunk loaded and run by one thread
 export const CMD_LOAD_TRANSFORM_FORWARD = 9; // CMD_LOAD_TRANSFORM then CMD_FORWARD, likewise
+export const CMD_BACKWARD_ROWS = 10; // CMD_BACKWARD's first phase alone (dZ of every row)
+export const CMD_PARAM_GRADS = 11; //   CMD_BACKWARD's second phase alone (dW, dB)
+export const CMD_PARAM_GRADS_SGD = 12; // CMD_PARAM_GRADS with each block's plain SGD step (lr) fused in
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

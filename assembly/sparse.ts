@@ -6,7 +6,7 @@
  */
 
 import { actv, acts } from './math';
-import { scaled4 } from './tail';
+import { scaled4, sgd1, sgd4 } from './tail';
 
 /**
  * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0), which are row chunk `chunk`
@@ -174,28 +174,51 @@ export function sparseWeightGrad(
   colMask: usize, maskStride: i32, colVal: usize, batch: i32,
 ): void {
   let c = c0;
-  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
-  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
-  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
-  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, colMask, maskStride, colVal, batch);
+  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false);
+  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false);
+  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false);
+  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false);
+}
+
+/**
+ * sparseWeightGrad, then plain SGD on the same columns of W0T while each tile of dW0T is still in
+ * registers: W0T[i, c] = f32(f64(W0T[i, c]) - lr f64(dW0T[i, c])), tail.ts's sgd4/sgd1, so W0T
+ * ends bit for bit as sparseWeightGrad followed by sgdRange. A pixel no row of the batch has lit
+ * has a gradient of exactly +0, and p - lr * +0 is p itself (-0 included) for 0 <= lr < infinity:
+ * its row of W0T is left unread.
+ */
+export function sparseWeightGradSgd(
+  dW0T: usize, W0T: usize, dZ0: usize, c0: i32, c1: i32, in0: i32, out0: i32, maxBatch: i32,
+  colMask: usize, maskStride: i32, colVal: usize, batch: i32, lr: f64,
+): void {
+  let c = c0;
+  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true);
+  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true);
+  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true);
+  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true);
 }
 
 @inline function wgrad(
   dW0T: usize, dZ0: usize, c: i32, width: i32, in0: i32, out0: i32, maxBatch: i32,
-  colMask: usize, maskStride: i32, colVal: usize, batch: i32,
+  colMask: usize, maskStride: i32, colVal: usize, batch: i32, W0T: usize, lr: f64, fused: bool,
 ): void {
   const zc = dZ0 + (<usize>c << 2);
   const zRow = <usize>out0 << 2;
   const words = (batch + 63) >> 6;
   // The last word keeps only rows < batch (chunks past the batch hold an older batch's bits).
   const lastMask: u64 = (batch & 63) == 0 ? <u64>-1 : ((<u64>1 << <u64>(batch & 63)) - 1);
+  const l = f64x2.splat(lr);
+  // Whether an unlit pixel (gradient +0) may skip its update: lr * +0 must be +0.
+  const skippable = lr >= 0 && lr <= f64.MAX_VALUE;
   for (let i = 0; i < in0; i++) {
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     let s: f32 = 0;
+    let lit: u64 = 0;
     const vals = colVal + (<usize>(i * maxBatch) << 2);
     for (let w = 0; w < words; w++) {
       let bits = load<u64>(colMask + <usize>(i * maskStride + (w << 3)));
       if (w == words - 1) bits &= lastMask;
+      if (fused) lit |= bits;
       while (bits != 0) {
         const n = (w << 6) + <i32>ctz(bits);
         bits &= bits - 1;
@@ -223,13 +246,33 @@ export function sparseWeightGrad(
         }
       }
     }
-    const o = dW0T + (<usize>(i * out0 + c) << 2);
+    const at = <usize>(i * out0 + c) << 2;
+    const o = dW0T + at;
     if (width == 1) {
       store<f32>(o, s);
     } else {
       v128.store(o, a0);
       if (width >= 16) { v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48); }
       if (width == 32) { v128.store(o, a4, 64); v128.store(o, a5, 80); v128.store(o, a6, 96); v128.store(o, a7, 112); }
+    }
+    if (fused && (lit != 0 || !skippable)) {
+      const p = W0T + at;
+      if (width == 1) {
+        store<f32>(p, sgd1(load<f32>(p), s, lr));
+      } else {
+        v128.store(p, sgd4(v128.load(p), a0, l));
+        if (width >= 16) {
+          v128.store(p, sgd4(v128.load(p, 16), a1, l), 16);
+          v128.store(p, sgd4(v128.load(p, 32), a2, l), 32);
+          v128.store(p, sgd4(v128.load(p, 48), a3, l), 48);
+        }
+        if (width == 32) {
+          v128.store(p, sgd4(v128.load(p, 64), a4, l), 64);
+          v128.store(p, sgd4(v128.load(p, 80), a5, l), 80);
+          v128.store(p, sgd4(v128.load(p, 96), a6, l), 96);
+          v128.store(p, sgd4(v128.load(p, 112), a7, l), 112);
+        }
+      }
     }
   }
 }

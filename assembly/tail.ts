@@ -90,19 +90,30 @@ export function sgdRange(params: usize, grads: usize, i0: i32, i1: i32, lr: f64)
   let i = i0;
   for (; i + 4 <= i1; i += 4) {
     const pp = params + (<usize>i << 2);
-    const p = v128.load(pp);
-    const g = v128.load(grads + (<usize>i << 2));
-    const lo = f64x2.sub(f64x2.promote_low_f32x4(p), f64x2.mul(l, f64x2.promote_low_f32x4(g)));
-    const hi = f64x2.sub(
-      f64x2.promote_low_f32x4(v128.shuffle<f32>(p, p, 2, 3, 2, 3)),
-      f64x2.mul(l, f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))),
-    );
-    v128.store(pp, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5));
+    v128.store(pp, sgd4(v128.load(pp), v128.load(grads + (<usize>i << 2)), l));
   }
   for (; i < i1; i++) {
     const pp = params + (<usize>i << 2);
-    store<f32>(pp, <f32>(<f64>load<f32>(pp) - lr * <f64>load<f32>(grads + (<usize>i << 2))));
+    store<f32>(pp, sgd1(load<f32>(pp), load<f32>(grads + (<usize>i << 2)), lr));
   }
+}
+
+/**
+ * Four lanes of sgdRange: f32(f64(p) - l * f64(g)) with l = f64x2.splat(lr). Every fused update
+ * (mlp.ts, sparse.ts) goes through this or sgd1, so its weights equal the separate pass's bit for bit.
+ */
+@inline export function sgd4(p: v128, g: v128, l: v128): v128 {
+  const lo = f64x2.sub(f64x2.promote_low_f32x4(p), f64x2.mul(l, f64x2.promote_low_f32x4(g)));
+  const hi = f64x2.sub(
+    f64x2.promote_low_f32x4(v128.shuffle<f32>(p, p, 2, 3, 2, 3)),
+    f64x2.mul(l, f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 2, 3))),
+  );
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+/** One lane of sgd4. */
+@inline export function sgd1(p: f32, g: f32, lr: f64): f32 {
+  return <f32>(<f64>p - lr * <f64>g);
 }
 
 /**

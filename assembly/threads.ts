@@ -15,7 +15,7 @@ import {
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 import { optimChunk, optimChunks } from './optim';
-import { CMD_OPTIM } from './plan';
+import { CMD_BACKWARD_ROWS, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD } from './plan';
 
 /**
  * The host's per-image transform (src/engines/wasm/mlp.ts, TransformHost): fills stage rows
@@ -56,8 +56,9 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
     forwardChunk(plan, chunk, batch, part != 0, lr);
   }
   else if (cmd == CMD_BACKWARD) {
+    // part 0: rows; 1: parameter gradients; 2: parameter gradients, each block then stepped by SGD with lr.
     if (part == 0) backwardRowChunk(plan, chunk, batch);
-    else backwardParamChunk(plan, chunk, batch);
+    else backwardParamChunk(plan, chunk, batch, lr, part == 2);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
   else if (cmd == CMD_LOAD) loadRows(plan, part + 1, chunk, batch, lr);
   else if (cmd == CMD_OPTIM) optimChunk(plan, chunk);
@@ -84,6 +85,10 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
     const status = phase(plan, cmd, 0, batch, rowChunks(batch), lr);
     return status != 0 ? status : phase(plan, cmd, 1, batch, paramChunks(plan), lr);
   }
+  // The two phases apart, so that the driver can fuse the next plain SGD step into the second.
+  if (cmd == CMD_BACKWARD_ROWS) return phase(plan, CMD_BACKWARD, 0, batch, rowChunks(batch), lr);
+  if (cmd == CMD_PARAM_GRADS) return phase(plan, CMD_BACKWARD, 1, batch, paramChunks(plan), lr);
+  if (cmd == CMD_PARAM_GRADS_SGD) return phase(plan, CMD_BACKWARD, 2, batch, paramChunks(plan), lr);
   if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
   if (cmd == CMD_LOAD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
   if (cmd == CMD_OPTIM) return phase(plan, cmd, 0, 0, optimChunks(plan), 0);

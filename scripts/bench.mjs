@@ -145,7 +145,8 @@ async function kernelProfile() {
   const names = [
     'loadBatch (bytes -> floats)', 'scan nonzeros (layer 0)', 'layer 0 forward (sparse, +bias, relu)',
     'layer 1 forward (dot, +bias)', 'softmax', 'loss (JS)', 'output gradient', 'layer 1 input grad (* relu\')',
-    'layer 1 weight + bias grad', 'layer 0 weight grad (sparse)', 'layer 0 bias grad', 'SGD update',
+    'layer 1 weight + bias grad', 'layer 0 weight grad + SGD (sparse)', 'layer 0 bias grad',
+    'SGD update (layer 1, biases)',
   ];
   const ms = new Float64Array(names.length);
   const labelBytes = new Uint8Array(x.memory.buffer, L.labels, BATCH);
@@ -182,9 +183,10 @@ async function kernelProfile() {
     x.gemmAxpy(l0.dZ, out0, l1.dZ, classes, 1, W1, out0, batch, out0, classes, 0, 2, 0, l0.a, out0); lap(7);
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);
-    x.sparseWeightGrad(dW0, l0.dZ, 0, out0, in0, out0, BATCH, L.colMask, L.maskStride, L.colVal, batch); lap(9);
+    // The engine steps plain SGD block by block inside the parameter-gradient phase; W0T from registers.
+    x.sparseWeightGradSgd(dW0, W0, l0.dZ, 0, out0, in0, out0, BATCH, L.colMask, L.maskStride, L.colVal, batch, LR); lap(9);
     x.biasGrad(dB0, l0.dZ, 0, out0, out0, batch); lap(10);
-    x.sgdRange(L.params, L.grads, 0, L.paramCount, LR); lap(11);
+    x.sgdRange(L.params, L.grads, l0.biasOffset, L.paramCount, LR); lap(11);
   }
   const total = (performance.now() - t0) / 1000;
   return { total, kernels: names.map((name, k) => ({ name, seconds: ms[k] / 1000 })) };

@@ -16,8 +16,8 @@ import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import { threadCandidates, ThreadTuner } from './tuner.js';
 import {
-  ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
-  CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
+  ACT_CODES, CMD_BACKWARD, CMD_BACKWARD_ROWS, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
+  CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -50,6 +50,10 @@ export interface EngineExports {
   sparseWeightGrad(
     dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
     colMask: number, maskStride: number, colVal: number, batch: number,
+  ): void;
+  sparseWeightGradSgd(
+    dW0T: number, W0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
+    colMask: number, maskStride: number, colVal: number, batch: number, lr: number,
   ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
   outputGradRows(
@@ -221,7 +225,8 @@ export class WasmMlp implements Network {
   readonly maxBatch: number;
   readonly threads: number;
   readonly params: Float32Array;
-  readonly grads: Float32Array;
+  /** The gradients; reading `grads` first completes a parameter-gradient phase that step() has not taken over yet. */
+  private readonly gradValues: Float32Array;
   /** The input rows; reading `input` first completes a load that forward() has not taken over yet. */
   private readonly inputRows: Float32Array;
   /**
@@ -237,6 +242,16 @@ export class WasmMlp implements Network {
    * from the bytes, so the input rows may not hold them; reading `input` converts them. Else null.
    */
   private unconverted: { batch: number; scale: number } | null = null;
+  /**
+   * With plain SGD, backward() runs only the row phase (dZ) and leaves the parameter-gradient phase
+   * to step(), which runs it with each block's update fused in (CMD_PARAM_GRADS_SGD): the weights
+   * are the same bits, in one pass over them fewer. Anything else that reads the gradients, or
+   * overwrites what the phase reads (dZ, the layer inputs, the dropout switch), runs the plain phase
+   * first (flushGrads). The batch of that pending phase, 0 when there is none.
+   */
+  private pendingGrads = 0;
+  /** Whether step() is plain SGD (no weight decay, no momentum), the rule backward() defers for. */
+  private readonly plainSgd: boolean;
   readonly layout: MemoryPlan;
   readonly exports: EngineExports;
   private readonly classes: number;
@@ -306,7 +321,8 @@ export class WasmMlp implements Network {
     const in0 = spec.sizes[0];
     this.classes = spec.sizes[spec.sizes.length - 1];
     this.params = new Float32Array(buf, layout.params, layout.paramCount);
-    this.grads = new Float32Array(buf, layout.grads, layout.paramCount);
+    this.gradValues = new Float32Array(buf, layout.grads, layout.paramCount);
+    this.plainSgd = optimizer.name === 'sgd' && optimizer.weightDecay === 0;
     this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
     this.args = new Int32Array(buf, layout.transformArgs, 16);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
@@ -398,6 +414,7 @@ export class WasmMlp implements Network {
     transform: BatchTransform | null = null,
   ): void {
     checkBatch(batch, this.maxBatch);
+    this.flushGrads();
     const pixels = this.spec.sizes[0];
     checkRows(images.length / pixels, order, start, batch);
     if (transform !== null) {
@@ -485,6 +502,7 @@ export class WasmMlp implements Network {
 
   /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
   get input(): Float32Array {
+    this.flushGrads(); // the caller may overwrite the rows that a pending dW0 reads
     this.flushLoad();
     if (this.unconverted !== null) {
       const { batch, scale } = this.unconverted;
@@ -492,6 +510,20 @@ export class WasmMlp implements Network {
       this.run(CMD_LOAD, batch, scale);
     }
     return this.inputRows;
+  }
+
+  /** The gradients of the last backward(), complete. */
+  get grads(): Float32Array {
+    this.flushGrads();
+    return this.gradValues;
+  }
+
+  /** Runs a parameter-gradient phase that backward() left for step(), without the update. */
+  private flushGrads(): void {
+    if (this.pendingGrads === 0) return;
+    const batch = this.pendingGrads;
+    this.pendingGrads = 0;
+    this.run(CMD_PARAM_GRADS, batch, 0);
   }
 
   private defer(cmd: number, batch: number, scale: number): void {
@@ -511,6 +543,7 @@ export class WasmMlp implements Network {
   /** Runs the batch in `input`; returns the (batch, classes) probabilities, valid until the next call. */
   forward(batch: number, dropout?: Rng | null): Float32Array {
     checkBatch(batch, this.maxBatch);
+    this.flushGrads(); // before the masks and the dropout switch change under it
     const masked = this.dropout > 0 && dropout != null;
     // The masks are drawn here, on the calling thread, in the reference engine's order: layer, row, unit.
     // P_DROP_ON is published to the workers with the command, fused with a pending load or not.
@@ -559,11 +592,19 @@ export class WasmMlp implements Network {
     return total / batch;
   }
 
-  /** Overwrites grads with the gradient of the last forward's mean loss. */
+  /**
+   * Overwrites grads with the gradient of the last forward's mean loss. With plain SGD only the
+   * row phase runs here; the parameter gradients follow in step() or when first needed (pendingGrads).
+   */
   backward(labels: Uint8Array, batch: number): void {
     checkBatch(batch, this.maxBatch);
     for (let n = 0; n < batch; n++) this.labels[n] = labels[n];
-    this.run(CMD_BACKWARD, batch, 0);
+    if (this.plainSgd) {
+      this.run(CMD_BACKWARD_ROWS, batch, 0);
+      this.pendingGrads = batch;
+    } else {
+      this.run(CMD_BACKWARD, batch, 0);
+    }
   }
 
   /**
@@ -579,7 +620,12 @@ export class WasmMlp implements Network {
     this.steps++;
     const k = stepScalars(o, this.steps, lr);
     if (o.name === 'sgd' && k.l2 === 0) {
-      this.run(CMD_SGD, 0, lr); // params -= lr * grads, in float64 as kernels.ts's sgdUpdate
+      // params -= lr * grads, in float64 as kernels.ts's sgdUpdate: block by block as each block's
+      // gradients are computed when backward() left them pending, else in one pass.
+      const batch = this.pendingGrads;
+      this.pendingGrads = 0;
+      if (batch !== 0) this.run(CMD_PARAM_GRADS_SGD, batch, lr);
+      else this.run(CMD_SGD, 0, lr);
       return;
     }
     const rule = o.name === 'sgd' ? OPT_SGD_L2 : o.name === 'momentum' ? OPT_MOMENTUM : o.name === 'nesterov' ? OPT_NESTEROV : OPT_ADAM;
@@ -641,7 +687,6 @@ export class WasmMlp implements Network {
     return this.toCanonical(this.grads);
   }
 
-  /** Lets the workers leave their command loop, then waits for them to end; the network is unusable afterwards. */
   /**
    * Threads that share the work from now on, 1..threads: the others sleep. Results do not depend
    * on it. Set by the tuner while it measures; tests and benchmarks may set it too.
@@ -662,10 +707,14 @@ export class WasmMlp implements Network {
     return this.tuner;
   }
 
+  /** Lets the workers leave their command loop, then waits for them to end; the network is unusable afterwards. */
   async close(): Promise<void> {
     if (!this.closed) {
+      // grads stay readable after close, complete.
+      if (this.failure === null) this.flushGrads();
       this.closed = true;
       this.pendingCmd = 0;
+      this.pendingGrads = 0;
       if (this.threads > 1) {
         this.setActiveThreads(this.threads); // wakes the resting workers, so that they see CMD_EXIT
         this.exports.exec(this.layout.plan, CMD_EXIT, 0, 0);
@@ -686,6 +735,9 @@ export class WasmMlp implements Network {
   private run(cmd: number, batch: number, lr: number): void {
     if (this.closed) throw new Error('the network was closed');
     if (this.failure !== null) throw this.failure;
+    // Every other command overwrites or reads what a pending parameter phase needs (the fused step
+    // takes the phase over before it gets here).
+    this.flushGrads();
     let status: number;
     try {
       status = this.exports.exec(this.layout.plan, cmd, batch, lr);

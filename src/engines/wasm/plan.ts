@@ -63,6 +63,9 @@ export const CMD_OPTIM = 6;
 export const CMD_LOAD_TRANSFORM = 7;
 export const CMD_LOAD_FORWARD = 8;
 export const CMD_LOAD_TRANSFORM_FORWARD = 9;
+export const CMD_BACKWARD_ROWS = 10;
+export const CMD_PARAM_GRADS = 11;
+export const CMD_PARAM_GRADS_SGD = 12;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;
