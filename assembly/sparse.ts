@@ -28,7 +28,7 @@ import { scaled4, sgd1, sgd4 } from './tail';
 export function scanRows(
   x: usize, r0: i32, r1: i32, chunk: i32, in0: i32, out0: i32, maxBatch: i32,
   csrPairs: usize, csrPix: usize, csrNnz: usize, csrStride: i32,
-  colMask: usize, maskStride: i32, colVal: usize, lut: usize, rowBytes: usize, scale: f64 = 0, fromBytes: bool = false,
+  colMask: usize, maskStride: i32, colVal: usize, lut: usize, rowBytes: usize, scale: f64, fromBytes: bool,
 ): i32 {
   const maskByte = colMask + <usize>chunk;
   for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
@@ -46,6 +46,27 @@ export function scanRows(
     const br = rowBytes != 0 ? <usize>load<i32>(rowBytes + (<usize>n << 2)) : 0;
     let nnz = 0;
     let i = 0;
+    if (fromBytes) {
+      // 16 bytes at a time; only groups of 4 with a nonzero byte are converted and compacted.
+      for (; i + 16 <= in0; i += 16) {
+        const m16 = i8x16.bitmask(i8x16.ne(v128.load(br + <usize>i), i8x16.splat(0)));
+        if (m16 == 0) continue;
+        for (let g = 0; g < 16; g += 4) {
+          if (((m16 >> g) & 15) == 0) continue;
+          const p = i + g;
+          const v = scaled4(br + <usize>p, s);
+          const m = i32x4.bitmask(f32x4.ne(v, zero));
+          const ctl = v128.load(lut + (<usize>m << 4));
+          const values = i8x16.swizzle(v, ctl);
+          const offsets = i8x16.swizzle(i32x4.add(i32x4.splat(p * wRow), laneOffsets), ctl);
+          const at = lr + (<usize>nnz << 3);
+          v128.store(at, v128.shuffle<i32>(offsets, values, 0, 4, 1, 5));
+          v128.store(at, v128.shuffle<i32>(offsets, values, 2, 6, 3, 7), 16);
+          v128.store(pr + (<usize>nnz << 2), i8x16.swizzle(i32x4.add(i32x4.splat(p), lanePixels), ctl));
+          nnz += <i32>popcnt(m);
+        }
+      }
+    }
     for (; i < in4; i += 4) {
       // 16 zero bytes are 16 zero inputs (0 * scale is a zero): skip them without reading x.
       if (rowBytes != 0 && (i & 15) == 0 && i + 16 <= in0 && !v128.any_true(v128.load(br + <usize>i))) {

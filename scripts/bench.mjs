@@ -143,7 +143,7 @@ async function kernelProfile() {
   new Rng(SEED).shuffle(order);
   const labels = new Uint8Array(BATCH);
   const names = [
-    'loadBatch (bytes -> floats)', 'scan nonzeros (layer 0)', 'layer 0 forward (sparse, +bias, relu)',
+    'loadBatch (row addresses)', 'scan nonzeros from the bytes (layer 0)', 'layer 0 forward (sparse, +bias, relu)',
     'layer 1 forward (dot, +bias)', 'softmax', 'loss (JS)', 'output gradient', 'layer 1 input grad (* relu\')',
     'layer 1 weight + bias grad', 'layer 0 weight grad + SGD (sparse)', 'layer 0 bias grad',
     'SGD update (layer 1, biases)',
@@ -168,11 +168,11 @@ async function kernelProfile() {
     const batch = Math.min(BATCH, N - start);
     for (let n = 0; n < batch; n++) labels[n] = labelBytes[n] = train.labels[order[start + n]];
     t = performance.now();
-    net.loadBatch(train.images, order, start, batch, SCALE);
-    void net.input; // the engine defers the conversion to forward(); reading input runs it now, alone
+    net.loadBatch(train.images, order, start, batch, SCALE); // points the rows at the resident dataset
     lap(0);
     for (let c = 0; c * 8 < batch; c++) {
-      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048, L.rowBytes);
+      // As forwardChunk does after a load: the nonzeros listed straight from the bytes, x left unwritten.
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048, L.rowBytes, SCALE, 1);
     }
     lap(1);
     x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrPairs, L.csrNnz, L.csrStride, 0); lap(2);
