@@ -33,12 +33,46 @@ export interface AugmentSettings {
 export const DEFAULT_AUGMENT: AugmentSettings = { maxRotateDeg: 12, maxShear: 0.25, maxScale: 0.12, maxShift: 2, fillChance: 0.12 };
 
 /**
+ * One image's warp, drawn by planAugment and carried out by warpImage: a record of AUGMENT_PLAN
+ * float64s. Its layout is mirrored by assembly/plan.ts (W_*), whose warp (assembly/warp.ts) reads
+ * the same record; keep the three in step (test/engines/wasm/transform.test.ts checks it).
+ */
+export const PLAN_IA = 0; //  A^-1 = [[ia, ib], [ic, id]]: source step per output pixel right (ia, ic) and down (ib, id)
+export const PLAN_IB = 1;
+export const PLAN_IC = 2;
+export const PLAN_ID = 3;
+export const PLAN_TX = 4; //  the shift t
+export const PLAN_TY = 5;
+export const PLAN_X0 = 6; //  the output box to sample, x0..x1 by y0..y1 inclusive (x1 < x0: none)
+export const PLAN_X1 = 7;
+export const PLAN_Y0 = 8;
+export const PLAN_Y1 = 9;
+export const AUGMENT_PLAN = 10;
+
+/** planAugment's record when augmentImage calls it (one image at a time, so one record serves). */
+const scratchPlan = new Float64Array(AUGMENT_PLAN);
+
+/**
  * Writes a randomly transformed copy of the side x side image at src[srcOffset..] into
  * out[outOffset..]. Each output pixel p takes the source value at A^-1 (p - c - t) + c, where A is
  * rotation * shear * scale * stretch, c the centre and t the shift: inverse mapping leaves no holes.
+ * Two steps: planAugment draws the transform, warpImage samples the image through it.
  */
 export function augmentImage(
   out: Uint8Array, outOffset: number, src: Uint8Array, srcOffset: number,
+  side: number, rng: Rng, s: AugmentSettings,
+): void {
+  planAugment(scratchPlan, 0, src, srcOffset, side, rng, s);
+  warpImage(out, outOffset, src, srcOffset, side, scratchPlan, 0);
+}
+
+/**
+ * The random part of augmentImage: draws the distortion from `rng`, finds the ink's bounding box of
+ * the image at src[srcOffset..] and writes the inverse transform and the output box to sample into
+ * plan[planOffset..planOffset + AUGMENT_PLAN - 1] (PLAN_*). Reads nothing but the image's bytes.
+ */
+export function planAugment(
+  plan: Float64Array, planOffset: number, src: Uint8Array, srcOffset: number,
   side: number, rng: Rng, s: AugmentSettings,
 ): void {
   const angle = ((2 * rng.uniform() - 1) * s.maxRotateDeg * Math.PI) / 180;
@@ -62,8 +96,12 @@ export function augmentImage(
       }
     }
   }
-  out.fill(0, outOffset, outOffset + side * side);
-  if (maxX < 0) return; // a blank image stays blank
+  plan.fill(0, planOffset, planOffset + AUGMENT_PLAN);
+  if (maxX < 0) {
+    // A blank image stays blank: an empty output box.
+    plan[planOffset + PLAN_X1] = plan[planOffset + PLAN_Y1] = -1;
+    return;
+  }
   // The stretch towards a square: (longer / shorter)^part along the shorter side, so the box
   // never outgrows its longer side (MNIST's 20 pixels).
   let sx = 1, sy = 1;
@@ -77,8 +115,6 @@ export function augmentImage(
   const a = cos * scale * sx, b = (cos * shear - sin) * scale * sy;
   const c = sin * scale * sx, d = (sin * shear + cos) * scale * sy;
   const det = a * d - b * c;
-  // A^-1 = [[d, -b], [-c, a]] / det
-  const ia = d / det, ib = -b / det, ic = -c / det, id = a / det;
   const centre = (side - 1) / 2;
   const last = side - 1;
   // The corners of the grown box, relative to the centre, mapped forward (p = A s + c + t).
@@ -89,6 +125,39 @@ export function augmentImage(
   const x1Out = Math.min(last, Math.ceil(Math.max(px00, px01, px10, px11) + centre + tx));
   const y0Out = Math.max(0, Math.floor(Math.min(py00, py01, py10, py11) + centre + ty));
   const y1Out = Math.min(last, Math.ceil(Math.max(py00, py01, py10, py11) + centre + ty));
+  // A box that is empty or not a number (a degenerate A) samples nothing, as the loops' tests did.
+  const none = !(x0Out <= x1Out && y0Out <= y1Out);
+  // A^-1 = [[d, -b], [-c, a]] / det
+  plan[planOffset + PLAN_IA] = d / det;
+  plan[planOffset + PLAN_IB] = -b / det;
+  plan[planOffset + PLAN_IC] = -c / det;
+  plan[planOffset + PLAN_ID] = a / det;
+  plan[planOffset + PLAN_TX] = tx;
+  plan[planOffset + PLAN_TY] = ty;
+  plan[planOffset + PLAN_X0] = none ? 0 : x0Out;
+  plan[planOffset + PLAN_X1] = none ? -1 : x1Out;
+  plan[planOffset + PLAN_Y0] = none ? 0 : y0Out;
+  plan[planOffset + PLAN_Y1] = none ? -1 : y1Out;
+}
+
+/**
+ * The pixel part of augmentImage: writes the side x side image at src[srcOffset..], warped as
+ * planAugment's record at plan[planOffset..] says, into out[outOffset..]: background outside the
+ * record's box, bilinear samples of the source inside it. assembly/warp.ts does the same float64
+ * operations in the same order, so the engine's bytes equal these.
+ */
+export function warpImage(
+  out: Uint8Array, outOffset: number, src: Uint8Array, srcOffset: number,
+  side: number, plan: Float64Array, planOffset: number,
+): void {
+  out.fill(0, outOffset, outOffset + side * side);
+  const ia = plan[planOffset + PLAN_IA], ib = plan[planOffset + PLAN_IB];
+  const ic = plan[planOffset + PLAN_IC], id = plan[planOffset + PLAN_ID];
+  const tx = plan[planOffset + PLAN_TX], ty = plan[planOffset + PLAN_TY];
+  const x0Out = plan[planOffset + PLAN_X0], x1Out = plan[planOffset + PLAN_X1];
+  const y0Out = plan[planOffset + PLAN_Y0], y1Out = plan[planOffset + PLAN_Y1];
+  const centre = (side - 1) / 2;
+  const last = side - 1;
   for (let y = y0Out; y <= y1Out; y++) {
     const dy = y - centre - ty;
     // Source coordinates of output pixel (x0Out, y); each step right adds the first column of A^-1.
