@@ -32,6 +32,8 @@ export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
+export const P_WARP_SRC = 26; //   u8[maxBatch * in0]: the source image of each row of a warped load (warp.ts)
+export const P_WARP_PLAN = 27; //  f64[maxBatch * W_PLAN]: the warp record of each row of a warped load
 export const P_SMOOTHING = 28; //  f64 in slots 28-29: label smoothing e of the cross-entropy (0: one-hot targets)
 export const P_OPT_STATE = 30; //  f32[buffers * paramCount]: the optimizer's state buffers (optim.ts), one after another
 export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current optimizer step (optim.ts)
@@ -68,6 +70,22 @@ export const CMD_OPTIM = 6; //   one optimizer step (optim.ts) with the scalars 
 export const CMD_LOAD_TRANSFORM = 7; // CMD_LOAD, each row chunk first filled by the host's transformRows
 export const CMD_LOAD_FORWARD = 8; // CMD_LOAD then CMD_FORWARD, each row chunk loaded and run by one thread
 export const CMD_LOAD_TRANSFORM_FORWARD = 9; // CMD_LOAD_TRANSFORM then CMD_FORWARD, likewise
+export const CMD_LOAD_WARP = 10; // CMD_LOAD, each row chunk first warped from P_WARP_SRC by its P_WARP_PLAN records (warp.ts)
+export const CMD_LOAD_WARP_FORWARD = 11; // CMD_LOAD_WARP then CMD_FORWARD, each row chunk warped, loaded and run by one thread
+
+// A warp record's f64 slots (src/data/augment.ts PLAN_*, which writes them): the inverse matrix
+// [[ia, ib], [ic, id]], the shift, and the output box x0..x1 by y0..y1 to sample.
+export const W_IA = 0;
+export const W_IB = 1;
+export const W_IC = 2;
+export const W_ID = 3;
+export const W_TX = 4;
+export const W_TY = 5;
+export const W_X0 = 6; // W_X0, W_X1 and W_Y0, W_Y1 are pairs, read as one f64x2 each
+export const W_X1 = 7;
+export const W_Y0 = 8;
+export const W_Y1 = 9;
+export const W_PLAN = 10;
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

@@ -11,11 +11,12 @@
 
 import {
   C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD,
-  P_CTRL, P_THREADS, ROW_CHUNK, planI32,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, P_CTRL, P_THREADS, ROW_CHUNK, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 import { optimChunk, optimChunks } from './optim';
 import { CMD_OPTIM } from './plan';
+import { warpRows } from './warp';
 
 /**
  * The host's per-image transform (src/engines/wasm/mlp.ts, TransformHost): fills stage rows
@@ -35,7 +36,8 @@ const SLICE_NS: i64 = 10_000_000;
 
 function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: f64): void {
   if (cmd == CMD_FORWARD) {
-    // part 1: load the chunk's rows first; part 2: transform and load them first (lr holds the scale).
+    // part 1: load the chunk's rows first; part 2: transform and load them first; part 3: warp and
+    // load them first (lr holds the scale).
     if (part != 0) loadRows(plan, part, chunk, batch, lr);
     forwardChunk(plan, chunk, batch, part != 0);
   }
@@ -47,9 +49,13 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
   else if (cmd == CMD_OPTIM) optimChunk(plan, chunk);
 }
 
-/** Row chunk `chunk` of loadBatch: the stage's bytes (transformed first when mode is 2) to input floats. */
+/**
+ * Row chunk `chunk` of loadBatch: the stage's bytes to input floats, first transformed by the host
+ * when mode is 2, or warped from the source stage (warp.ts) when mode is 3.
+ */
 function loadRows(plan: usize, mode: i32, chunk: i32, batch: i32, scale: f64): void {
   if (mode == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+  else if (mode == 3) warpRows(plan, chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
   loadChunk(plan, chunk, batch, scale);
 }
 
@@ -73,6 +79,9 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   if (cmd == CMD_OPTIM) return phase(plan, cmd, 0, 0, optimChunks(plan), 0);
   // Transform and convert in one phase: a chunk's rows are transformed by whichever thread converts them.
   if (cmd == CMD_LOAD_TRANSFORM) return phase(plan, CMD_LOAD, 1, batch, rowChunks(batch), lr);
+  // The same two with the warp of warp.ts in place of the host's transform.
+  if (cmd == CMD_LOAD_WARP_FORWARD) return phase(plan, CMD_FORWARD, 3, batch, rowChunks(batch), lr);
+  if (cmd == CMD_LOAD_WARP) return phase(plan, CMD_LOAD, 2, batch, rowChunks(batch), lr);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
     const ctrl = <usize>planI32(plan, P_CTRL);
     store<i32>(ctrl + C_ARGS, CMD_EXIT);

@@ -11,13 +11,15 @@ import {
   BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
 } from '../../model/network.js';
 import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
-import { imageSide, transformRow, type BatchTransform, type ImageTransform, type ImageTransformFn } from '../../model/transform.js';
+import {
+  imageSeed, imageSide, transformRow, type AffineWarp, type BatchTransform, type ImageTransform, type ImageTransformFn,
+} from '../../model/transform.js';
 import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import {
   ACT_CODES, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
-  CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, P_DROP_ON, ROW_CHUNK,
-  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_SGD, LOSS_CODES, MAX_THREADS, P_DROP_ON, ROW_CHUNK,
+  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_PLAN, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +247,10 @@ export class WasmMlp implements Network {
   /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
   private readonly args: Int32Array;
   private readonly rowSource: Int32Array;
+  /** A warped load's source images and warp records (assembly/warp.ts), and the generator that draws the records. */
+  private readonly warpSrc: Uint8Array;
+  private readonly warpPlan: Float64Array;
+  private readonly warpRng = new Rng(0);
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
@@ -272,6 +278,8 @@ export class WasmMlp implements Network {
     this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
     this.args = new Int32Array(buf, layout.transformArgs, 16);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
+    this.warpSrc = new Uint8Array(buf, layout.warpSrc, maxBatch * in0);
+    this.warpPlan = new Float64Array(buf, layout.warpPlan, maxBatch * W_PLAN);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -372,7 +380,12 @@ export class WasmMlp implements Network {
     images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number, t: BatchTransform,
   ): void {
     const pixels = this.spec.sizes[0];
-    imageSide(pixels);
+    const side = imageSide(pixels);
+    const native = t.transform.native;
+    if (native?.kind === 'affine' && native.recordLength === W_PLAN) {
+      this.loadWarped(images, order, start, batch, scale, t, native, side);
+      return;
+    }
     if (this.sent === null || this.sent.images !== images || this.sent.transform !== t.transform) {
       const shared = this.sent?.images === images ? this.sent.shared : sharedCopy(images);
       const gen = (this.sent?.gen ?? 0) + 1;
@@ -394,6 +407,26 @@ export class WasmMlp implements Network {
       this.transformHost.rows(0, batch);
       this.defer(CMD_LOAD, batch, scale);
     }
+  }
+
+  /**
+   * A transformed load whose pixel work is an affine warp: here, each row's source image is copied
+   * to the warp stage and its record drawn (the generator's part, as transformRow seeds it); then
+   * each thread warps and converts the rows of the chunks it claims (assembly/warp.ts).
+   */
+  private loadWarped(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    t: BatchTransform, native: AffineWarp, side: number,
+  ): void {
+    const pixels = side * side;
+    const { warpSrc, warpPlan, warpRng } = this;
+    for (let n = 0; n < batch; n++) {
+      const index = order === null ? start + n : order[start + n];
+      warpSrc.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+      warpRng.reset(imageSeed(t.seed, start + n));
+      native.plan(warpPlan, n * W_PLAN, warpSrc, n * pixels, side, warpRng, t.transform.settings);
+    }
+    this.defer(CMD_LOAD_WARP, batch, scale);
   }
 
   /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
@@ -424,7 +457,8 @@ export class WasmMlp implements Network {
     if (masked) for (const mask of this.masks) drawDropoutMask(mask, batch * (mask.length / this.maxBatch), this.dropout, dropout);
     this.dropOn[0] = masked ? 1 : 0;
     if (this.pendingCmd !== 0 && this.pendingBatch === batch) {
-      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
+      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD
+        : this.pendingCmd === CMD_LOAD_WARP ? CMD_LOAD_WARP_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
       this.pendingCmd = 0;
       this.run(cmd, batch, this.pendingScale);
     } else {

@@ -34,6 +34,8 @@ export const P_CSR_PIX = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
 export const P_DROP_ON = 25;
+export const P_WARP_SRC = 26;
+export const P_WARP_PLAN = 27;
 export const P_SMOOTHING = 28;
 export const P_OPT_STATE = 30;
 export const P_OPT_ARGS = 31;
@@ -61,6 +63,21 @@ export const CMD_OPTIM = 6;
 export const CMD_LOAD_TRANSFORM = 7;
 export const CMD_LOAD_FORWARD = 8;
 export const CMD_LOAD_TRANSFORM_FORWARD = 9;
+export const CMD_LOAD_WARP = 10;
+export const CMD_LOAD_WARP_FORWARD = 11;
+
+/** assembly/plan.ts: a warp record's f64 slots (the affine warp of data/augment.ts, its PLAN_*). */
+export const W_IA = 0;
+export const W_IB = 1;
+export const W_IC = 2;
+export const W_ID = 3;
+export const W_TX = 4;
+export const W_TY = 5;
+export const W_X0 = 6;
+export const W_X1 = 7;
+export const W_Y0 = 8;
+export const W_Y1 = 9;
+export const W_PLAN = 10;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;
@@ -127,6 +144,9 @@ export interface MemoryPlan {
   transformArgs: number;
   /** i32[maxBatch]: the image index of each row of a transformed load. */
   rowSource: number;
+  /** u8[maxBatch * in0] and f64[maxBatch * W_PLAN]: each row's source image and warp record for a warped load. */
+  warpSrc: number;
+  warpPlan: number;
   layers: LayerAddrs[];
 }
 
@@ -187,6 +207,8 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     optBuffers,
     transformArgs: take(64),
     rowSource: take(4 * maxBatch),
+    warpSrc: take(maxBatch * in0),
+    warpPlan: take(8 * W_PLAN * maxBatch),
     layers,
   };
   layout.pages = Math.ceil(next / 65536);
@@ -233,6 +255,8 @@ export function writePlan(
   plan[P_COMPACT_LUT] = LUT_ADDR;
   plan[P_OPT_STATE] = layout.optState;
   plan[P_OPT_ARGS] = layout.optArgs;
+  plan[P_WARP_SRC] = layout.warpSrc;
+  plan[P_WARP_PLAN] = layout.warpPlan;
   // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
   const lut = new Uint8Array(memory, LUT_ADDR, 256);
   for (let m = 0; m < 16; m++) {
