@@ -22,53 +22,107 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
   }
 }
 
+/** 1.5 * 2^52: the sum x + MAGIC of an integer-valued x, |x| < 2^51, holds x in its low 32 bits. */
+const MAGIC: f64 = 6755399441055744.0;
+
+/**
+ * An integer-valued f64 to i32 without a conversion instruction: V8 guards each i32.trunc_sat_f64_s
+ * with range checks, which made them most of the warp's time.
+ */
+@inline function wholeToI32(x: f64): i32 {
+  return <i32>reinterpret<i64>(x + MAGIC);
+}
+
 /**
  * One image: background outside the record's box, bilinear samples of the source inside it.
- * A pixel's source coordinates (sx, sy) are one f64x2, so a step right is one add and both are
- * floored by one saturating conversion (i32x4.trunc_sat: no trap, whatever a degenerate record holds).
+ * warpImage's `((s + 2) | 0) - 2` is trunc(s + 2) - 2 here, kept in f64 for the range tests, so
+ * coordinates that are not a number, infinite or huge (a degenerate record) are background, never
+ * a trap or a read outside the image; only the sampled pixels' coordinates become integers.
+ * Two rows at a time, one per f64x2 lane: each lane does exactly warpImage's operations on its own
+ * row (the steps right are the same adds in the same order), and the two rows' chains of adds
+ * overlap. Where either lane is not wholly inside the image, each lane takes the scalar path.
  */
 function warpImage(out: usize, src: usize, side: i32, rec: usize): void {
-  memory.fill(out, 0, <usize>(side * side));
+  clearBytes(out, side * side);
   const ia = load<f64>(rec, W_IA << 3), ib = load<f64>(rec, W_IB << 3);
   const ic = load<f64>(rec, W_IC << 3), id = load<f64>(rec, W_ID << 3);
   const tx = load<f64>(rec, W_TX << 3), ty = load<f64>(rec, W_TY << 3);
   // The box's bounds are small whole numbers (or x1 < x0 for none), exact in both types.
-  const x0Out = i32x4.extract_lane(i32x4.trunc_sat_f64x2_s_zero(v128.load(rec, W_X0 << 3)), 0);
-  const x1Out = i32x4.extract_lane(i32x4.trunc_sat_f64x2_s_zero(v128.load(rec, W_X0 << 3)), 1);
-  const y0Out = i32x4.extract_lane(i32x4.trunc_sat_f64x2_s_zero(v128.load(rec, W_Y0 << 3)), 0);
-  const y1Out = i32x4.extract_lane(i32x4.trunc_sat_f64x2_s_zero(v128.load(rec, W_Y0 << 3)), 1);
+  const x0Out = <i32>load<f64>(rec, W_X0 << 3), x1Out = <i32>load<f64>(rec, W_X1 << 3);
+  const y0Out = <i32>load<f64>(rec, W_Y0 << 3), y1Out = <i32>load<f64>(rec, W_Y1 << 3);
   const centre: f64 = <f64>(side - 1) / 2;
-  const last = side - 1;
-  const step = f64x2(ia, ic);
-  const two = f64x2.splat(2);
+  const last: f64 = <f64>(side - 1);
   const dx0: f64 = <f64>x0Out - centre - tx;
-  for (let y = y0Out; y <= y1Out; y++) {
-    const dy: f64 = <f64>y - centre - ty;
-    // Source coordinates of output pixel (x0Out, y); each step right adds the first column of A^-1.
-    let s = f64x2(ia * dx0 + ib * dy + centre, ic * dx0 + id * dy + centre);
+  const stepX = f64x2.splat(ia), stepY = f64x2.splat(ic);
+  const two = f64x2.splat(2), zero = f64x2.splat(0), half = f64x2.splat(0.5);
+  const lastV = f64x2.splat(last), sideV = f64x2.splat(<f64>side), magic = f64x2.splat(MAGIC);
+  const rowBytes = <usize>side;
+  for (let y = y0Out; y <= y1Out; y += 2) {
+    const both = y < y1Out; // the second lane's row y + 1 is in the box (else it is computed, not stored)
+    const dyA: f64 = <f64>y - centre - ty, dyB: f64 = <f64>(y + 1) - centre - ty;
+    // Source coordinates of output pixels (x0Out, y) and (x0Out, y + 1).
+    let sx = f64x2(ia * dx0 + ib * dyA + centre, ia * dx0 + ib * dyB + centre);
+    let sy = f64x2(ic * dx0 + id * dyA + centre, ic * dx0 + id * dyB + centre);
     const row = out + <usize>(y * side);
-    for (let x = x0Out; x <= x1Out; x++, s = f64x2.add(s, step)) {
-      // floor() for every coordinate that can reach the image (>= -2), as warpImage's (s + 2) | 0.
-      const floor2 = i32x4.trunc_sat_f64x2_s_zero(f64x2.add(s, two));
-      const x0 = i32x4.extract_lane(floor2, 0) - 2, y0 = i32x4.extract_lane(floor2, 1) - 2;
-      const sx = f64x2.extract_lane(s, 0), sy = f64x2.extract_lane(s, 1);
-      let value: f64;
-      if (x0 >= 0 && y0 >= 0 && x0 < last && y0 < last) {
-        const fx = sx - <f64>x0, fy = sy - <f64>y0;
-        const i = src + <usize>(y0 * side + x0);
-        const p00 = <f64>load<u8>(i), p01 = <f64>load<u8>(i, 1);
-        const p10 = <f64>load<u8>(i + <usize>side), p11 = <f64>load<u8>(i + <usize>side, 1);
-        const top = p00 + (p01 - p00) * fx;
-        const bottom = p10 + (p11 - p10) * fx;
-        value = top + (bottom - top) * fy;
-      } else if (x0 < -1 || y0 < -1 || x0 > last || y0 > last) {
-        continue; // wholly outside: background, already 0
+    for (let x = x0Out; x <= x1Out; x++, sx = f64x2.add(sx, stepX), sy = f64x2.add(sy, stepY)) {
+      const x0 = f64x2.sub(f64x2.trunc(f64x2.add(sx, two)), two);
+      const y0 = f64x2.sub(f64x2.trunc(f64x2.add(sy, two)), two);
+      const inside = v128.and(
+        v128.and(f64x2.ge(x0, zero), f64x2.ge(y0, zero)),
+        v128.and(f64x2.lt(x0, lastV), f64x2.lt(y0, lastV)),
+      );
+      if (i64x2.all_true(inside)) {
+        const fx = f64x2.sub(sx, x0), fy = f64x2.sub(sy, y0);
+        const at = f64x2.add(f64x2.add(f64x2.mul(y0, sideV), x0), magic);
+        const iA = src + <usize><i32>i64x2.extract_lane(at, 0), iB = src + <usize><i32>i64x2.extract_lane(at, 1);
+        const p00 = f64x2(<f64>load<u8>(iA), <f64>load<u8>(iB));
+        const p01 = f64x2(<f64>load<u8>(iA, 1), <f64>load<u8>(iB, 1));
+        const p10 = f64x2(<f64>load<u8>(iA + rowBytes), <f64>load<u8>(iB + rowBytes));
+        const p11 = f64x2(<f64>load<u8>(iA + rowBytes, 1), <f64>load<u8>(iB + rowBytes, 1));
+        const top = f64x2.add(p00, f64x2.mul(f64x2.sub(p01, p00), fx));
+        const bottom = f64x2.add(p10, f64x2.mul(f64x2.sub(p11, p10), fx));
+        const value = f64x2.add(top, f64x2.mul(f64x2.sub(bottom, top), fy));
+        // (value + 0.5) | 0, stored as its low byte, as a Uint8Array stores it.
+        const byte = f64x2.add(f64x2.trunc(f64x2.add(value, half)), magic);
+        store<u8>(row + <usize>x, <u8>i64x2.extract_lane(byte, 0));
+        if (both) store<u8>(row + rowBytes + <usize>x, <u8>i64x2.extract_lane(byte, 1));
       } else {
-        value = sampleEdge(src, side, sx, sy, x0, y0);
+        samplePixel(row + <usize>x, src, side, f64x2.extract_lane(sx, 0), f64x2.extract_lane(sy, 0));
+        if (both) samplePixel(row + rowBytes + <usize>x, src, side, f64x2.extract_lane(sx, 1), f64x2.extract_lane(sy, 1));
       }
-      store<u8>(row + <usize>x, <u8>i32x4.extract_lane(i32x4.trunc_sat_f64x2_s_zero(f64x2.splat(value + 0.5)), 0));
     }
   }
+}
+
+/**
+ * Zeroes n bytes from out. Not memory.fill: V8 runs that on shared memory as a call with a relaxed
+ * atomic byte loop, which cost as much as the whole warp.
+ */
+function clearBytes(out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) v128.store(out + <usize>i, i64x2.splat(0));
+  for (; i < n; i++) store<u8>(out + <usize>i, 0);
+}
+
+/** warpImage's loop body for one pixel whose source is (sx, sy): writes its byte unless it is background. */
+function samplePixel(out: usize, src: usize, side: i32, sx: f64, sy: f64): void {
+  const last: f64 = <f64>(side - 1);
+  const x0 = trunc<f64>(sx + 2) - 2, y0 = trunc<f64>(sy + 2) - 2;
+  let value: f64;
+  if (x0 >= 0 && y0 >= 0 && x0 < last && y0 < last) {
+    const fx = sx - x0, fy = sy - y0;
+    const i = src + <usize>wholeToI32(y0 * <f64>side + x0);
+    const p00 = <f64>load<u8>(i), p01 = <f64>load<u8>(i, 1);
+    const p10 = <f64>load<u8>(i + <usize>side), p11 = <f64>load<u8>(i + <usize>side, 1);
+    const top = p00 + (p01 - p00) * fx;
+    const bottom = p10 + (p11 - p10) * fx;
+    value = top + (bottom - top) * fy;
+  } else if (x0 >= -1 && y0 >= -1 && x0 <= last && y0 <= last) {
+    value = sampleEdge(src, side, sx, sy, wholeToI32(x0), wholeToI32(y0));
+  } else {
+    return; // wholly outside (or not a number): background, already 0
+  }
+  store<u8>(out, <u8>wholeToI32(trunc<f64>(value + 0.5)));
 }
 
 /** Bilinear sampling where some of the four neighbours fall outside the image (they count as 0). */
