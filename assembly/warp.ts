@@ -6,8 +6,9 @@
  * are identical; not the random draws, which stay in JavaScript with the generator.
  */
 
+import { bytesToFloats } from './tail';
 import {
-  L_IN, P_STAGE, P_WARP_PLAN, P_WARP_SRC, W_IA, W_IB, W_IC, W_ID, W_PLAN, W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
+  L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_SRC, W_IA, W_IB, W_IC, W_ID, W_PLAN, W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
 
 /** Rows r0..r1-1: stage row n = source stage row n warped as plan record n says. */
@@ -17,8 +18,13 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
   const src = <usize>planI32(plan, P_WARP_SRC);
   const records = <usize>planI32(plan, P_WARP_PLAN);
   const stage = <usize>planI32(plan, P_STAGE);
+  const input = <usize>planI32(plan, P_INPUT);
   for (let n = r0; n < r1; n++) {
-    warpImage(stage + <usize>(n * pixels), src + <usize>(n * pixels), side, records + (<usize>(n * W_PLAN) << 3));
+    // The row's input floats are free until loadChunk fills them from the stage: they hold the
+    // source pixels as f32 meanwhile (exact), so a pixel's two neighbours in a row are one 8-byte load.
+    const table = input + (<usize>(n * pixels) << 2);
+    bytesToFloats(table, src + <usize>(n * pixels), pixels, 1);
+    warpImage(stage + <usize>(n * pixels), table, side, records + (<usize>(n * W_PLAN) << 3));
   }
 }
 
@@ -34,7 +40,8 @@ const MAGIC: f64 = 6755399441055744.0;
 }
 
 /**
- * One image: background outside the record's box, bilinear samples of the source inside it.
+ * One image: background outside the record's box, bilinear samples of the source (its pixels as
+ * f32 in `src`) inside it.
  * warpImage's `((s + 2) | 0) - 2` is trunc(s + 2) - 2 here, kept in f64 for the range tests, so
  * coordinates that are not a number, infinite or huge (a degenerate record) are background, never
  * a trap or a read outside the image; only the sampled pixels' coordinates become integers.
@@ -43,6 +50,7 @@ const MAGIC: f64 = 6755399441055744.0;
  * overlap. Where either lane is not wholly inside the image, each lane takes the scalar path.
  */
 function warpImage(out: usize, src: usize, side: i32, rec: usize): void {
+  const rowF = <usize>side << 2;
   clearBytes(out, side * side);
   const ia = load<f64>(rec, W_IA << 3), ib = load<f64>(rec, W_IB << 3);
   const ic = load<f64>(rec, W_IC << 3), id = load<f64>(rec, W_ID << 3);
@@ -72,13 +80,18 @@ function warpImage(out: usize, src: usize, side: i32, rec: usize): void {
         v128.and(f64x2.lt(x0, lastV), f64x2.lt(y0, lastV)),
       );
       if (i64x2.all_true(inside)) {
-        const fx = f64x2.sub(sx, x0), fy = f64x2.sub(sy, y0);
         const at = f64x2.add(f64x2.add(f64x2.mul(y0, sideV), x0), magic);
-        const iA = src + <usize><i32>i64x2.extract_lane(at, 0), iB = src + <usize><i32>i64x2.extract_lane(at, 1);
-        const p00 = f64x2(<f64>load<u8>(iA), <f64>load<u8>(iB));
-        const p01 = f64x2(<f64>load<u8>(iA, 1), <f64>load<u8>(iB, 1));
-        const p10 = f64x2(<f64>load<u8>(iA + rowBytes), <f64>load<u8>(iB + rowBytes));
-        const p11 = f64x2(<f64>load<u8>(iA + rowBytes, 1), <f64>load<u8>(iB + rowBytes, 1));
+        const iA = src + (<usize><i32>i64x2.extract_lane(at, 0) << 2), iB = src + (<usize><i32>i64x2.extract_lane(at, 1) << 2);
+        // Each lane's four neighbours: (A00, A01, B00, B01) and (A10, A11, B10, B11).
+        const up = v128.load64_lane(iB, v128.load64_zero(iA), 1);
+        const down = v128.load64_lane(iB + rowF, v128.load64_zero(iA + rowF), 1);
+        // All eight are 0 (most of an MNIST image): both samples are 0 + 0 * f = 0, bytes already 0.
+        if (!v128.any_true(v128.or(up, down))) continue;
+        const fx = f64x2.sub(sx, x0), fy = f64x2.sub(sy, y0);
+        const p00 = f64x2.promote_low_f32x4(v128.shuffle<f32>(up, up, 0, 2, 0, 2));
+        const p01 = f64x2.promote_low_f32x4(v128.shuffle<f32>(up, up, 1, 3, 1, 3));
+        const p10 = f64x2.promote_low_f32x4(v128.shuffle<f32>(down, down, 0, 2, 0, 2));
+        const p11 = f64x2.promote_low_f32x4(v128.shuffle<f32>(down, down, 1, 3, 1, 3));
         const top = f64x2.add(p00, f64x2.mul(f64x2.sub(p01, p00), fx));
         const bottom = f64x2.add(p10, f64x2.mul(f64x2.sub(p11, p10), fx));
         const value = f64x2.add(top, f64x2.mul(f64x2.sub(bottom, top), fy));
@@ -111,9 +124,9 @@ function samplePixel(out: usize, src: usize, side: i32, sx: f64, sy: f64): void 
   let value: f64;
   if (x0 >= 0 && y0 >= 0 && x0 < last && y0 < last) {
     const fx = sx - x0, fy = sy - y0;
-    const i = src + <usize>wholeToI32(y0 * <f64>side + x0);
-    const p00 = <f64>load<u8>(i), p01 = <f64>load<u8>(i, 1);
-    const p10 = <f64>load<u8>(i + <usize>side), p11 = <f64>load<u8>(i + <usize>side, 1);
+    const i = src + (<usize>wholeToI32(y0 * <f64>side + x0) << 2);
+    const p00 = <f64>load<f32>(i), p01 = <f64>load<f32>(i, 4);
+    const p10 = <f64>load<f32>(i + (<usize>side << 2)), p11 = <f64>load<f32>(i + (<usize>side << 2), 4);
     const top = p00 + (p01 - p00) * fx;
     const bottom = p10 + (p11 - p10) * fx;
     value = top + (bottom - top) * fy;
@@ -134,5 +147,5 @@ function sampleEdge(src: usize, side: i32, x: f64, y: f64, x0: i32, y0: i32): f6
 }
 
 @inline function pixelAt(src: usize, side: i32, x: i32, y: i32): f64 {
-  return x < 0 || y < 0 || x >= side || y >= side ? 0 : <f64>load<u8>(src + <usize>(y * side + x));
+  return x < 0 || y < 0 || x >= side || y >= side ? 0 : <f64>load<f32>(src + (<usize>(y * side + x) << 2));
 }
