@@ -3,7 +3,8 @@
  * takes its source image from the source stage (P_WARP_SRC) and its plan record (P_WARP_PLAN, drawn
  * by data/augment.ts planAugment on the main thread) and writes the warped bytes to P_STAGE, which
  * loadChunk then converts. The same float64 operations in the same order as warpImage, so the bytes
- * are identical; not the random draws, which stay in JavaScript with the generator.
+ * are identical; not the random draws, which stay in JavaScript with the generator. Also the ink
+ * boxes that the records are drawn from (inkBoxes, for the main thread).
  */
 
 import { bytesToFloats } from './tail';
@@ -26,6 +27,56 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
     bytesToFloats(table, src + <usize>(n * pixels), pixels, 1);
     warpImage(stage + <usize>(n * pixels), table, side, records + (<usize>(n * W_PLAN) << 3));
   }
+}
+
+/**
+ * The ink's bounding box of each of `count` side x side images from `src`, as data/augment.ts
+ * inkBox packs it (an i32 each, so side <= 215): -1 for a blank image, else
+ * minX + side * (maxX + side * (minY + side * maxY)). Called by the main thread for a batch before
+ * it draws the batch's plan records. Images 16 to 32 pixels wide take a row as two 16-byte loads.
+ */
+export function inkBoxes(boxes: usize, src: usize, count: i32, side: i32): void {
+  for (let n = 0; n < count; n++) {
+    const image = src + <usize>(n * side * side);
+    store<i32>(boxes + (<usize>n << 2), side >= 16 && side <= 32 ? inkBoxSimd(image, side) : inkBoxScalar(image, side));
+  }
+}
+
+function inkBoxSimd(image: usize, side: i32): i32 {
+  // Bytes 0..15 and side-16..side-1 of each row (overlapping when side < 32); the OR of the rows
+  // with ink gives the columns with ink.
+  let colsA = i64x2.splat(0), colsB = i64x2.splat(0);
+  let minY = -1, maxY = -1;
+  for (let y = 0; y < side; y++) {
+    const row = image + <usize>(y * side);
+    const a = v128.load(row), b = v128.load(row + <usize>(side - 16));
+    if (v128.any_true(v128.or(a, b))) {
+      if (minY < 0) minY = y;
+      maxY = y;
+      colsA = v128.or(colsA, a);
+      colsB = v128.or(colsB, b);
+    }
+  }
+  if (maxY < 0) return -1;
+  const zero = i64x2.splat(0);
+  const cols = i8x16.bitmask(i8x16.ne(colsA, zero)) | (i8x16.bitmask(i8x16.ne(colsB, zero)) << (side - 16));
+  const minX = ctz(cols), maxX = 31 - clz(cols);
+  return minX + side * (maxX + side * (minY + side * maxY));
+}
+
+function inkBoxScalar(image: usize, side: i32): i32 {
+  let minX = side, maxX = -1, minY = side, maxY = -1;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      if (load<u8>(image + <usize>(y * side + x)) != 0) {
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+  }
+  return maxX < 0 ? -1 : minX + side * (maxX + side * (minY + side * maxY));
 }
 
 /** 1.5 * 2^52: the sum x + MAGIC of an integer-valued x, |x| < 2^51, holds x in its low 32 bits. */

@@ -56,35 +56,23 @@ const scratchPlan = new Float64Array(AUGMENT_PLAN);
  * Writes a randomly transformed copy of the side x side image at src[srcOffset..] into
  * out[outOffset..]. Each output pixel p takes the source value at A^-1 (p - c - t) + c, where A is
  * rotation * shear * scale * stretch, c the centre and t the shift: inverse mapping leaves no holes.
- * Two steps: planAugment draws the transform, warpImage samples the image through it.
+ * Two steps: planAugment draws the transform (knowing the image's inkBox), warpImage samples the
+ * image through it.
  */
 export function augmentImage(
   out: Uint8Array, outOffset: number, src: Uint8Array, srcOffset: number,
   side: number, rng: Rng, s: AugmentSettings,
 ): void {
-  planAugment(scratchPlan, 0, src, srcOffset, side, rng, s);
+  planAugment(scratchPlan, 0, inkBox(src, srcOffset, side), side, rng, s);
   warpImage(out, outOffset, src, srcOffset, side, scratchPlan, 0);
 }
 
 /**
- * The random part of augmentImage: draws the distortion from `rng`, finds the ink's bounding box of
- * the image at src[srcOffset..] and writes the inverse transform and the output box to sample into
- * plan[planOffset..planOffset + AUGMENT_PLAN - 1] (PLAN_*). Reads nothing but the image's bytes.
+ * The ink's bounding box of the side x side image at src[srcOffset..] as one number: -1 for a
+ * blank image, else minX + side * (maxX + side * (minY + side * maxY)) (model/transform.ts
+ * AffineWarp; the wasm engine computes the same number in assembly/warp.ts inkBoxes).
  */
-export function planAugment(
-  plan: Float64Array, planOffset: number, src: Uint8Array, srcOffset: number,
-  side: number, rng: Rng, s: AugmentSettings,
-): void {
-  const angle = ((2 * rng.uniform() - 1) * s.maxRotateDeg * Math.PI) / 180;
-  const shear = (2 * rng.uniform() - 1) * s.maxShear;
-  const scale = 1 + (2 * rng.uniform() - 1) * s.maxScale;
-  const tx = (2 * rng.uniform() - 1) * s.maxShift;
-  const ty = (2 * rng.uniform() - 1) * s.maxShift;
-  const fill = s.fillChance ? rng.uniform() < s.fillChance : false;
-  const fillPart = fill ? rng.uniform() : 0;
-  // Only output pixels that can see ink need sampling: map the ink's bounding box (grown by the
-  // one-pixel reach of bilinear sampling) forward through A and sample inside its image only.
-  // About half of an MNIST image is background this way, at the cost of one scan of the source.
+export function inkBox(src: Uint8Array, srcOffset: number, side: number): number {
   let minX = side, maxX = -1, minY = side, maxY = -1;
   for (let y = 0, i = srcOffset; y < side; y++) {
     for (let x = 0; x < side; x++, i++) {
@@ -96,12 +84,33 @@ export function planAugment(
       }
     }
   }
+  return maxX < 0 ? -1 : minX + side * (maxX + side * (minY + side * maxY));
+}
+
+/**
+ * The random part of augmentImage: draws the distortion from `rng` and, from the image's ink box
+ * (inkBox), writes the inverse transform and the output box to sample into
+ * plan[planOffset..planOffset + AUGMENT_PLAN - 1] (PLAN_*). Needs nothing else of the image.
+ */
+export function planAugment(plan: Float64Array, planOffset: number, box: number, side: number, rng: Rng, s: AugmentSettings): void {
+  const angle = ((2 * rng.uniform() - 1) * s.maxRotateDeg * Math.PI) / 180;
+  const shear = (2 * rng.uniform() - 1) * s.maxShear;
+  const scale = 1 + (2 * rng.uniform() - 1) * s.maxScale;
+  const tx = (2 * rng.uniform() - 1) * s.maxShift;
+  const ty = (2 * rng.uniform() - 1) * s.maxShift;
+  const fill = s.fillChance ? rng.uniform() < s.fillChance : false;
+  const fillPart = fill ? rng.uniform() : 0;
   plan.fill(0, planOffset, planOffset + AUGMENT_PLAN);
-  if (maxX < 0) {
+  if (box < 0) {
     // A blank image stays blank: an empty output box.
     plan[planOffset + PLAN_X1] = plan[planOffset + PLAN_Y1] = -1;
     return;
   }
+  // Only output pixels that can see ink need sampling: map the ink's bounding box (grown by the
+  // one-pixel reach of bilinear sampling) forward through A and sample inside its image only.
+  // About half of an MNIST image is background this way.
+  const minX = box % side, maxX = Math.floor(box / side) % side;
+  const minY = Math.floor(box / (side * side)) % side, maxY = Math.floor(box / (side * side * side));
   // The stretch towards a square: (longer / shorter)^part along the shorter side, so the box
   // never outgrows its longer side (MNIST's 20 pixels).
   let sx = 1, sy = 1;

@@ -35,11 +35,13 @@ export interface ImageTransform<S = any> {
 /**
  * fn as two steps, an affine warp: `plan` draws the random numbers from rng exactly as fn does and
  * writes a record of `recordLength` float64s (for augmentation, data/augment.ts's PLAN_* layout);
- * warping the image through that record (bilinear sampling) gives fn's bytes exactly.
+ * warping the image through that record (bilinear sampling) gives fn's bytes exactly. All `plan`
+ * needs of the image is its ink's bounding box `box`: -1 for a blank image, else
+ * minX + side * (maxX + side * (minY + side * maxY)) (data/augment.ts inkBox).
  */
 export interface AffineWarp<S = any> {
   kind: 'affine';
-  plan: (record: Float64Array, recordOffset: number, src: Uint8Array, srcOffset: number, side: number, rng: Rng, settings: S) => void;
+  plan: (record: Float64Array, recordOffset: number, box: number, side: number, rng: Rng, settings: S) => void;
   recordLength: number;
 }
 

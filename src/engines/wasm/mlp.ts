@@ -65,6 +65,7 @@ export interface EngineExports {
     decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number,
   ): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
+  inkBoxes(boxes: number, src: number, count: number, side: number): void;
   forwardChunk(plan: number, chunk: number, batch: number, fromStage: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
 }
@@ -249,6 +250,7 @@ export class WasmMlp implements Network {
   private readonly rowSource: Int32Array;
   /** A warped load's source images and warp records (assembly/warp.ts), and the generator that draws the records. */
   private readonly warpSrc: Uint8Array;
+  private readonly warpBox: Int32Array;
   private readonly warpPlan: Float64Array;
   private readonly warpRng = new Rng(0);
   /** Set when a worker reports an error; the next command throws it. */
@@ -279,6 +281,7 @@ export class WasmMlp implements Network {
     this.args = new Int32Array(buf, layout.transformArgs, 16);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.warpSrc = new Uint8Array(buf, layout.warpSrc, maxBatch * in0);
+    this.warpBox = new Int32Array(buf, layout.warpBox, maxBatch);
     this.warpPlan = new Float64Array(buf, layout.warpPlan, maxBatch * W_PLAN);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
@@ -382,7 +385,8 @@ export class WasmMlp implements Network {
     const pixels = this.spec.sizes[0];
     const side = imageSide(pixels);
     const native = t.transform.native;
-    if (native?.kind === 'affine' && native.recordLength === W_PLAN) {
+    // The ink boxes are i32 (side^4 < 2^31).
+    if (native?.kind === 'affine' && native.recordLength === W_PLAN && side <= 215) {
       this.loadWarped(images, order, start, batch, scale, t, native, side);
       return;
     }
@@ -411,20 +415,24 @@ export class WasmMlp implements Network {
 
   /**
    * A transformed load whose pixel work is an affine warp: here, each row's source image is copied
-   * to the warp stage and its record drawn (the generator's part, as transformRow seeds it); then
-   * each thread warps and converts the rows of the chunks it claims (assembly/warp.ts).
+   * to the warp stage, its ink box found (in wasm) and its record drawn (the generator's part, as
+   * transformRow seeds it); then each thread warps and converts the rows of the chunks it claims
+   * (assembly/warp.ts).
    */
   private loadWarped(
     images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
     t: BatchTransform, native: AffineWarp, side: number,
   ): void {
     const pixels = side * side;
-    const { warpSrc, warpPlan, warpRng } = this;
+    const { warpSrc, warpBox, warpPlan, warpRng } = this;
     for (let n = 0; n < batch; n++) {
       const index = order === null ? start + n : order[start + n];
       warpSrc.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+    }
+    this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
+    for (let n = 0; n < batch; n++) {
       warpRng.reset(imageSeed(t.seed, start + n));
-      native.plan(warpPlan, n * W_PLAN, warpSrc, n * pixels, side, warpRng, t.transform.settings);
+      native.plan(warpPlan, n * W_PLAN, warpBox[n], side, warpRng, t.transform.settings);
     }
     this.defer(CMD_LOAD_WARP, batch, scale);
   }

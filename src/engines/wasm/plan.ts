@@ -144,8 +144,12 @@ export interface MemoryPlan {
   transformArgs: number;
   /** i32[maxBatch]: the image index of each row of a transformed load. */
   rowSource: number;
-  /** u8[maxBatch * in0] and f64[maxBatch * W_PLAN]: each row's source image and warp record for a warped load. */
+  /**
+   * A warped load's rows: u8[maxBatch * in0] source images, i32[maxBatch] ink boxes (assembly/warp.ts
+   * inkBoxes), f64[maxBatch * W_PLAN] warp records.
+   */
   warpSrc: number;
+  warpBox: number;
   warpPlan: number;
   layers: LayerAddrs[];
 }
@@ -208,6 +212,7 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     transformArgs: take(64),
     rowSource: take(4 * maxBatch),
     warpSrc: take(maxBatch * in0),
+    warpBox: take(4 * maxBatch),
     warpPlan: take(8 * W_PLAN * maxBatch),
     layers,
   };

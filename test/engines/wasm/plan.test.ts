@@ -36,6 +36,7 @@ describe('wasm layout', () => {
       ['optState', layout.optState, 4 * 2 * layout.paramCount],
       ['stage', layout.stage, 61 * 784],
       ['warpSrc', layout.warpSrc, 61 * 784],
+      ['warpBox', layout.warpBox, 4 * 61],
       ['warpPlan', layout.warpPlan, 8 * planTs.W_PLAN * 61],
       ...layout.layers.flatMap((l, i): [string, number, number][] => [
         [`a${i}`, l.a, 4 * 61 * l.outDim],

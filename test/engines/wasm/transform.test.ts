@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as augmentTs from '../../../src/data/augment.js';
-import { augmentImage, DEFAULT_AUGMENT, warpImage, type AugmentSettings } from '../../../src/data/augment.js';
+import { augmentImage, DEFAULT_AUGMENT, inkBox, warpImage, type AugmentSettings } from '../../../src/data/augment.js';
 import { loadSplit, locateMnist, type MnistSplit } from '../../../src/data/mnist.js';
 import type { Dataset } from '../../../src/data/split.js';
 import { createReferenceNetwork } from '../../../src/engines/reference/mlp.js';
@@ -145,6 +145,31 @@ describe('the native warp (assembly/warp.ts)', () => {
           expectIdentical(net.input.subarray(0, MAX_BATCH * 784), want, `${net.threads} threads, batch at ${start}`);
         }
       }
+    }
+  });
+
+  it('finds the same ink boxes as data/augment.ts inkBox, for MNIST\'s side and others (blank, full, single pixels, random)', async () => {
+    const net = await fast(1, false);
+    const memory = net.exports.memory.buffer;
+    const cases = augmentCases(mnist.images, MAX_BATCH);
+    const check = (images: Uint8Array, count: number, side: number) => {
+      new Uint8Array(memory, net.layout.warpSrc, count * side * side).set(images.subarray(0, count * side * side));
+      net.exports.inkBoxes(net.layout.warpBox, net.layout.warpSrc, count, side);
+      const got = new Int32Array(memory, net.layout.warpBox, count);
+      for (let n = 0; n < count; n++) expect(got[n], `side ${side}, image ${n}`).toBe(inkBox(images, n * side * side, side));
+    };
+    check(cases, MAX_BATCH, 28);
+    const rng = new Rng(8);
+    for (const side of [5, 15, 16, 17, 31, 32, 33, 40]) {
+      const count = Math.min(12, Math.floor((MAX_BATCH * 784) / (side * side)));
+      const images = new Uint8Array(count * side * side);
+      for (let n = 2; n < count; n++) {
+        // image 0 blank, image 1 full, the rest a few random pixels (1 to 4) anywhere
+        for (let k = 0; k < 1 + (n % 4); k++) images[n * side * side + rng.int(side * side)] = 1 + rng.int(255);
+      }
+      images.fill(9, side * side, 2 * side * side);
+      check(images, count, side);
+      expect(inkBox(images, 0, side)).toBe(-1);
     }
   });
 
