@@ -7,7 +7,6 @@
  * boxes that the records are drawn from (inkBoxes, for the main thread).
  */
 
-import { bytesToFloats } from './tail';
 import {
   L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_SRC, W_IA, W_IB, W_IC, W_ID, W_PLAN, W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
@@ -24,7 +23,7 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
     // The row's input floats are free until loadChunk fills them from the stage: they hold the
     // source pixels as f32 meanwhile (exact), so a pixel's two neighbours in a row are one 8-byte load.
     const table = input + (<usize>(n * pixels) << 2);
-    bytesToFloats(table, src + <usize>(n * pixels), pixels, 1);
+    bytesToF32(table, src + <usize>(n * pixels), pixels);
     warpImage(stage + <usize>(n * pixels), table, side, records + (<usize>(n * W_PLAN) << 3));
   }
 }
@@ -77,6 +76,21 @@ function inkBoxScalar(image: usize, side: i32): i32 {
     }
   }
   return maxX < 0 ? -1 : minX + side * (maxX + side * (minY + side * maxY));
+}
+
+/** out[k] = bytes[k] as f32 (exact), k < count: 16 at a time (the signed convert: x64 has no unsigned one), then one at a time. */
+function bytesToF32(out: usize, bytes: usize, count: i32): void {
+  let k = 0;
+  for (; k + 16 <= count; k += 16) {
+    const b = v128.load(bytes + <usize>k);
+    const lo = i16x8.extend_low_i8x16_u(b), hi = i16x8.extend_high_i8x16_u(b);
+    const at = out + (<usize>k << 2);
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)));
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), 16);
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), 32);
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), 48);
+  }
+  for (; k < count; k++) store<f32>(out + (<usize>k << 2), <f32>load<u8>(bytes + <usize>k));
 }
 
 /** 1.5 * 2^52: the sum x + MAGIC of an integer-valued x, |x| < 2^51, holds x in its low 32 bits. */

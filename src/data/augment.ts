@@ -163,8 +163,9 @@ export function warpImage(
   const ia = plan[planOffset + PLAN_IA], ib = plan[planOffset + PLAN_IB];
   const ic = plan[planOffset + PLAN_IC], id = plan[planOffset + PLAN_ID];
   const tx = plan[planOffset + PLAN_TX], ty = plan[planOffset + PLAN_TY];
-  const x0Out = plan[planOffset + PLAN_X0], x1Out = plan[planOffset + PLAN_X1];
-  const y0Out = plan[planOffset + PLAN_Y0], y1Out = plan[planOffset + PLAN_Y1];
+  // Whole numbers (planAugment), kept as small integers so the loops below stay on V8's fast path.
+  const x0Out = plan[planOffset + PLAN_X0] | 0, x1Out = plan[planOffset + PLAN_X1] | 0;
+  const y0Out = plan[planOffset + PLAN_Y0] | 0, y1Out = plan[planOffset + PLAN_Y1] | 0;
   const centre = (side - 1) / 2;
   const last = side - 1;
   for (let y = y0Out; y <= y1Out; y++) {
