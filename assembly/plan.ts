@@ -74,7 +74,7 @@ export const CMD_LOAD_WARP = 10; // CMD_LOAD, each row chunk first warped from P
 export const CMD_LOAD_WARP_FORWARD = 11; // CMD_LOAD_WARP then CMD_FORWARD, each row chunk warped, loaded and run by one thread
 
 // A warp record's f64 slots (src/data/augment.ts PLAN_*, which writes them): the inverse matrix
-// [[ia, ib], [ic, id]], the shift, and the output box x0..x1 by y0..y1 to sample.
+// [[ia, ib], [ic, id]], the shift, the output box x0..x1 by y0..y1 to sample, and the ink's box.
 export const W_IA = 0;
 export const W_IB = 1;
 export const W_IC = 2;
@@ -85,7 +85,11 @@ export const W_X0 = 6; // W_X0, W_X1 and W_Y0, W_Y1 are pairs, read as one f64x2
 export const W_X1 = 7;
 export const W_Y0 = 8;
 export const W_Y1 = 9;
-export const W_PLAN = 10;
+export const W_INK_X0 = 10; // the ink's bounding box in the source, x0..x1 by y0..y1: output pixels whose source
+export const W_INK_X1 = 11; // is more than a pixel outside it are 0, and the warp skips them
+export const W_INK_Y0 = 12;
+export const W_INK_Y1 = 13;
+export const W_PLAN = 14;
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

@@ -8,7 +8,8 @@
  */
 
 import {
-  L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_SRC, W_IA, W_IB, W_IC, W_ID, W_PLAN, W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
+  L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_SRC, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
+  W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
 
 /** Rows r0..r1-1: stage row n = source stage row n warped as plan record n says. */
@@ -130,14 +131,59 @@ function warpImage(out: usize, src: usize, side: i32, rec: usize): void {
   const two = f64x2.splat(2), zero = f64x2.splat(0), half = f64x2.splat(0.5);
   const lastV = f64x2.splat(last), sideV = f64x2.splat(<f64>side), magic = f64x2.splat(MAGIC);
   const rowBytes = <usize>side;
+  // A pixel whose source is not within a pixel of the ink's box sees four 0s: its byte is 0. Each
+  // row's coordinates run along a line, so the pixels that may see ink are one run, found below.
+  const count = x1Out - x0Out + 1;
+  const sx0 = max(abs(ia * dx0 + ib * (<f64>y0Out - centre - ty) + centre), abs(ia * dx0 + ib * (<f64>y1Out + 1 - centre - ty) + centre));
+  const sy0 = max(abs(ic * dx0 + id * (<f64>y0Out - centre - ty) + centre), abs(ic * dx0 + id * (<f64>y1Out + 1 - centre - ty) + centre));
+  const mx = runMargin(ia, count, sx0), my = runMargin(ic, count, sy0);
+  const xBounded = runBounded(ia, mx), yBounded = runBounded(ic, my);
+  const xa = load<f64>(rec, W_INK_X0 << 3) - 1, xb = load<f64>(rec, W_INK_X1 << 3) + 1;
+  const ya = load<f64>(rec, W_INK_Y0 << 3) - 1, yb = load<f64>(rec, W_INK_Y1 << 3) + 1;
+  const xInv = f64x2.splat(1 / ia), yInv = f64x2.splat(1 / ic);
+  const xFrom = f64x2.splat(ia > 0 ? xa - mx : xb + mx), xTo = f64x2.splat(ia > 0 ? xb + mx : xa - mx);
+  const yFrom = f64x2.splat(ic > 0 ? ya - my : yb + my), yTo = f64x2.splat(ic > 0 ? yb + my : ya - my);
+  const never = f64x2.splat(-Infinity), always = f64x2.splat(Infinity);
   for (let y = y0Out; y <= y1Out; y += 2) {
     const both = y < y1Out; // the second lane's row y + 1 is in the box (else it is computed, not stored)
     const dyA: f64 = <f64>y - centre - ty, dyB: f64 = <f64>(y + 1) - centre - ty;
     // Source coordinates of output pixels (x0Out, y) and (x0Out, y + 1).
-    let sx = f64x2(ia * dx0 + ib * dyA + centre, ia * dx0 + ib * dyB + centre);
-    let sy = f64x2(ic * dx0 + id * dyA + centre, ic * dx0 + id * dyB + centre);
+    const sxA = ia * dx0 + ib * dyA + centre, sxB = ia * dx0 + ib * dyB + centre;
+    const syA = ic * dx0 + id * dyA + centre, syB = ic * dx0 + id * dyB + centre;
+    // The pixels k = 0..count-1 of either row that may see ink: both coordinates near the ink's box.
+    const sxAB = f64x2(sxA, sxB), syAB = f64x2(syA, syB);
+    const fromV = f64x2.max(
+      xBounded ? f64x2.mul(f64x2.sub(xFrom, sxAB), xInv) : never,
+      yBounded ? f64x2.mul(f64x2.sub(yFrom, syAB), yInv) : never,
+    );
+    const toV = f64x2.min(
+      xBounded ? f64x2.mul(f64x2.sub(xTo, sxAB), xInv) : always,
+      yBounded ? f64x2.mul(f64x2.sub(yTo, syAB), yInv) : always,
+    );
+    const fromA = f64x2.extract_lane(fromV, 0), toA = f64x2.extract_lane(toV, 0);
+    const fromB = f64x2.extract_lane(fromV, 1), toB = f64x2.extract_lane(toV, 1);
+    // An empty run (or one that is not a number: coordinates that are background) adds nothing.
+    let first: f64 = Infinity, end: f64 = -Infinity;
+    if (fromA <= toA) {
+      first = fromA;
+      end = toA;
+    }
+    if (both && fromB <= toB) {
+      first = min(first, fromB);
+      end = max(end, toB);
+    }
+    first = max(ceil(first), 0);
+    end = min(floor(end), <f64>(count - 1));
+    if (!(first <= end)) continue; // neither row sees ink
+    let sx = sxAB, sy = syAB;
+    // The same chain of adds as warpImage up to the first pixel that may see ink.
+    const skip = <i32>first;
+    for (let k = 0; k < skip; k++) {
+      sx = f64x2.add(sx, stepX);
+      sy = f64x2.add(sy, stepY);
+    }
     const row = out + <usize>(y * side);
-    for (let x = x0Out; x <= x1Out; x++, sx = f64x2.add(sx, stepX), sy = f64x2.add(sy, stepY)) {
+    for (let x = x0Out + skip, x1 = x0Out + <i32>end; x <= x1; x++, sx = f64x2.add(sx, stepX), sy = f64x2.add(sy, stepY)) {
       const x0 = f64x2.sub(f64x2.trunc(f64x2.add(sx, two)), two);
       const y0 = f64x2.sub(f64x2.trunc(f64x2.add(sy, two)), two);
       const inside = v128.and(
@@ -180,6 +226,21 @@ function clearBytes(out: usize, n: i32): void {
   let i = 0;
   for (; i + 16 <= n; i += 16) v128.store(out + <usize>i, i64x2.splat(0));
   for (; i < n; i++) store<u8>(out + <usize>i, 0);
+}
+
+/**
+ * Where one coordinate of a row, s0 + k * step for pixels k = 0..count-1 (warpImage's chain of
+ * adds), lies in [a, b]: k from (a - s0) / step to (b - s0) / step (the other way round for a
+ * negative step), widened by a margin m that covers the rounding of the chained adds (at most count
+ * roundings of numbers no larger than |s0| + count |step|) many times over.
+ */
+@inline function runMargin(step: f64, count: i32, maxAbsS0: f64): f64 {
+  return 1e-6 * (1 + maxAbsS0 + <f64>count * abs(step));
+}
+
+/** Whether the run's bounds are worth computing: a step that is 0, tiny, huge or not a number gives none (every k). */
+@inline function runBounded(step: f64, m: f64): bool {
+  return abs(step) > 1e-200 && abs(step) < 1e200 && m < 1e-3;
 }
 
 /** warpImage's loop body for one pixel whose source is (sx, sy): writes its byte unless it is background. */

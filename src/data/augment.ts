@@ -47,7 +47,11 @@ export const PLAN_X0 = 6; //  the output box to sample, x0..x1 by y0..y1 inclusi
 export const PLAN_X1 = 7;
 export const PLAN_Y0 = 8;
 export const PLAN_Y1 = 9;
-export const AUGMENT_PLAN = 10;
+export const PLAN_INK_X0 = 10; // the ink's bounding box in the source, x0..x1 by y0..y1 (0s for a blank image): the
+export const PLAN_INK_X1 = 11; // wasm warp skips the output pixels that cannot see it; warpImage needs none of it
+export const PLAN_INK_Y0 = 12;
+export const PLAN_INK_Y1 = 13;
+export const AUGMENT_PLAN = 14;
 
 /** planAugment's record when augmentImage calls it (one image at a time, so one record serves). */
 const scratchPlan = new Float64Array(AUGMENT_PLAN);
@@ -147,6 +151,10 @@ export function planAugment(plan: Float64Array, planOffset: number, box: number,
   plan[planOffset + PLAN_X1] = none ? -1 : x1Out;
   plan[planOffset + PLAN_Y0] = none ? 0 : y0Out;
   plan[planOffset + PLAN_Y1] = none ? -1 : y1Out;
+  plan[planOffset + PLAN_INK_X0] = minX;
+  plan[planOffset + PLAN_INK_X1] = maxX;
+  plan[planOffset + PLAN_INK_Y0] = minY;
+  plan[planOffset + PLAN_INK_Y1] = maxY;
 }
 
 /**

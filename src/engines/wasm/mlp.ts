@@ -193,6 +193,8 @@ export interface WasmOptions {
   /**
    * Image transforms that loadBatch will be given: the workers import them when they start, and
    * then share a transformed load's rows. Any other transform runs on the calling thread alone.
+   * A transform with an affine `native` form (augmentation) needs neither: the engine warps it in
+   * WebAssembly on all threads.
    */
   transforms?: readonly TransformRef[];
 }
@@ -248,7 +250,7 @@ export class WasmMlp implements Network {
   /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
   private readonly args: Int32Array;
   private readonly rowSource: Int32Array;
-  /** A warped load's source images and warp records (assembly/warp.ts), and the generator that draws the records. */
+  /** A warped load's source images, ink boxes and warp records (assembly/warp.ts), and the generator that draws the records. */
   private readonly warpSrc: Uint8Array;
   private readonly warpBox: Int32Array;
   private readonly warpPlan: Float64Array;

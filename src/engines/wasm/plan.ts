@@ -77,7 +77,11 @@ export const W_X0 = 6;
 export const W_X1 = 7;
 export const W_Y0 = 8;
 export const W_Y1 = 9;
-export const W_PLAN = 10;
+export const W_INK_X0 = 10;
+export const W_INK_X1 = 11;
+export const W_INK_Y0 = 12;
+export const W_INK_Y1 = 13;
+export const W_PLAN = 14;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;

@@ -125,7 +125,7 @@ describe('the native warp (assembly/warp.ts)', () => {
   it('its record layout is data/augment.ts planAugment\'s', () => {
     const js = planTs as unknown as Record<string, number>;
     const data = augmentTs as unknown as Record<string, number>;
-    for (const field of ['IA', 'IB', 'IC', 'ID', 'TX', 'TY', 'X0', 'X1', 'Y0', 'Y1']) expect(js[`W_${field}`], field).toBe(data[`PLAN_${field}`]);
+    for (const field of ['IA', 'IB', 'IC', 'ID', 'TX', 'TY', 'X0', 'X1', 'Y0', 'Y1', 'INK_X0', 'INK_X1', 'INK_Y0', 'INK_Y1']) expect(js[`W_${field}`], field).toBe(data[`PLAN_${field}`]);
     expect(planTs.W_PLAN).toBe(augmentTs.AUGMENT_PLAN);
     expect(augment.native?.recordLength).toBe(planTs.W_PLAN);
   });
@@ -144,6 +144,23 @@ describe('the native warp (assembly/warp.ts)', () => {
           net.loadBatch(images, order, start, MAX_BATCH, 1 / 255, t);
           expectIdentical(net.input.subarray(0, MAX_BATCH * 784), want, `${net.threads} threads, batch at ${start}`);
         }
+      }
+    }
+  });
+
+  it('gives augmentImage\'s bytes on all 10,000 test digits under extreme distortions (half turns, heavy shear, tiny and large scales)', async () => {
+    const net = await fast(1, false);
+    const extreme: AugmentSettings[] = [
+      { maxRotateDeg: 180, maxShear: 2, maxScale: 0.9, maxShift: 14, fillChance: 0.5 },
+      { maxRotateDeg: 90, maxShear: 0, maxScale: 0, maxShift: 0.5 },
+      { maxRotateDeg: 3, maxShear: 0.05, maxScale: 0.95, maxShift: 3, fillChance: 1 },
+    ];
+    const order = Uint32Array.from({ length: mnist.count }, (_, i) => i);
+    for (const [v, settings] of extreme.entries()) {
+      const t: BatchTransform = { transform: augmentTransform(settings), seed: 100 + v };
+      for (let start = 0; start + MAX_BATCH <= mnist.count; start += MAX_BATCH) {
+        net.loadBatch(mnist.images, order, start, MAX_BATCH, 1, t);
+        expectIdentical(net.input.subarray(0, MAX_BATCH * 784), expectedInputs(mnist.images, order, start, MAX_BATCH, t.seed, 1, settings), `settings ${v}, batch at ${start}`);
       }
     }
   });
@@ -183,12 +200,17 @@ describe('the native warp (assembly/warp.ts)', () => {
 
   it('a degenerate record (steps infinite or not a number, empty box) samples background, as warpImage, and does not trap', async () => {
     const net = await fast(1, false);
+    // The last four numbers: the ink's box, here the whole image (the warp may skip outside it).
     const records = [
-      [NaN, 0, 0, 1, 0, 0, 0, 27, 0, 27],
-      [Infinity, 0, 0, -Infinity, 0, 0, 0, 27, 0, 27],
-      [1e300, 0, 0, 1e300, 0, 0, 3, 20, 5, 25],
-      [1, 0, 0, 1, 0, 0, 10, 9, 0, 27],
-      [1, 0, 0, 1, 0.5, -0.25, 0, 27, 0, 27],
+      [NaN, 0, 0, 1, 0, 0, 0, 27, 0, 27, 0, 27, 0, 27],
+      [Infinity, 0, 0, -Infinity, 0, 0, 0, 27, 0, 27, 0, 27, 0, 27],
+      [1e300, 0, 0, 1e300, 0, 0, 3, 20, 5, 25, 0, 27, 0, 27],
+      [1, 0, 0, 1, 0, 0, 10, 9, 0, 27, 0, 27, 0, 27],
+      [1, 0, 0, 1, 0.5, -0.25, 0, 27, 0, 27, 0, 27, 0, 27],
+      [3e6, 1e-9, -1e-9, 2e6, 0.25, 0.5, 0, 27, 0, 27, 0, 27, 0, 27], // huge steps: one pixel per row can see the image
+      [1e-12, 0.3, -0.7, 1e-12, 1, 1, 0, 27, 0, 27, 0, 27, 0, 27], // (nearly) no step along a row
+      [0, 1, -1, 0, 0, 0, 0, 27, 0, 27, 0, 27, 0, 27], // exactly none: a quarter turn
+      [-1, 0, 0, -1, 0, 0, 0, 27, 0, 27, 0, 27, 0, 27], // a half turn: the coordinates fall along rows and columns
     ];
     let k = 0;
     const crafted: ImageTransform = {
