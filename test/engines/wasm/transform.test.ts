@@ -2,8 +2,10 @@
  * Transformed batch loads (training-time augmentation) on the fast engine's threads against the
  * reference engine and against the definition (model/transform.ts): the same seed gives the same
  * images bit for bit on every thread count, with or without the workers holding the transform,
- * and a few augmented training steps give identical weights on 1 and 3 threads. Uses the built
- * engine and dist/data/augment.js (npm test builds first).
+ * and a few augmented training steps give identical weights on 1 and 3 threads. The augmentation
+ * runs as the engine's native warp (assembly/warp.ts), other transforms through the JS host; both
+ * must give data/augment.ts's bytes exactly. Uses the built engine and dist/data/augment.js (npm
+ * test builds first).
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
