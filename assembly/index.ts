@@ -11,3 +11,4 @@ export { gemmAxpy, gemmDot } from './gemm';
 export { scanRows, sparseForward, sparseWeightGrad, sparseWeightGradSgd } from './sparse';
 export { backwardRows, forwardChunk } from './mlp';
 export { adamRange, momentumRange, sgdL2Range } from './optim';
+export { inkBoxes } from './warp';

@@ -33,11 +33,14 @@ export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
-export const P_ACTIVE = 26; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
+export const P_WARP_SRC = 26; //   u8[maxBatch * in0]: the source image of each row of a warped load (warp.ts)
+export const P_WARP_PLAN = 27; //  f64[maxBatch * W_PLAN]: the warp record of each row of a warped load
 export const P_SMOOTHING = 28; //  f64 in slots 28-29: label smoothing e of the cross-entropy (0: one-hot targets)
 export const P_OPT_STATE = 30; //  f32[buffers * paramCount]: the optimizer's state buffers (optim.ts), one after another
 export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current optimizer step (optim.ts)
-export const P_HEADER = 32; //     first layer record
+export const P_ACTIVE = 32; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
+//                                  slot 33 is unused
+export const P_HEADER = 34; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
 
 // Layer record slots.
@@ -73,6 +76,26 @@ export const CMD_LOAD_TRANSFORM_FORWARD = 9; // CMD_LOAD_TRANSFORM then CMD_FORW
 export const CMD_BACKWARD_ROWS = 10; // CMD_BACKWARD's first phase alone (dZ of every row)
 export const CMD_PARAM_GRADS = 11; //   CMD_BACKWARD's second phase alone (dW, dB)
 export const CMD_PARAM_GRADS_SGD = 12; // CMD_PARAM_GRADS with each block's plain SGD step (lr) fused in
+export const CMD_LOAD_WARP = 13; // CMD_LOAD, each row chunk first warped from P_WARP_SRC by its P_WARP_PLAN records (warp.ts)
+export const CMD_LOAD_WARP_FORWARD = 14; // CMD_LOAD_WARP then CMD_FORWARD, each row chunk warped, loaded and run by one thread
+
+// A warp record's f64 slots (src/data/augment.ts PLAN_*, which writes them): the inverse matrix
+// [[ia, ib], [ic, id]], the shift, the output box x0..x1 by y0..y1 to sample, and the ink's box.
+export const W_IA = 0;
+export const W_IB = 1;
+export const W_IC = 2;
+export const W_ID = 3;
+export const W_TX = 4;
+export const W_TY = 5;
+export const W_X0 = 6; // W_X0, W_X1 and W_Y0, W_Y1 are pairs, read as one f64x2 each
+export const W_X1 = 7;
+export const W_Y0 = 8;
+export const W_Y1 = 9;
+export const W_INK_X0 = 10; // the ink's bounding box in the source, x0..x1 by y0..y1: output pixels whose source
+export const W_INK_X1 = 11; // is more than a pixel outside it are 0, and the warp skips them
+export const W_INK_Y0 = 12;
+export const W_INK_Y1 = 13;
+export const W_PLAN = 14;
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

@@ -11,11 +11,12 @@
 
 import {
   C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD,
-  P_ACTIVE, P_CTRL, P_THREADS, ROW_CHUNK, planI32,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, P_ACTIVE, P_CTRL, P_THREADS, ROW_CHUNK, planI32,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 import { optimChunk, optimChunks } from './optim';
 import { CMD_BACKWARD_ROWS, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD } from './plan';
+import { warpRows } from './warp';
 
 /**
  * The host's per-image transform (src/engines/wasm/mlp.ts, TransformHost): fills stage rows
@@ -50,9 +51,11 @@ const SLICE_NS: i64 = 10_000_000;
 
 function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: f64): void {
   if (cmd == CMD_FORWARD) {
-    // part 1: the chunk's rows come from the stage's bytes; part 2: transformed into the stage
-    // first (lr holds the scale). forwardChunk converts them as it scans.
+    // part 1: the chunk's rows are pixel bytes (P_ROW_BYTES); part 2: transformed into the stage
+    // first by the host; part 3: warped into the stage first (warp.ts). forwardChunk converts the
+    // bytes as it scans them (lr holds the scale).
     if (part == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+    else if (part == 3) warpRows(plan, chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
     forwardChunk(plan, chunk, batch, part != 0, lr);
   }
   else if (cmd == CMD_BACKWARD) {
@@ -64,9 +67,13 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
   else if (cmd == CMD_OPTIM) optimChunk(plan, chunk);
 }
 
-/** Row chunk `chunk` of loadBatch: the stage's bytes (transformed first when mode is 2) to input floats. */
+/**
+ * Row chunk `chunk` of loadBatch: the stage's bytes to input floats, first transformed by the host
+ * when mode is 2, or warped from the source stage (warp.ts) when mode is 3.
+ */
 function loadRows(plan: usize, mode: i32, chunk: i32, batch: i32, scale: f64): void {
   if (mode == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
+  else if (mode == 3) warpRows(plan, chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));
   loadChunk(plan, chunk, batch, scale);
 }
 
@@ -94,6 +101,9 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   if (cmd == CMD_OPTIM) return phase(plan, cmd, 0, 0, optimChunks(plan), 0);
   // Transform and convert in one phase: a chunk's rows are transformed by whichever thread converts them.
   if (cmd == CMD_LOAD_TRANSFORM) return phase(plan, CMD_LOAD, 1, batch, rowChunks(batch), lr);
+  // The same two with the warp of warp.ts in place of the host's transform.
+  if (cmd == CMD_LOAD_WARP_FORWARD) return phase(plan, CMD_FORWARD, 3, batch, rowChunks(batch), lr);
+  if (cmd == CMD_LOAD_WARP) return phase(plan, CMD_LOAD, 2, batch, rowChunks(batch), lr);
   if (cmd == CMD_EXIT && planI32(plan, P_THREADS) > 1) {
     // JS has set P_ACTIVE to P_THREADS, so every worker is waiting for a phase.
     const ctrl = <usize>planI32(plan, P_CTRL);

@@ -33,24 +33,50 @@ export interface AugmentSettings {
 export const DEFAULT_AUGMENT: AugmentSettings = { maxRotateDeg: 12, maxShear: 0.25, maxScale: 0.12, maxShift: 2, fillChance: 0.12 };
 
 /**
+ * One image's warp, drawn by planAugment and carried out by warpImage: a record of AUGMENT_PLAN
+ * float64s. Its layout is mirrored by assembly/plan.ts (W_*), whose warp (assembly/warp.ts) reads
+ * the same record; keep the three in step (test/engines/wasm/transform.test.ts checks it).
+ */
+export const PLAN_IA = 0; //  A^-1 = [[ia, ib], [ic, id]]: source step per output pixel right (ia, ic) and down (ib, id)
+export const PLAN_IB = 1;
+export const PLAN_IC = 2;
+export const PLAN_ID = 3;
+export const PLAN_TX = 4; //  the shift t
+export const PLAN_TY = 5;
+export const PLAN_X0 = 6; //  the output box to sample, x0..x1 by y0..y1 inclusive (x1 < x0: none)
+export const PLAN_X1 = 7;
+export const PLAN_Y0 = 8;
+export const PLAN_Y1 = 9;
+export const PLAN_INK_X0 = 10; // the ink's bounding box in the source, x0..x1 by y0..y1 (0s for a blank image): the
+export const PLAN_INK_X1 = 11; // wasm warp skips the output pixels that cannot see it; warpImage needs none of it
+export const PLAN_INK_Y0 = 12;
+export const PLAN_INK_Y1 = 13;
+export const AUGMENT_PLAN = 14;
+
+/** planAugment's record when augmentImage calls it (one image at a time, so one record serves). */
+const scratchPlan = new Float64Array(AUGMENT_PLAN);
+
+/**
  * Writes a randomly transformed copy of the side x side image at src[srcOffset..] into
  * out[outOffset..]. Each output pixel p takes the source value at A^-1 (p - c - t) + c, where A is
  * rotation * shear * scale * stretch, c the centre and t the shift: inverse mapping leaves no holes.
+ * Two steps: planAugment draws the transform (knowing the image's inkBox), warpImage samples the
+ * image through it.
  */
 export function augmentImage(
   out: Uint8Array, outOffset: number, src: Uint8Array, srcOffset: number,
   side: number, rng: Rng, s: AugmentSettings,
 ): void {
-  const angle = ((2 * rng.uniform() - 1) * s.maxRotateDeg * Math.PI) / 180;
-  const shear = (2 * rng.uniform() - 1) * s.maxShear;
-  const scale = 1 + (2 * rng.uniform() - 1) * s.maxScale;
-  const tx = (2 * rng.uniform() - 1) * s.maxShift;
-  const ty = (2 * rng.uniform() - 1) * s.maxShift;
-  const fill = s.fillChance ? rng.uniform() < s.fillChance : false;
-  const fillPart = fill ? rng.uniform() : 0;
-  // Only output pixels that can see ink need sampling: map the ink's bounding box (grown by the
-  // one-pixel reach of bilinear sampling) forward through A and sample inside its image only.
-  // About half of an MNIST image is background this way, at the cost of one scan of the source.
+  planAugment(scratchPlan, 0, inkBox(src, srcOffset, side), side, rng, s);
+  warpImage(out, outOffset, src, srcOffset, side, scratchPlan, 0);
+}
+
+/**
+ * The ink's bounding box of the side x side image at src[srcOffset..] as one number: -1 for a
+ * blank image, else minX + side * (maxX + side * (minY + side * maxY)) (model/transform.ts
+ * AffineWarp; the wasm engine computes the same number in assembly/warp.ts inkBoxes).
+ */
+export function inkBox(src: Uint8Array, srcOffset: number, side: number): number {
   let minX = side, maxX = -1, minY = side, maxY = -1;
   for (let y = 0, i = srcOffset; y < side; y++) {
     for (let x = 0; x < side; x++, i++) {
@@ -62,8 +88,33 @@ export function augmentImage(
       }
     }
   }
-  out.fill(0, outOffset, outOffset + side * side);
-  if (maxX < 0) return; // a blank image stays blank
+  return maxX < 0 ? -1 : minX + side * (maxX + side * (minY + side * maxY));
+}
+
+/**
+ * The random part of augmentImage: draws the distortion from `rng` and, from the image's ink box
+ * (inkBox), writes the inverse transform and the output box to sample into
+ * plan[planOffset..planOffset + AUGMENT_PLAN - 1] (PLAN_*). Needs nothing else of the image.
+ */
+export function planAugment(plan: Float64Array, planOffset: number, box: number, side: number, rng: Rng, s: AugmentSettings): void {
+  const angle = ((2 * rng.uniform() - 1) * s.maxRotateDeg * Math.PI) / 180;
+  const shear = (2 * rng.uniform() - 1) * s.maxShear;
+  const scale = 1 + (2 * rng.uniform() - 1) * s.maxScale;
+  const tx = (2 * rng.uniform() - 1) * s.maxShift;
+  const ty = (2 * rng.uniform() - 1) * s.maxShift;
+  const fill = s.fillChance ? rng.uniform() < s.fillChance : false;
+  const fillPart = fill ? rng.uniform() : 0;
+  plan.fill(0, planOffset, planOffset + AUGMENT_PLAN);
+  if (box < 0) {
+    // A blank image stays blank: an empty output box.
+    plan[planOffset + PLAN_X1] = plan[planOffset + PLAN_Y1] = -1;
+    return;
+  }
+  // Only output pixels that can see ink need sampling: map the ink's bounding box (grown by the
+  // one-pixel reach of bilinear sampling) forward through A and sample inside its image only.
+  // About half of an MNIST image is background this way.
+  const minX = box % side, maxX = Math.floor(box / side) % side;
+  const minY = Math.floor(box / (side * side)) % side, maxY = Math.floor(box / (side * side * side));
   // The stretch towards a square: (longer / shorter)^part along the shorter side, so the box
   // never outgrows its longer side (MNIST's 20 pixels).
   let sx = 1, sy = 1;
@@ -77,8 +128,6 @@ export function augmentImage(
   const a = cos * scale * sx, b = (cos * shear - sin) * scale * sy;
   const c = sin * scale * sx, d = (sin * shear + cos) * scale * sy;
   const det = a * d - b * c;
-  // A^-1 = [[d, -b], [-c, a]] / det
-  const ia = d / det, ib = -b / det, ic = -c / det, id = a / det;
   const centre = (side - 1) / 2;
   const last = side - 1;
   // The corners of the grown box, relative to the centre, mapped forward (p = A s + c + t).
@@ -89,6 +138,44 @@ export function augmentImage(
   const x1Out = Math.min(last, Math.ceil(Math.max(px00, px01, px10, px11) + centre + tx));
   const y0Out = Math.max(0, Math.floor(Math.min(py00, py01, py10, py11) + centre + ty));
   const y1Out = Math.min(last, Math.ceil(Math.max(py00, py01, py10, py11) + centre + ty));
+  // A box that is empty or not a number (a degenerate A) samples nothing, as the loops' tests did.
+  const none = !(x0Out <= x1Out && y0Out <= y1Out);
+  // A^-1 = [[d, -b], [-c, a]] / det
+  plan[planOffset + PLAN_IA] = d / det;
+  plan[planOffset + PLAN_IB] = -b / det;
+  plan[planOffset + PLAN_IC] = -c / det;
+  plan[planOffset + PLAN_ID] = a / det;
+  plan[planOffset + PLAN_TX] = tx;
+  plan[planOffset + PLAN_TY] = ty;
+  plan[planOffset + PLAN_X0] = none ? 0 : x0Out;
+  plan[planOffset + PLAN_X1] = none ? -1 : x1Out;
+  plan[planOffset + PLAN_Y0] = none ? 0 : y0Out;
+  plan[planOffset + PLAN_Y1] = none ? -1 : y1Out;
+  plan[planOffset + PLAN_INK_X0] = minX;
+  plan[planOffset + PLAN_INK_X1] = maxX;
+  plan[planOffset + PLAN_INK_Y0] = minY;
+  plan[planOffset + PLAN_INK_Y1] = maxY;
+}
+
+/**
+ * The pixel part of augmentImage: writes the side x side image at src[srcOffset..], warped as
+ * planAugment's record at plan[planOffset..] says, into out[outOffset..]: background outside the
+ * record's box, bilinear samples of the source inside it. assembly/warp.ts does the same float64
+ * operations in the same order, so the engine's bytes equal these.
+ */
+export function warpImage(
+  out: Uint8Array, outOffset: number, src: Uint8Array, srcOffset: number,
+  side: number, plan: Float64Array, planOffset: number,
+): void {
+  out.fill(0, outOffset, outOffset + side * side);
+  const ia = plan[planOffset + PLAN_IA], ib = plan[planOffset + PLAN_IB];
+  const ic = plan[planOffset + PLAN_IC], id = plan[planOffset + PLAN_ID];
+  const tx = plan[planOffset + PLAN_TX], ty = plan[planOffset + PLAN_TY];
+  // Whole numbers (planAugment), kept as small integers so the loops below stay on V8's fast path.
+  const x0Out = plan[planOffset + PLAN_X0] | 0, x1Out = plan[planOffset + PLAN_X1] | 0;
+  const y0Out = plan[planOffset + PLAN_Y0] | 0, y1Out = plan[planOffset + PLAN_Y1] | 0;
+  const centre = (side - 1) / 2;
+  const last = side - 1;
   for (let y = y0Out; y <= y1Out; y++) {
     const dy = y - centre - ty;
     // Source coordinates of output pixel (x0Out, y); each step right adds the first column of A^-1.

@@ -24,6 +24,25 @@ export interface ImageTransform<S = any> {
   module: string;
   exportName: string;
   settings: S;
+  /**
+   * The same transform split so that an engine can do the pixel work itself (the wasm engine's
+   * warp, assembly/warp.ts); absent for transforms that only `fn` can run. Engines that do not
+   * know `native.kind` call fn.
+   */
+  native?: AffineWarp<S>;
+}
+
+/**
+ * fn as two steps, an affine warp: `plan` draws the random numbers from rng exactly as fn does and
+ * writes a record of `recordLength` float64s (for augmentation, data/augment.ts's PLAN_* layout);
+ * warping the image through that record (bilinear sampling) gives fn's bytes exactly. All `plan`
+ * needs of the image is its ink's bounding box `box`: -1 for a blank image, else
+ * minX + side * (maxX + side * (minY + side * maxY)) (data/augment.ts inkBox).
+ */
+export interface AffineWarp<S = any> {
+  kind: 'affine';
+  plan: (record: Float64Array, recordOffset: number, box: number, side: number, rng: Rng, settings: S) => void;
+  recordLength: number;
 }
 
 /** One batch's use of a transform: `seed` with each row's position gives that row's stream (imageSeed). */

@@ -6,7 +6,7 @@
  * AbortSignal fires, and throws DivergedError as soon as the loss stops being a finite number.
  */
 
-import { augmentImage, type AugmentSettings } from '../data/augment.js';
+import { AUGMENT_PLAN, augmentImage, planAugment, type AugmentSettings } from '../data/augment.js';
 import { fillLabels, shuffledOrder } from '../data/batches.js';
 import type { Dataset } from '../data/split.js';
 import { DivergedError } from '../errors.js';
@@ -138,10 +138,14 @@ const DROPOUT_STREAM = 0xd20907;
  * data/augment.ts's augmentImage as an image transform that an engine can run on its own threads:
  * they import it from its module (the .ts source under vitest; engines/wasm/node.ts maps that to
  * the build). Pass the same object to createNetwork's `transforms` and to train (it is keyed by identity).
+ * `native` lets the wasm engine draw each image's plan here and warp the pixels in WebAssembly.
  */
 export function augmentTransform(settings: AugmentSettings): ImageTransform<AugmentSettings> {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  return { fn: augmentImage, module: new URL(`../data/augment.${ext}`, import.meta.url).href, exportName: 'augmentImage', settings };
+  return {
+    fn: augmentImage, module: new URL(`../data/augment.${ext}`, import.meta.url).href, exportName: 'augmentImage', settings,
+    native: { kind: 'affine', plan: planAugment, recordLength: AUGMENT_PLAN },
+  };
 }
 
 /** How often (ms) the loop yields to the event loop so a SIGINT handler can run. */

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentImage, DEFAULT_AUGMENT, type AugmentSettings } from '../../src/data/augment.js';
+import { loadSplit, locateMnist } from '../../src/data/mnist.js';
 import { Rng } from '../../src/rng.js';
+import { augmentCases, FILL_AUGMENT, STRONG_AUGMENT } from '../helpers/augment-cases.js';
 
 const side = 28;
 /** A 28x28 image with a filled 6x10 bar whose top-left corner is (x, y). */
@@ -100,5 +103,35 @@ describe('augmentImage', () => {
     const { fillChance: _unused, ...legacy } = DEFAULT_AUGMENT;
     augmentImage(b, 0, src, 0, side, new Rng(9), legacy);
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
+
+describe('augmentImage on real digits', () => {
+  let cases: Uint8Array;
+  const COUNT = 4000;
+  beforeAll(async () => {
+    cases = augmentCases((await loadSplit(locateMnist(), 'test')).images, COUNT);
+  });
+
+  it('writes exactly the bytes it wrote before it was split into plan and warp (a checksum of 12,000 images)', () => {
+    // Recorded from augmentImage as it was before the split (commit a63518d): real digits, the same
+    // digits against every border, blank, all-ink and corner-pixel images, under the default, the
+    // always-stretched and stronger distortions, each image with its own seed.
+    const hash = createHash('sha256');
+    const out = new Uint8Array(3 + side * side);
+    const rng = new Rng(0);
+    const variants = [DEFAULT_AUGMENT, FILL_AUGMENT, STRONG_AUGMENT];
+    let changed = 0;
+    for (let n = 0; n < COUNT; n++) {
+      for (let v = 0; v < variants.length; v++) {
+        rng.reset(n * 3 + v + 1000);
+        out.fill(77);
+        augmentImage(out, 3, cases, n * side * side, side, rng, variants[v]);
+        hash.update(out);
+        for (let p = 0; p < side * side; p++) if (out[3 + p] !== cases[n * side * side + p]) changed++;
+      }
+    }
+    expect(changed).toBeGreaterThan(COUNT * 3 * 20); // the images really are distorted
+    expect(hash.digest('hex')).toBe('71b5fa07653d45a97f149b870f996781c98c38318d40883dcf3920ba3cacf829');
   });
 });

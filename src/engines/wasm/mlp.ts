@@ -11,14 +11,16 @@ import {
   BINARY_LOSS, checkBatch, checkLabelSmoothing, checkOptimizerState, checkRows, labelSmoothingOf, type Network, type NetworkSpec,
 } from '../../model/network.js';
 import { SGD, stateBuffers, stepScalars, type OptimizerSpec } from '../../model/optimizers.js';
-import { imageSide, transformRow, type BatchTransform, type ImageTransform, type ImageTransformFn } from '../../model/transform.js';
+import {
+  imageSeed, imageSide, transformRow, type AffineWarp, type BatchTransform, type ImageTransform, type ImageTransformFn,
+} from '../../model/transform.js';
 import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import { threadCandidates, ThreadTuner } from './tuner.js';
 import {
   ACT_CODES, CMD_BACKWARD, CMD_BACKWARD_ROWS, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
-  CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
-  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
+  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_PLAN, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -68,6 +70,7 @@ export interface EngineExports {
     decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number,
   ): void;
   biasGrad(dB: number, dZ: number, c0: number, c1: number, width: number, batch: number): void;
+  inkBoxes(boxes: number, src: number, count: number, side: number): void;
   forwardChunk(plan: number, chunk: number, batch: number, fromStage: number): void;
   backwardRows(plan: number, r0: number, r1: number, batch: number): void;
 }
@@ -212,6 +215,8 @@ export interface WasmOptions {
   /**
    * Image transforms that loadBatch will be given: the workers import them when they start, and
    * then share a transformed load's rows. Any other transform runs on the calling thread alone.
+   * A transform with an affine `native` form (augmentation) needs neither: the engine warps it in
+   * WebAssembly on all threads.
    */
   transforms?: readonly TransformRef[];
 }
@@ -294,6 +299,11 @@ export class WasmMlp implements Network {
   /** Where the next resident dataset goes, and the end of the room the memory may grow to. */
   private residentEnd: number;
   private readonly residentLimit: number;
+  /** A warped load's source images, ink boxes and warp records (assembly/warp.ts), and the generator that draws the records. */
+  private readonly warpSrc: Uint8Array;
+  private readonly warpBox: Int32Array;
+  private readonly warpPlan: Float64Array;
+  private readonly warpRng = new Rng(0);
   /** Set when a worker reports an error; the next command throws it. */
   private failure: Error | null = null;
   private closed = false;
@@ -328,6 +338,9 @@ export class WasmMlp implements Network {
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.rowBytes = new Int32Array(buf, layout.rowBytes, maxBatch);
     this.active = new Int32Array(buf, layout.plan + 4 * P_ACTIVE, 1);
+    this.warpSrc = new Uint8Array(buf, layout.warpSrc, maxBatch * in0);
+    this.warpBox = new Int32Array(buf, layout.warpBox, maxBatch);
+    this.warpPlan = new Float64Array(buf, layout.warpPlan, maxBatch * W_PLAN);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
     this.rowMax = new Float32Array(buf, layout.rowMax, maxBatch);
@@ -475,7 +488,13 @@ export class WasmMlp implements Network {
     images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number, t: BatchTransform,
   ): void {
     const pixels = this.spec.sizes[0];
-    imageSide(pixels);
+    const side = imageSide(pixels);
+    const native = t.transform.native;
+    // The ink boxes are i32 (side^4 < 2^31).
+    if (native?.kind === 'affine' && native.recordLength === W_PLAN && side <= 215) {
+      this.loadWarped(images, order, start, batch, scale, t, native, side);
+      return;
+    }
     if (this.sent === null || this.sent.images !== images || this.sent.transform !== t.transform) {
       const shared = this.sent?.images === images ? this.sent.shared : sharedCopy(images);
       const gen = (this.sent?.gen ?? 0) + 1;
@@ -498,6 +517,31 @@ export class WasmMlp implements Network {
       this.transformHost.rows(0, batch);
       this.defer(CMD_LOAD, batch, scale);
     }
+  }
+
+  /**
+   * A transformed load whose pixel work is an affine warp: here, each row's source image is copied
+   * to the warp stage, its ink box found (in wasm) and its record drawn (the generator's part, as
+   * transformRow seeds it); then each thread warps and converts the rows of the chunks it claims
+   * (assembly/warp.ts).
+   */
+  private loadWarped(
+    images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
+    t: BatchTransform, native: AffineWarp, side: number,
+  ): void {
+    const pixels = side * side;
+    const { warpSrc, warpBox, warpPlan, warpRng } = this;
+    for (let n = 0; n < batch; n++) {
+      const index = order === null ? start + n : order[start + n];
+      warpSrc.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+    }
+    this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
+    for (let n = 0; n < batch; n++) {
+      warpRng.reset(imageSeed(t.seed, start + n));
+      native.plan(warpPlan, n * W_PLAN, warpBox[n], side, warpRng, t.transform.settings);
+    }
+    this.stageRows(batch);
+    this.defer(CMD_LOAD_WARP, batch, scale);
   }
 
   /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */
@@ -550,7 +594,8 @@ export class WasmMlp implements Network {
     if (masked) for (const mask of this.masks) drawDropoutMask(mask, batch * (mask.length / this.maxBatch), this.dropout, dropout);
     this.dropOn[0] = masked ? 1 : 0;
     if (this.pendingCmd !== 0 && this.pendingBatch === batch) {
-      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
+      const cmd = this.pendingCmd === CMD_LOAD ? CMD_LOAD_FORWARD
+        : this.pendingCmd === CMD_LOAD_WARP ? CMD_LOAD_WARP_FORWARD : CMD_LOAD_TRANSFORM_FORWARD;
       this.pendingCmd = 0;
       this.run(cmd, batch, this.pendingScale);
       this.unconverted = { batch, scale: this.pendingScale };

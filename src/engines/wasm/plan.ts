@@ -35,11 +35,13 @@ export const P_CSR_PIX = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
 export const P_DROP_ON = 25;
-export const P_ACTIVE = 26;
+export const P_WARP_SRC = 26;
+export const P_WARP_PLAN = 27;
 export const P_SMOOTHING = 28;
 export const P_OPT_STATE = 30;
 export const P_OPT_ARGS = 31;
-export const P_HEADER = 32;
+export const P_ACTIVE = 32;
+export const P_HEADER = 34;
 export const P_LAYER_SLOTS = 16;
 
 export const L_IN = 0;
@@ -66,6 +68,25 @@ export const CMD_LOAD_TRANSFORM_FORWARD = 9;
 export const CMD_BACKWARD_ROWS = 10;
 export const CMD_PARAM_GRADS = 11;
 export const CMD_PARAM_GRADS_SGD = 12;
+export const CMD_LOAD_WARP = 13;
+export const CMD_LOAD_WARP_FORWARD = 14;
+
+/** assembly/plan.ts: a warp record's f64 slots (the affine warp of data/augment.ts, its PLAN_*). */
+export const W_IA = 0;
+export const W_IB = 1;
+export const W_IC = 2;
+export const W_ID = 3;
+export const W_TX = 4;
+export const W_TY = 5;
+export const W_X0 = 6;
+export const W_X1 = 7;
+export const W_Y0 = 8;
+export const W_Y1 = 9;
+export const W_INK_X0 = 10;
+export const W_INK_X1 = 11;
+export const W_INK_Y0 = 12;
+export const W_INK_Y1 = 13;
+export const W_PLAN = 14;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;
@@ -134,6 +155,13 @@ export interface MemoryPlan {
   transformArgs: number;
   /** i32[maxBatch]: the image index of each row of a transformed load. */
   rowSource: number;
+  /**
+   * A warped load's rows: u8[maxBatch * in0] source images, i32[maxBatch] ink boxes (assembly/warp.ts
+   * inkBoxes), f64[maxBatch * W_PLAN] warp records.
+   */
+  warpSrc: number;
+  warpBox: number;
+  warpPlan: number;
   layers: LayerAddrs[];
 }
 
@@ -195,6 +223,9 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     optBuffers,
     transformArgs: take(64),
     rowSource: take(4 * maxBatch),
+    warpSrc: take(maxBatch * in0),
+    warpBox: take(4 * maxBatch),
+    warpPlan: take(8 * W_PLAN * maxBatch),
     layers,
   };
   layout.pages = Math.ceil(next / 65536);
@@ -243,6 +274,8 @@ export function writePlan(
   plan[P_COMPACT_LUT] = LUT_ADDR;
   plan[P_OPT_STATE] = layout.optState;
   plan[P_OPT_ARGS] = layout.optArgs;
+  plan[P_WARP_SRC] = layout.warpSrc;
+  plan[P_WARP_PLAN] = layout.warpPlan;
   // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
   const lut = new Uint8Array(memory, LUT_ADDR, 256);
   for (let m = 0; m < 16; m++) {

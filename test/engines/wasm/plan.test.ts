@@ -11,7 +11,7 @@ import { planMemory } from '../../../src/engines/wasm/plan.js';
 describe('wasm layout', () => {
   it('every plan, layer, command and chunk constant of assembly/plan.ts has the same value in JS', () => {
     const source = readFileSync(new URL('../../../assembly/plan.ts', import.meta.url), 'utf8');
-    const constants = [...source.matchAll(/export const ((?:P|L|CMD)_[A-Z_0-9]+|ROW_CHUNK) = (\d+);/g)];
+    const constants = [...source.matchAll(/export const ((?:P|L|CMD|W)_[A-Z_0-9]+|ROW_CHUNK) = (\d+);/g)];
     expect(constants.length).toBeGreaterThan(30);
     const js = planTs as unknown as Record<string, number>;
     for (const [, name, value] of constants) expect(js[name], name).toBe(Number(value));
@@ -34,6 +34,10 @@ describe('wasm layout', () => {
       ['colVal', layout.colVal, 4 * 61 * 784],
       ['optArgs', layout.optArgs, 8 * planTs.OPT_ARGS],
       ['optState', layout.optState, 4 * 2 * layout.paramCount],
+      ['stage', layout.stage, 61 * 784],
+      ['warpSrc', layout.warpSrc, 61 * 784],
+      ['warpBox', layout.warpBox, 4 * 61],
+      ['warpPlan', layout.warpPlan, 8 * planTs.W_PLAN * 61],
       ...layout.layers.flatMap((l, i): [string, number, number][] => [
         [`a${i}`, l.a, 4 * 61 * l.outDim],
         [`dZ${i}`, l.dZ, 4 * 61 * l.outDim],
