@@ -33,13 +33,13 @@ export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
-export const P_WARP_SRC = 26; //   u8[maxBatch * in0]: the source image of each row of a warped load (warp.ts)
+export const P_WARP_SRC = 26; //   u8[maxBatch * in0]: source images of a warped load copied batch by batch (when not resident)
 export const P_WARP_PLAN = 27; //  f64[maxBatch * W_PLAN]: the warp record of each row of a warped load
 export const P_SMOOTHING = 28; //  f64 in slots 28-29: label smoothing e of the cross-entropy (0: one-hot targets)
 export const P_OPT_STATE = 30; //  f32[buffers * paramCount]: the optimizer's state buffers (optim.ts), one after another
 export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current optimizer step (optim.ts)
 export const P_ACTIVE = 32; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
-//                                  slot 33 is unused
+export const P_WARP_ROWS = 33; //  i32[maxBatch]: address of each warped row's source image (a P_WARP_SRC row, or a row of a resident dataset)
 export const P_HEADER = 34; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
 

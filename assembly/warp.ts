@@ -1,6 +1,7 @@
 /**
  * The augmentation's warp (src/data/augment.ts warpImage) inside the engine: each row of a chunk
- * takes its source image from the source stage (P_WARP_SRC) and its plan record (P_WARP_PLAN, drawn
+ * takes its source image from where P_WARP_ROWS points (a row of a resident dataset, or of the
+ * source stage P_WARP_SRC) and its plan record (P_WARP_PLAN, drawn
  * by data/augment.ts planAugment on the main thread) and writes the warped bytes to P_STAGE, which
  * loadChunk then converts. The same float64 operations in the same order as warpImage, so the bytes
  * are identical; not the random draws, which stay in JavaScript with the generator. Also the ink
@@ -8,15 +9,15 @@
  */
 
 import {
-  L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_SRC, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
+  L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_ROWS, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
   W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
 
-/** Rows r0..r1-1: stage row n = source stage row n warped as plan record n says. */
+/** Rows r0..r1-1: stage row n = row n's source image (P_WARP_ROWS) warped as plan record n says. */
 export function warpRows(plan: usize, r0: i32, r1: i32): void {
   const pixels = layerI32(plan, 0, L_IN);
   const side = <i32>Math.sqrt(<f64>pixels); // a square image (checked by the JS side)
-  const src = <usize>planI32(plan, P_WARP_SRC);
+  const sources = <usize>planI32(plan, P_WARP_ROWS);
   const records = <usize>planI32(plan, P_WARP_PLAN);
   const stage = <usize>planI32(plan, P_STAGE);
   const input = <usize>planI32(plan, P_INPUT);
@@ -24,7 +25,7 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
     // The row's input floats are free until loadChunk fills them from the stage: they hold the
     // source pixels as f32 meanwhile (exact), so a pixel's two neighbours in a row are one 8-byte load.
     const table = input + (<usize>(n * pixels) << 2);
-    bytesToF32(table, src + <usize>(n * pixels), pixels);
+    bytesToF32(table, <usize>load<i32>(sources + (<usize>n << 2)), pixels);
     warpImage(stage + <usize>(n * pixels), table, side, records + (<usize>(n * W_PLAN) << 3));
   }
 }

@@ -302,6 +302,9 @@ export class WasmMlp implements Network {
   /** A warped load's source images, ink boxes and warp records (assembly/warp.ts), and the generator that draws the records. */
   private readonly warpSrc: Uint8Array;
   private readonly warpBox: Int32Array;
+  /** Each warped row's source address (P_WARP_ROWS), and the ink boxes of resident datasets' images. */
+  private readonly warpRows: Int32Array;
+  private readonly inkBoxCache = new WeakMap<Uint8Array, Int32Array>();
   private readonly warpPlan: Float64Array;
   private readonly warpRng = new Rng(0);
   /** Set when a worker reports an error; the next command throws it. */
@@ -340,6 +343,7 @@ export class WasmMlp implements Network {
     this.active = new Int32Array(buf, layout.plan + 4 * P_ACTIVE, 1);
     this.warpSrc = new Uint8Array(buf, layout.warpSrc, maxBatch * in0);
     this.warpBox = new Int32Array(buf, layout.warpBox, maxBatch);
+    this.warpRows = new Int32Array(buf, layout.warpRows, maxBatch);
     this.warpPlan = new Float64Array(buf, layout.warpPlan, maxBatch * W_PLAN);
     this.probs = new Float32Array(buf, layout.layers[layout.layers.length - 1].a, maxBatch * this.classes);
     this.logits = new Float32Array(buf, layout.logits, maxBatch * this.classes);
@@ -530,18 +534,44 @@ export class WasmMlp implements Network {
     t: BatchTransform, native: AffineWarp, side: number,
   ): void {
     const pixels = side * side;
-    const { warpSrc, warpBox, warpPlan, warpRng } = this;
+    const { warpSrc, warpBox, warpPlan, warpRng, warpRows } = this;
+    const base = this.residentBase(images);
+    // A resident dataset is read in place, with ink boxes found once for all its images; other
+    // images are copied to the source stage and boxed batch by batch.
+    const boxes = base >= 0 ? this.inkBoxesOf(images, base, side) : null;
     for (let n = 0; n < batch; n++) {
       const index = order === null ? start + n : order[start + n];
-      warpSrc.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+      if (boxes !== null) {
+        warpRows[n] = base + index * pixels;
+        warpBox[n] = boxes[index];
+      } else {
+        warpSrc.set(images.subarray(index * pixels, (index + 1) * pixels), n * pixels);
+        warpRows[n] = this.layout.warpSrc + n * pixels;
+      }
     }
-    this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
+    if (boxes === null) this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
     for (let n = 0; n < batch; n++) {
       warpRng.reset(imageSeed(t.seed, start + n));
       native.plan(warpPlan, n * W_PLAN, warpBox[n], side, warpRng, t.transform.settings);
     }
     this.stageRows(batch);
     this.defer(CMD_LOAD_WARP, batch, scale);
+  }
+
+  /** The ink box (data/augment.ts inkBox) of every image of a resident dataset at `base`, found once. */
+  private inkBoxesOf(images: Uint8Array, base: number, side: number): Int32Array {
+    const known = this.inkBoxCache.get(images);
+    if (known !== undefined) return known;
+    const pixels = side * side;
+    const count = images.length / pixels;
+    const boxes = new Int32Array(count);
+    for (let i = 0; i < count; i += this.maxBatch) {
+      const n = Math.min(this.maxBatch, count - i);
+      this.exports.inkBoxes(this.layout.warpBox, base + i * pixels, n, side);
+      boxes.set(this.warpBox.subarray(0, n), i);
+    }
+    this.inkBoxCache.set(images, boxes);
+    return boxes;
   }
 
   /** (maxBatch, sizes[0]) input rows, with the last loadBatch's rows in place. */

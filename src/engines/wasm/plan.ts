@@ -41,6 +41,7 @@ export const P_SMOOTHING = 28;
 export const P_OPT_STATE = 30;
 export const P_OPT_ARGS = 31;
 export const P_ACTIVE = 32;
+export const P_WARP_ROWS = 33;
 export const P_HEADER = 34;
 export const P_LAYER_SLOTS = 16;
 
@@ -160,6 +161,8 @@ export interface MemoryPlan {
    * inkBoxes), f64[maxBatch * W_PLAN] warp records.
    */
   warpSrc: number;
+  /** i32[maxBatch]: the address of each warped row's source image (P_WARP_ROWS). */
+  warpRows: number;
   warpBox: number;
   warpPlan: number;
   layers: LayerAddrs[];
@@ -224,6 +227,7 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     transformArgs: take(64),
     rowSource: take(4 * maxBatch),
     warpSrc: take(maxBatch * in0),
+    warpRows: take(4 * maxBatch),
     warpBox: take(4 * maxBatch),
     warpPlan: take(8 * W_PLAN * maxBatch),
     layers,
@@ -275,6 +279,7 @@ export function writePlan(
   plan[P_OPT_STATE] = layout.optState;
   plan[P_OPT_ARGS] = layout.optArgs;
   plan[P_WARP_SRC] = layout.warpSrc;
+  plan[P_WARP_ROWS] = layout.warpRows;
   plan[P_WARP_PLAN] = layout.warpPlan;
   // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
   const lut = new Uint8Array(memory, LUT_ADDR, 256);

@@ -73,10 +73,17 @@ describe('transformed loadBatch', () => {
     const ref = createReferenceNetwork(spec, MAX_BATCH);
     ref.loadBatch(mnist.images, order, 100, 37, 1 / 255, t);
     expectIdentical(ref.input.subarray(0, 37 * 784), want, 'reference inputs');
+    // A small array (under four batches) is copied to the source stage batch by batch; the
+    // whole test set is kept in the engine's memory and read in place: the same images either way.
+    const small = mnist.images.slice(0, 150 * 784);
+    const smallOrder = order.filter((i) => i < 150);
+    const wantSmall = expectedInputs(small, smallOrder, 10, 37, t.seed, 1 / 255);
     for (const threads of [1, 2, 3]) {
       const net = await fast(threads);
       net.loadBatch(mnist.images, order, 100, 37, 1 / 255, t);
       expectIdentical(net.input.subarray(0, 37 * 784), want, `fast inputs, ${threads} threads`);
+      net.loadBatch(small, smallOrder, 10, 37, 1 / 255, t);
+      expectIdentical(net.input.subarray(0, 37 * 784), wantSmall, `fast inputs from a staged array, ${threads} threads`);
     }
     // The distortions really happen: the rows are not the plain images.
     const plain = createReferenceNetwork(spec, MAX_BATCH);
