@@ -33,9 +33,6 @@ export function scanRows(
   const maskByte = colMask + <usize>chunk;
   for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
   const wRow = out0 << 2;
-  const zero = f32x4.splat(0);
-  const laneOffsets = i32x4(0, wRow, 2 * wRow, 3 * wRow);
-  const lanePixels = i32x4(0, 1, 2, 3);
   const in4 = in0 & ~3;
   const s = f64x2.splat(scale);
   let total = 0;
@@ -54,16 +51,7 @@ export function scanRows(
         for (let g = 0; g < 16; g += 4) {
           if (((m16 >> g) & 15) == 0) continue;
           const p = i + g;
-          const v = scaled4(br + <usize>p, s);
-          const m = i32x4.bitmask(f32x4.ne(v, zero));
-          const ctl = v128.load(lut + (<usize>m << 4));
-          const values = i8x16.swizzle(v, ctl);
-          const offsets = i8x16.swizzle(i32x4.add(i32x4.splat(p * wRow), laneOffsets), ctl);
-          const at = lr + (<usize>nnz << 3);
-          v128.store(at, v128.shuffle<i32>(offsets, values, 0, 4, 1, 5));
-          v128.store(at, v128.shuffle<i32>(offsets, values, 2, 6, 3, 7), 16);
-          v128.store(pr + (<usize>nnz << 2), i8x16.swizzle(i32x4.add(i32x4.splat(p), lanePixels), ctl));
-          nnz += <i32>popcnt(m);
+          nnz = compact4(scaled4(br + <usize>p, s), p, nnz, lr, pr, lut, wRow);
         }
       }
     }
@@ -73,16 +61,7 @@ export function scanRows(
         i += 12;
         continue;
       }
-      const v = fromBytes ? scaled4(br + <usize>i, s) : v128.load(xr + (<usize>i << 2));
-      const m = i32x4.bitmask(f32x4.ne(v, zero));
-      const ctl = v128.load(lut + (<usize>m << 4));
-      const values = i8x16.swizzle(v, ctl);
-      const offsets = i8x16.swizzle(i32x4.add(i32x4.splat(i * wRow), laneOffsets), ctl);
-      const at = lr + (<usize>nnz << 3);
-      v128.store(at, v128.shuffle<i32>(offsets, values, 0, 4, 1, 5));
-      v128.store(at, v128.shuffle<i32>(offsets, values, 2, 6, 3, 7), 16);
-      v128.store(pr + (<usize>nnz << 2), i8x16.swizzle(i32x4.add(i32x4.splat(i), lanePixels), ctl));
-      nnz += <i32>popcnt(m);
+      nnz = compact4(fromBytes ? scaled4(br + <usize>i, s) : v128.load(xr + (<usize>i << 2)), i, nnz, lr, pr, lut, wRow);
     }
     for (; i < in0; i++) {
       const v = fromBytes ? <f32>(<f64>load<u8>(br + <usize>i) * scale) : load<f32>(xr + (<usize>i << 2));
@@ -106,6 +85,23 @@ export function scanRows(
     }
   }
   return total;
+}
+
+/**
+ * Appends the nonzero lanes of v, inputs p..p+3 of a row, to the row's lists at entry nnz: the
+ * (W0T row byte offset, value) pairs at lr and the pixel indices at pr. All 4 lanes are stored, the
+ * nonzero ones first (the byte shuffle from the 16-entry table lut); returns the new count.
+ */
+@inline function compact4(v: v128, p: i32, nnz: i32, lr: usize, pr: usize, lut: usize, wRow: i32): i32 {
+  const m = i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
+  const ctl = v128.load(lut + (<usize>m << 4));
+  const values = i8x16.swizzle(v, ctl);
+  const offsets = i8x16.swizzle(i32x4.add(i32x4.splat(p * wRow), i32x4(0, wRow, 2 * wRow, 3 * wRow)), ctl);
+  const at = lr + (<usize>nnz << 3);
+  v128.store(at, v128.shuffle<i32>(offsets, values, 0, 4, 1, 5));
+  v128.store(at, v128.shuffle<i32>(offsets, values, 2, 6, 3, 7), 16);
+  v128.store(pr + (<usize>nnz << 2), i8x16.swizzle(i32x4.add(i32x4.splat(p), i32x4(0, 1, 2, 3)), ctl));
+  return nnz + <i32>popcnt(m);
 }
 
 /**
