@@ -5,7 +5,7 @@
 // plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images (the settings of
 // scripts/numpy_mlp.py), printed side by side in one run with the machine it ran on:
 //   - the plain epoch and the augmented epoch (data/augment.ts on the engine's threads) of the fast
-//     engine, median of --epochs N (default 3) after one warm-up epoch, wall and CPU seconds;
+//     engine, median of --epochs N (default 5) after one warm-up epoch, wall and CPU seconds;
 //   - a thread sweep 1, 2, 4, ... up to the core count (and the core count itself), and the count the
 //     engine measures fastest and uses by default (src/engines/wasm/tuner.ts) against the sweep's best;
 //   - the whole default `mnist train` (node bin/mnist.js train: 20 augmented epochs, start to model saved);
@@ -39,7 +39,7 @@ const value = (name, fallback) => {
 };
 const json = flag('--json');
 const quick = flag('--quick');
-const epochs = value('--epochs', quick ? 1 : 3);
+const epochs = value('--epochs', quick ? 1 : 5);
 const threads = value('--threads', defaultThreads());
 const refSteps = value('--ref-steps', 200);
 const profile = flag('--profile');
