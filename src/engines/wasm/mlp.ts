@@ -477,7 +477,13 @@ export class WasmMlp implements Network {
     const end = base + images.length;
     if (end > this.residentLimit) return -1;
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / WASM_PAGE));
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / WASM_PAGE));
+      } catch {
+        return -1; // no memory to spare: stage each batch's rows instead, as for a small array
+      }
+    }
     new Uint8Array(this.memory.buffer, base, images.length).set(images);
     this.resident.set(images, base);
     this.residentEnd = Math.ceil(end / 64) * 64;
