@@ -68,8 +68,8 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
 }
 
 /**
- * Row chunk `chunk` of loadBatch: the stage's bytes to input floats, first transformed by the host
- * when mode is 2, or warped from the source stage (warp.ts) when mode is 3.
+ * Row chunk `chunk` of loadBatch: each row's pixel bytes (P_ROW_BYTES) to input floats, the rows
+ * first transformed into the stage by the host when mode is 2, or warped into it (warp.ts) when mode is 3.
  */
 function loadRows(plan: usize, mode: i32, chunk: i32, batch: i32, scale: f64): void {
   if (mode == 2) transformRows(chunk * ROW_CHUNK, min(chunk * ROW_CHUNK + ROW_CHUNK, batch));

@@ -423,8 +423,9 @@ export class WasmMlp implements Network {
 
   /**
    * Fills input rows 0..batch-1 with images[order[start + n]] (or images[start + n] when order is
-   * null), each pixel byte times `scale`, exactly as the reference engine's bytesToInputs does:
-   * the rows are copied as bytes to a staging buffer, then converted by row chunks on all threads.
+   * null), each pixel byte times `scale`, exactly as the reference engine's bytesToInputs does.
+   * Here each row only gets the address of its bytes (in a resident copy of `images`, or in the
+   * stage they are copied to); the threads convert them by row chunks, as forward() scans them.
    */
   loadBatch(
     images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
