@@ -114,7 +114,6 @@ export function transformKey(t: TransformRef): string {
   return `${t.module}#${t.exportName}`;
 }
 
-// Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32).
 /** Bytes per WebAssembly memory page. */
 const WASM_PAGE = 65536;
 /**
@@ -125,6 +124,7 @@ const RESIDENT_BYTES = 256 * 2 ** 20;
 /** An images array is made resident only when it holds more than this many batches: a dataset, not a batch. */
 const RESIDENT_MIN_BATCHES = 4;
 
+// Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32).
 const T_GEN = 0;
 const T_SEED = 1;
 const T_START = 2;
@@ -531,8 +531,9 @@ export class WasmMlp implements Network {
   }
 
   /**
-   * A transformed load whose pixel work is an affine warp: here, each row's source image is copied
-   * to the warp stage, its ink box found (in wasm) and its record drawn (the generator's part, as
+   * A transformed load whose pixel work is an affine warp: here, each row gets the address of its
+   * source image (in a resident dataset, or copied to the warp stage), its ink box (found once per
+   * resident dataset, else per batch, in wasm) and its record (the generator's part, drawn as
    * transformRow seeds it); then each thread warps and converts the rows of the chunks it claims
    * (assembly/warp.ts).
    */
