@@ -1,6 +1,6 @@
 // `mnist moons` end to end: the built binary with its defaults learns the two moons and writes
 // the picture; bad options are usage errors.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseMoonsArch } from '../../src/cli/commands/moons.js';
@@ -39,6 +39,27 @@ describe('mnist moons', () => {
     expect(result.epochs).toHaveLength(20);
     expect(result.testAccuracy).toBe(result.testCorrect / 40);
     expect(run.stderr).toMatch(/2-8-2 tanh, cross-entropy/);
+  });
+
+  it('sizes its buffers by the batch, not the data set: a million points and 16384 hidden units start training', async () => {
+    // Buffers for all 800,000 training points at once would need 800,000 x 16384 floats per layer;
+    // the run is stopped with Ctrl-C as soon as it starts training (a full epoch takes minutes).
+    const out = join(dir, 'big.svg');
+    const run = await mnist(['moons', '--samples', '1000000', '--arch', '2-16384-1', '--epochs', '1', '-o', out], {
+      onSpawn: (child, output) => {
+        const poll = setInterval(() => {
+          if (!/^training /m.test(output.stderr())) return;
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }, 20);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.stderr).toMatch(/^training 2-16384-1 tanh, binary-cross-entropy on 800000 points \(test 200000\)/m);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/stopped after 0 epochs; no picture written/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses an architecture that does not fit two-class points, as a usage error', async () => {

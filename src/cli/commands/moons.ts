@@ -17,7 +17,7 @@ import { initParams } from '../../model/init.js';
 import { ACTIVATIONS, BINARY_LOSS, describeSpec, MAX_LAYER_WIDTH, type NetworkSpec } from '../../model/network.js';
 import { boundarySvg } from '../../report/boundary.js';
 import { Rng } from '../../rng.js';
-import { evaluate } from '../../training/evaluate.js';
+import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
 import { LR_SCHEDULES, train } from '../../training/train.js';
 import { textChart } from '../../ui/chart.js';
 import { err, out } from '../../ui/colors.js';
@@ -127,8 +127,9 @@ Examples:
       const testSet: Dataset = { count: testCount, images: bytes.subarray(2 * trainCount), labels: moons.labels.subarray(trainCount) };
       const batchSize = Math.min(options.batchSize, trainCount);
 
-      // The reference engine: a network this small gains nothing from threads.
-      const { net } = await createNetwork(spec, Math.max(batchSize, testCount, trainCount), { engine: 'reference', notice: log });
+      // The reference engine: a network this small gains nothing from threads. Buffers for a batch
+      // or an evaluation chunk, not the whole set: evaluate() goes through the data net.maxBatch rows at a time.
+      const { net } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), { engine: 'reference', notice: log });
       const initial = new Float32Array(net.params.length);
       initParams(initial, spec, options.activation === 'relu' ? 'he' : 'xavier', new Rng(options.seed));
       centreFirstLayer(initial, spec, trainSet);
