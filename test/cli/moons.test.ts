@@ -62,6 +62,15 @@ describe('mnist moons', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses a split that leaves no training points, naming both options, as a usage error', async () => {
+    const out = join(dir, 'empty.svg');
+    const run = await mnist(['moons', '--samples', '10', '--test-fraction', '0.95', '-o', out]);
+    expect(run.code).toBe(2);
+    expect(lines(run.stderr)).toEqual(['error: --samples 10 with --test-fraction 0.95 holds out all 10 points for testing and leaves none to train on; use more --samples or a smaller --test-fraction.']);
+    expect(run.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses an architecture that does not fit two-class points, as a usage error', async () => {
     expect(parseMoonsArch('2-16-1')).toEqual([2, 16, 1]);
     expect(parseMoonsArch('2-4-4-2')).toEqual([2, 4, 4, 2]);

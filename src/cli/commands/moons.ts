@@ -11,7 +11,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { makeMoons, moonsToBytes, MOONS_WINDOW } from '../../data/moons.js';
 import type { Dataset } from '../../data/split.js';
 import { createNetwork } from '../../engines/index.js';
-import { InterruptedError } from '../../errors.js';
+import { InterruptedError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../files/atomic.js';
 import { initParams } from '../../model/init.js';
 import { ACTIVATIONS, BINARY_LOSS, describeSpec, MAX_LAYER_WIDTH, type NetworkSpec } from '../../model/network.js';
@@ -123,6 +123,9 @@ Examples:
       const bytes = moonsToBytes(moons);
       const testCount = Math.max(1, Math.round(options.samples * options.testFraction));
       const trainCount = options.samples - testCount;
+      if (trainCount < 1) {
+        throw new UsageError(`--samples ${options.samples} with --test-fraction ${options.testFraction} holds out all ${options.samples} points for testing and leaves none to train on; use more --samples or a smaller --test-fraction.`);
+      }
       const trainSet: Dataset = { count: trainCount, images: bytes.subarray(0, 2 * trainCount), labels: moons.labels.subarray(0, trainCount) };
       const testSet: Dataset = { count: testCount, images: bytes.subarray(2 * trainCount), labels: moons.labels.subarray(trainCount) };
       const batchSize = Math.min(options.batchSize, trainCount);
