@@ -2,8 +2,9 @@
  * The two-moons toy dataset (as scikit-learn's make_moons): two interleaving half circles, one per
  * class, with Gaussian noise, seeded so the same --seed gives the same points. The training loop
  * reads examples as bytes times a scale (it was built for pixels), so the points are also given on
- * a 256 x 256 byte grid over a fixed window of the plane: one step is 1/51 in x and 1/85 in y,
- * well below the noise, and inputs = byte / 255 land in [0, 1] as pixels do.
+ * a 256 x 256 byte grid over a window of the plane that holds every point (moonsWindow): in the
+ * default window one step is 1/51 in x and 1/85 in y, well below the noise; a window grown by
+ * large noise has steps as coarse as that noise is wide, and stays far below it.
  */
 
 import { Rng } from '../rng.js';
@@ -16,8 +17,38 @@ export interface Moons {
   labels: Uint8Array;
 }
 
-/** The plane window that the byte grid covers (the moons with noise up to about 0.3 fit inside). */
-export const MOONS_WINDOW = { xMin: -2, xMax: 3, yMin: -1.5, yMax: 1.5 } as const;
+export interface PlaneWindow {
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/**
+ * The smallest window of the plane the grid and the picture use: the noiseless moons span x in
+ * [-1, 2] and y in [-0.5, 1], and this leaves room around them (noise 0.2 keeps nearly every point
+ * inside; moonsWindow grows it for the rest).
+ */
+export const MOONS_WINDOW: Readonly<PlaneWindow> = { xMin: -2, xMax: 3, yMin: -1.5, yMax: 1.5 };
+
+/** Room left between the outermost point and the window's edge, so no point sits on the grid's last byte. */
+const WINDOW_MARGIN = 0.1;
+
+/**
+ * MOONS_WINDOW grown to hold every point of `m` with WINDOW_MARGIN to spare, so that no point is
+ * clamped onto the grid's edge for training or drawn outside the picture, however large the noise.
+ */
+export function moonsWindow(m: Moons): PlaneWindow {
+  const w = { ...MOONS_WINDOW };
+  for (let i = 0; i < m.count; i++) {
+    const x = m.points[2 * i], y = m.points[2 * i + 1];
+    w.xMin = Math.min(w.xMin, x - WINDOW_MARGIN);
+    w.xMax = Math.max(w.xMax, x + WINDOW_MARGIN);
+    w.yMin = Math.min(w.yMin, y - WINDOW_MARGIN);
+    w.yMax = Math.max(w.yMax, y + WINDOW_MARGIN);
+  }
+  return w;
+}
 
 /**
  * `count` points, half on each moon (the upper one gets the odd one out), each moon's angles evenly
@@ -57,12 +88,12 @@ export function toGrid(v: number, min: number, max: number): number {
   return Math.max(0, Math.min(255, Math.round(((v - min) / (max - min)) * 255)));
 }
 
-/** The points as (count, 2) bytes on the grid, the form the training loop reads. */
-export function moonsToBytes(m: Moons): Uint8Array {
+/** The points as (count, 2) bytes on the grid over `window`, the form the training loop reads. */
+export function moonsToBytes(m: Moons, window: PlaneWindow = moonsWindow(m)): Uint8Array {
   const bytes = new Uint8Array(m.count * 2);
   for (let i = 0; i < m.count; i++) {
-    bytes[2 * i] = toGrid(m.points[2 * i], MOONS_WINDOW.xMin, MOONS_WINDOW.xMax);
-    bytes[2 * i + 1] = toGrid(m.points[2 * i + 1], MOONS_WINDOW.yMin, MOONS_WINDOW.yMax);
+    bytes[2 * i] = toGrid(m.points[2 * i], window.xMin, window.xMax);
+    bytes[2 * i + 1] = toGrid(m.points[2 * i + 1], window.yMin, window.yMax);
   }
   return bytes;
 }

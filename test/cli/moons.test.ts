@@ -62,6 +62,18 @@ describe('mnist moons', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('with --noise 1 draws every point inside the plot', async () => {
+    const out = join(dir, 'noisy.svg');
+    const run = await mnist(['moons', '--noise', '1', '--samples', '300', '--epochs', '3', '-o', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    const [, width, height] = svg.match(/<rect width="(\d+)" height="(\d+)" fill="none" stroke="#888"\/>/)!.map(Number);
+    const points = [...svg.matchAll(/<circle cx="(-?[\d.]+)" cy="(-?[\d.]+)" r="(?:3\.2|4)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(points).toHaveLength(300);
+    const outside = points.filter(([x, y]) => !(x > 0 && x < width && y > 0 && y < height));
+    expect(outside).toEqual([]);
+  });
+
   it('refuses a split that leaves no training points, naming both options, as a usage error', async () => {
     const out = join(dir, 'empty.svg');
     const run = await mnist(['moons', '--samples', '10', '--test-fraction', '0.95', '-o', out]);

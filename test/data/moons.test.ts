@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeMoons, moonsToBytes, MOONS_WINDOW, toGrid } from '../../src/data/moons.js';
+import { makeMoons, moonsToBytes, MOONS_WINDOW, moonsWindow, toGrid } from '../../src/data/moons.js';
 
 describe('two moons', () => {
   it('without noise puts every point on its half circle, half the points on each', () => {
@@ -51,5 +51,24 @@ describe('two moons', () => {
     const bytes = moonsToBytes(m);
     expect(bytes.length).toBe(20);
     expect(bytes[0]).toBe(toGrid(m.points[0], MOONS_WINDOW.xMin, MOONS_WINDOW.xMax));
+  });
+
+  it('grows the window to hold every point, so none is clamped onto the grid\'s edge, however large the noise', () => {
+    expect(moonsWindow(makeMoons(500, 0, 1))).toEqual(MOONS_WINDOW); // the default window holds the clean moons
+    for (const noise of [0.2, 0.5, 1]) {
+      const m = makeMoons(20_000, noise, 5);
+      const w = moonsWindow(m);
+      const bytes = moonsToBytes(m);
+      expect(Array.from(moonsToBytes(m, w))).toEqual(Array.from(bytes));
+      const outside: string[] = [];
+      for (let i = 0; i < m.count; i++) {
+        const x = m.points[2 * i], y = m.points[2 * i + 1];
+        if (!(x > w.xMin && x < w.xMax && y > w.yMin && y < w.yMax)) outside.push(`noise ${noise}: point ${i} (${x}, ${y})`);
+      }
+      expect(outside).toEqual([]);
+      expect(bytes.every((b) => b > 0 && b < 255), `noise ${noise}: a point on the grid's edge`).toBe(true);
+      // Wider only as far as the points reach, and still far finer than the noise.
+      expect((w.xMax - w.xMin) / 255).toBeLessThan(Math.max(noise, 0.2) / 2);
+    }
   });
 });

@@ -8,7 +8,7 @@
 
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { makeMoons, moonsToBytes, MOONS_WINDOW } from '../../data/moons.js';
+import { makeMoons, moonsToBytes, moonsWindow } from '../../data/moons.js';
 import type { Dataset } from '../../data/split.js';
 import { createNetwork } from '../../engines/index.js';
 import { InterruptedError, UsageError } from '../../errors.js';
@@ -104,7 +104,8 @@ export function makeMoonsCommand() {
 The points are drawn from two interleaving half circles (scikit-learn's make_moons), with
 Gaussian noise; the network learns which moon a point is on. The picture shows the network's
 probability over the plane, its P = 0.5 boundary, the training points (filled) and the test points
-(rings), beside the loss curves. Runs on the reference engine.
+(rings), beside the loss curves. The plane shown (and fed to the network) holds every point, so
+a large --noise zooms the picture out. Runs on the reference engine.
 
 Examples:
   $ mnist moons                                  # 2-16-1 tanh, writes moons.svg
@@ -120,7 +121,9 @@ Examples:
       const spec: NetworkSpec = { sizes: options.arch, activation: options.activation, loss: binary ? BINARY_LOSS : 'cross-entropy' };
 
       const moons = makeMoons(options.samples, options.noise, options.seed);
-      const bytes = moonsToBytes(moons);
+      // The plane window of the grid and the picture: large enough for every point, however noisy.
+      const plane = moonsWindow(moons);
+      const bytes = moonsToBytes(moons, plane);
       const testCount = Math.max(1, Math.round(options.samples * options.testFraction));
       const trainCount = options.samples - testCount;
       if (trainCount < 1) {
@@ -155,7 +158,7 @@ Examples:
       const tested = evaluate(net, testSet, INPUT_SCALE);
 
       // P(second moon) over the plane, from continuous coordinates (the grid's bytes, unrounded).
-      const { xMin, xMax, yMin, yMax } = MOONS_WINDOW;
+      const { xMin, xMax, yMin, yMax } = plane;
       const probability = (x: number, y: number) => {
         net.input[0] = ((x - xMin) / (xMax - xMin)) * 255 * INPUT_SCALE;
         net.input[1] = ((y - yMin) / (yMax - yMin)) * 255 * INPUT_SCALE;
@@ -164,7 +167,7 @@ Examples:
       };
       const svg = boundarySvg({
         probability,
-        window: MOONS_WINDOW,
+        window: plane,
         train: { points: moons.points.subarray(0, 2 * trainCount), labels: trainSet.labels },
         test: { points: moons.points.subarray(2 * trainCount), labels: testSet.labels },
         curves: [
