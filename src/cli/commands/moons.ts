@@ -26,7 +26,11 @@ import { listenForInterrupt } from '../interrupt.js';
 import { checkOutPath } from '../out-path.js';
 import { jsonOption, noColorOption, parsePositiveInt, parsePositiveNumber, parseSeed, quietOption } from '../options.js';
 
-/** Bytes on the plane grid (data/moons.ts) -> inputs in [0, 1]. */
+/**
+ * Bytes on the plane grid (data/moons.ts) -> inputs in [0, 4]: a span of a few units, as
+ * standardised coordinates would have, so tanh and sigmoid units can bend within the data (with
+ * [0, 1] instead, the default run reached 86.5% test accuracy, not 97.5%).
+ */
 const INPUT_SCALE = 4 / 255;
 
 /** `2-16-1`: two inputs (x, y), hidden layers, and one sigmoid output (or two softmax outputs). */
