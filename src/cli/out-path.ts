@@ -19,5 +19,5 @@ export function checkOutPath(option: string, given: string, example: string): vo
     throw new UsageError(`${option} ${given}: is a directory; give a file name such as ${given.replace(/\/?$/, `/${example}`)}.`);
   }
   // Not a device or FIFO, a name that fits, a folder that takes a new file (FileWriteError, exit 1).
-  checkWritable(path, given);
+  checkWritable(path, given, { example });
 }

@@ -269,6 +269,8 @@ export function specialFileKind(path: string): string | null {
 export interface WritableCheck {
   /** Bytes the file will take, to compare with the free space (0: do not check). */
   expectedBytes?: number;
+  /** A file name to suggest when the target is a FIFO or a device (default model.json). */
+  example?: string;
 }
 
 /**
@@ -289,7 +291,7 @@ export function checkWritable(target: string, label = target, check: WritableChe
   if (!dirStat.isDirectory()) throw new FileWriteError(`cannot write ${label}: ${dir} is not a folder.`, 'ENOTDIR');
   const kind = specialFileKind(target);
   if (kind !== null) {
-    throw new FileWriteError(`cannot write ${label}: it is ${kind}, not a regular file; give a file name such as model.json.`, 'ENOTREG');
+    throw new FileWriteError(`cannot write ${label}: it is ${kind}, not a regular file; give a file name such as ${check.example ?? 'model.json'}.`, 'ENOTREG');
   }
   const nameBytes = Buffer.byteLength(basename(target));
   if (nameBytes > NAME_MAX) {

@@ -5,7 +5,6 @@
  * The conversions themselves live in io/onnx.ts and io/safetensors.ts.
  */
 
-import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
@@ -14,6 +13,7 @@ import { loadModel } from '../../io/model-file.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, toOnnx } from '../../io/onnx.js';
 import { toSafetensors, torchSequential } from '../../io/safetensors.js';
 import { noColorOption, quietOption } from '../options.js';
+import { checkOutPath } from '../out-path.js';
 
 export const EXPORT_FORMATS = ['onnx', 'safetensors'] as const;
 type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -42,13 +42,13 @@ Examples:
   $ mnist export interrupted.json -o draft.onnx --allow-partial`)
     .action(async (modelPath, options) => {
       const { format, out } = chooseOutput(modelPath, options.out, options.format);
-      checkOutPath(modelPath, out);
+      checkExportPath(modelPath, out, format);
       const model = await loadModel(modelPath);
       if (model.partial && !options.allowPartial) {
         throw new MnistError(`${modelPath}: is a partial model (training was interrupted); finish training it, or pass --allow-partial to export it anyway.`, 'EPARTIAL');
       }
       const bytes = format === 'onnx' ? toOnnx(model) : toSafetensors(model);
-      await writeOutput(out, bytes);
+      await writeFileAtomic(out, bytes);
 
       const { sizes, activation } = model.architecture;
       const what = format === 'onnx' ? `ONNX (IR ${ONNX_IR_VERSION}, opset ${ONNX_OPSET})` : 'safetensors (F32)';
@@ -82,44 +82,12 @@ export function chooseOutput(modelPath: string, out: string | undefined, format:
   return { format, out };
 }
 
-function checkOutPath(modelPath: string, out: string): void {
-  const path = resolve(out);
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--out ${out}: the folder ${dir} does not exist; create it first or choose another path.`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--out ${out}: is a directory; give a file name such as ${out.replace(/\/?$/, '/model.onnx')}.`);
-  }
-  if (path === resolve(modelPath)) {
+/** The shared checks (folder, not a folder, a FIFO or device, the name's length), then: not the model itself. */
+function checkExportPath(modelPath: string, out: string, format: ExportFormat): void {
+  checkOutPath('--out', out, `model.${format}`);
+  if (resolve(out) === resolve(modelPath)) {
     throw new UsageError(`--out ${out}: is the model file itself; choose another name so the model is not overwritten.`);
   }
-}
-
-/** Writes atomically; a file-system failure becomes one line saying what to do. */
-async function writeOutput(out: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await writeFileAtomic(out, bytes);
-  } catch (error) {
-    throw writeError(out, error);
-  }
-}
-
-const WRITE_HINTS: Record<string, string> = {
-  EACCES: 'permission denied; choose a folder you can write to',
-  EPERM: 'permission denied; choose a folder you can write to',
-  EROFS: 'the file system is read-only; choose another folder',
-  ENOSPC: 'the disk is full; free some space or choose another disk',
-  EDQUOT: 'the disk quota is exhausted; free some space or choose another disk',
-};
-
-/** The one-line error for a failed write: a hint for the usual causes, else the system's reason without the temp file's name. */
-export function writeError(out: string, error: unknown): MnistError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code !== undefined && code in WRITE_HINTS) return new MnistError(`cannot write ${out}: ${WRITE_HINTS[code]}.`, 'EWRITE');
-  // Node's messages read "ENOENT: no such file or directory, open '/dir/.x.onnx.123.tmp'".
-  const reason = String((error as Error).message ?? error).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return new MnistError(`cannot write ${out}: ${reason}${code !== undefined ? ` (${code})` : ''}.`, 'EWRITE');
 }
 
 function formatSize(bytes: number): string {
