@@ -21,10 +21,12 @@ import { dataDirOption, noColorOption, quietOption } from '../options.js';
 import { classifyDigit, digitFromImageBytes } from '../read-digit.js';
 
 const MIB = 1024 * 1024;
+/** 10,486 bytes, the smallest --max-upload: far smaller limits round to a handful of bytes, or to 0. */
+const MIN_UPLOAD_MIB = 0.01;
 
 function parseMaxUpload(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1024) throw new InvalidArgumentError('expected a size in MiB from 0.01 to 1024, e.g. 16.');
+  if (value.trim() === '' || !Number.isFinite(n) || n < MIN_UPLOAD_MIB || n > 1024) throw new InvalidArgumentError(`expected a size in MiB from ${MIN_UPLOAD_MIB} to 1024, e.g. 16.`);
   return n;
 }
 
