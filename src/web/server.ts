@@ -27,7 +27,10 @@ export class RequestError extends Error {
 
 export interface AppOptions {
   page: string;
-  /** Builds the report page (called on first request, then cached by the caller if it likes). */
+  /**
+   * Builds the report page. Called on the first request for it; the page it gives is kept for
+   * every later request, and a failure (no test data, say) is retried on the next one.
+   */
   report: () => Promise<string>;
   /** Throws RequestError or an MnistError (a bad PNG, no ink) for an image it cannot read. */
   predict: (bytes: Uint8Array) => Promise<Prediction>;
@@ -42,8 +45,20 @@ const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'uns
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export function createApp(o: AppOptions): Server {
+  let report: Promise<string> | null = null;
+  const cachedReport = (): Promise<string> => {
+    if (report === null) {
+      const building = o.report();
+      report = building;
+      // Forget a failure, so that the next request tries again.
+      building.catch(() => {
+        if (report === building) report = null;
+      });
+    }
+    return report;
+  };
   const server = createServer((req, res) => {
-    handle(req, res, o).catch((error) => {
+    handle(req, res, o, cachedReport).catch((error) => {
       o.onError?.(error);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error in mnist serve; see its terminal' });
       else res.destroy();
@@ -59,7 +74,7 @@ export function createApp(o: AppOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, o: AppOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, o: AppOptions, report: () => Promise<string>): Promise<void> {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Cache-Control', 'no-store');
@@ -88,7 +103,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: AppOptions):
   if (path === '/report') {
     let html: string;
     try {
-      html = await o.report();
+      html = await report();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -1,5 +1,6 @@
 // mnist serve's HTTP layer in-process, with stand-in predict and report functions: every route's
-// status and headers, and that a failing handler is a 500 that leaves the server answering.
+// status and headers, that a failing handler is a 500 that leaves the server answering, and that
+// the report is built once (again after a failure).
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
@@ -8,13 +9,14 @@ import { createApp, RequestError } from '../../src/web/server.js';
 let base: string;
 const errors: unknown[] = [];
 let reportCalls = 0;
+/** What the stand-in report does on each call: fail, then succeed. */
+const REPORT_CALLS = [
+  () => Promise.reject(new DataError('no test data here')),
+  () => new Promise<string>((resolve) => setTimeout(() => resolve('<!doctype html><title>report</title>'), 50)),
+];
 const app = createApp({
   page: '<!doctype html><title>pad</title>',
-  report: async () => {
-    reportCalls++;
-    if (reportCalls === 1) throw new Error('no test data here');
-    return '<!doctype html><title>report</title>';
-  },
+  report: () => REPORT_CALLS[reportCalls++](),
   predict: async (bytes) => {
     if (bytes[0] === 1) throw new DataError('the image: no digit found');
     if (bytes[0] === 2) throw new RequestError('the model expects 784 inputs');
@@ -66,13 +68,16 @@ describe('the serve HTTP layer', () => {
     expect((await post(new Uint8Array(1000))).status).toBe(200);
   });
 
-  it('retries a report that failed, and says why it failed', async () => {
+  it('builds the report once and keeps it, retries one that failed, and says why', async () => {
     const failed = await fetch(`${base}/report`);
     expect(failed.status).toBe(500);
     expect(await failed.text()).toMatch(/^The report could not be made: no test data here/);
-    const ok = await fetch(`${base}/report`);
-    expect(ok.status).toBe(200);
+    // Two requests while the second build runs share it; later ones get the kept page.
+    const [ok, alongside] = await Promise.all([fetch(`${base}/report`), fetch(`${base}/report`)]);
+    expect([ok.status, alongside.status]).toEqual([200, 200]);
     expect(ok.headers.get('content-security-policy')).toMatch(/img-src data:/);
+    expect(await (await fetch(`${base}/report`)).text()).toBe('<!doctype html><title>report</title>');
+    expect(reportCalls).toBe(2);
   });
 
   it('has nothing else: unknown paths 404, wrong methods 405 with Allow', async () => {

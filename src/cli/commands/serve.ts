@@ -65,17 +65,12 @@ Examples:
       const net = createReferenceNetwork(model.architecture, 1);
       net.importParams(model.params);
       const inputSize = model.architecture.sizes[0];
-      let report: Promise<string> | null = null;
       const allowedHosts = new Set<string>();
       const app = createApp({
         page: drawPage({ modelLabel: `${basename(modelPath)}: ${describeSpec(model.architecture)}`, maxUploadBytes }),
         maxUploadBytes,
-        report: () => {
-          report ??= renderModelReport(model, basename(modelPath), { dataDir: options.dataDir, engine: 'auto', notice: log });
-          // A failed report (no test data, say) is retried on the next request.
-          report.catch(() => (report = null));
-          return report;
-        },
+        // Built on the first request for it and kept (createApp retries a failed one).
+        report: () => renderModelReport(model, basename(modelPath), { dataDir: options.dataDir, engine: 'auto', notice: log }),
         predict: async (bytes) => {
           const { pixels } = await digitFromImageBytes(bytes, 'the image');
           if (pixels.length !== inputSize) throw new RequestError(`the model expects ${inputSize} inputs, the image gives ${pixels.length}`);
