@@ -37,7 +37,10 @@ export interface AppOptions {
   maxUploadBytes: number;
   /** When set, requests must name one of these hosts (defeats DNS rebinding on a loopback server). */
   allowedHosts?: ReadonlySet<string>;
-  /** Called with unexpected errors (a bug) so the command can log them; the request still gets a 500. */
+  /**
+   * Called with unexpected errors (a bug: anything but a RequestError or an MnistError, from
+   * predict, report or the server itself) so the command can log them; the request still gets a 500.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -105,6 +108,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: AppOptions, 
     try {
       html = await report();
     } catch (error) {
+      // A domain error (no test data) is the user's to fix and is shown on the page; anything else is also a bug to log.
+      if (!(error instanceof MnistError)) o.onError?.(error);
       const message = error instanceof Error ? error.message : String(error);
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`The report could not be made: ${message}\n`);

@@ -9,9 +9,10 @@ import { createApp, RequestError } from '../../src/web/server.js';
 let base: string;
 const errors: unknown[] = [];
 let reportCalls = 0;
-/** What the stand-in report does on each call: fail, then succeed. */
+/** What the stand-in report does on each call: fail as the user's problem, fail as a bug, then succeed. */
 const REPORT_CALLS = [
   () => Promise.reject(new DataError('no test data here')),
+  () => Promise.reject(new TypeError('a bug in the report')),
   () => new Promise<string>((resolve) => setTimeout(() => resolve('<!doctype html><title>report</title>'), 50)),
 ];
 const app = createApp({
@@ -68,16 +69,21 @@ describe('the serve HTTP layer', () => {
     expect((await post(new Uint8Array(1000))).status).toBe(200);
   });
 
-  it('builds the report once and keeps it, retries one that failed, and says why', async () => {
+  it('builds the report once and keeps it, retries one that failed, says why, and logs a bug', async () => {
+    const bugsBefore = errors.length;
     const failed = await fetch(`${base}/report`);
     expect(failed.status).toBe(500);
     expect(await failed.text()).toMatch(/^The report could not be made: no test data here/);
-    // Two requests while the second build runs share it; later ones get the kept page.
+    expect(errors).toHaveLength(bugsBefore); // the user's to fix (a domain error), not a bug
+    const bug = await fetch(`${base}/report`);
+    expect(bug.status).toBe(500);
+    expect(errors.slice(bugsBefore)).toEqual([new TypeError('a bug in the report')]);
+    // Two requests while the third build runs share it; later ones get the kept page.
     const [ok, alongside] = await Promise.all([fetch(`${base}/report`), fetch(`${base}/report`)]);
     expect([ok.status, alongside.status]).toEqual([200, 200]);
     expect(ok.headers.get('content-security-policy')).toMatch(/img-src data:/);
     expect(await (await fetch(`${base}/report`)).text()).toBe('<!doctype html><title>report</title>');
-    expect(reportCalls).toBe(2);
+    expect(reportCalls).toBe(3);
   });
 
   it('has nothing else: unknown paths 404, wrong methods 405 with Allow', async () => {
