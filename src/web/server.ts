@@ -47,6 +47,17 @@ export interface AppOptions {
 const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
+/** The Host headers that name this computer for a loopback server on `port` (for AppOptions.allowedHosts). */
+export function loopbackHosts(port: number): Set<string> {
+  const hosts = new Set<string>();
+  for (const name of ['127.0.0.1', 'localhost', '[::1]']) {
+    hosts.add(`${name}:${port}`);
+    // Browsers leave the default port out: http://127.0.0.1/ sends "Host: 127.0.0.1".
+    if (port === 80) hosts.add(name);
+  }
+  return hosts;
+}
+
 export function createApp(o: AppOptions): Server {
   let report: Promise<string> | null = null;
   const cachedReport = (): Promise<string> => {

@@ -1,10 +1,11 @@
 // mnist serve's HTTP layer in-process, with stand-in predict and report functions: every route's
-// status and headers, that a failing handler is a 500 that leaves the server answering, and that
-// the report is built once (again after a failure).
+// status and headers, that a failing handler is a 500 that leaves the server answering, that the
+// report is built once (again after a failure), and which Host headers a loopback server takes.
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { createApp, RequestError } from '../../src/web/server.js';
+import { createApp, loopbackHosts, RequestError } from '../../src/web/server.js';
 
 let base: string;
 const errors: unknown[] = [];
@@ -92,5 +93,33 @@ describe('the serve HTTP layer', () => {
     const wrong = await fetch(`${base}/report`, { method: 'POST', body: 'x' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('the Host check of a loopback server', () => {
+  /** The status of GET / sent to `app` with this Host header (node:http, since fetch sets Host itself). */
+  const statusFor = (server: ReturnType<typeof createApp>, host: string) => new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/', headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    }).on('error', reject).end();
+  });
+
+  it('takes this computer\'s names with the port, and without it only on port 80 (where browsers leave it out)', async () => {
+    expect([...loopbackHosts(8080)].sort()).toEqual(['127.0.0.1:8080', '[::1]:8080', 'localhost:8080']);
+    expect([...loopbackHosts(80)].sort()).toEqual(['127.0.0.1', '127.0.0.1:80', '[::1]', '[::1]:80', 'localhost', 'localhost:80']);
+    // A server checking port 80's names, listening elsewhere (binding port 80 needs root).
+    const guarded = createApp({ page: 'pad', report: async () => 'report', predict: async () => ({ digit: 0, probabilities: [], pixels: new Uint8Array(0) }), maxUploadBytes: 10, allowedHosts: loopbackHosts(80) });
+    await new Promise<void>((resolve) => guarded.listen(0, '127.0.0.1', resolve));
+    try {
+      const hosts = ['127.0.0.1', 'localhost', '[::1]', 'LOCALHOST:80', '127.0.0.1:8080', 'evil.example', 'evil.example:80', ''];
+      const statuses = await Promise.all(hosts.map((host) => statusFor(guarded, host)));
+      expect(Object.fromEntries(hosts.map((h, i) => [h, statuses[i]]))).toEqual({
+        '127.0.0.1': 200, 'localhost': 200, '[::1]': 200, 'LOCALHOST:80': 200, '127.0.0.1:8080': 421, 'evil.example': 421, 'evil.example:80': 421, '': 421,
+      });
+    } finally {
+      guarded.close();
+      guarded.closeAllConnections();
+    }
   });
 });

@@ -14,7 +14,7 @@ import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import { describeSpec } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { drawPage } from '../../web/page.js';
-import { createApp, RequestError } from '../../web/server.js';
+import { createApp, loopbackHosts, RequestError } from '../../web/server.js';
 import { listenForInterrupt } from '../interrupt.js';
 import { renderModelReport } from '../model-report.js';
 import { dataDirOption, noColorOption, quietOption } from '../options.js';
@@ -91,7 +91,7 @@ Examples:
         if (interrupt.signal.aborted) resolve();
         else interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      for (const name of ['127.0.0.1', 'localhost', '[::1]']) allowedHosts.add(`${name}:${port}`);
+      for (const host of loopbackHosts(port)) allowedHosts.add(host);
       const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
       const url = `http://${shown}:${port}/`;
       process.stdout.write(`serving ${describeSpec(model.architecture)} at ${out.bold(url)}  (Ctrl-C to stop)\n`);
