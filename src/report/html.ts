@@ -73,10 +73,9 @@ export function weightTile(weights: Float32Array, side: number): Raster {
     const fade = Math.round(255 * (1 - Math.abs(t)));
     const o = i * 4;
     // White through blue for positive weights, white through red for negative ones.
-    const rgb = t >= 0 ? [fade, fade, 255] : [255, fade, fade];
-    r.rgba[o] = rgb[0];
-    r.rgba[o + 1] = rgb[1];
-    r.rgba[o + 2] = rgb[2];
+    r.rgba[o] = t >= 0 ? fade : 255;
+    r.rgba[o + 1] = fade;
+    r.rgba[o + 2] = t >= 0 ? 255 : fade;
   }
   return r;
 }

@@ -42,15 +42,24 @@ export function fillRect(r: Raster, x: number, y: number, w: number, h: number, 
  * block, blending from `paper` to `ink` by the byte value.
  */
 export function drawGray(r: Raster, pixels: ArrayLike<number>, side: number, x: number, y: number, scale: number, paper: Rgb, ink: Rgb): void {
+  const { width, height, rgba } = r;
   for (let py = 0; py < side; py++) {
+    // The block's rows and columns that fall inside the raster (as fillRect clips).
+    const y0 = Math.max(0, y + py * scale), y1 = Math.min(height, y + (py + 1) * scale);
     for (let px = 0; px < side; px++) {
       const t = pixels[py * side + px] / 255;
-      const c: Rgb = [
-        Math.round(paper[0] + (ink[0] - paper[0]) * t),
-        Math.round(paper[1] + (ink[1] - paper[1]) * t),
-        Math.round(paper[2] + (ink[2] - paper[2]) * t),
-      ];
-      fillRect(r, x + px * scale, y + py * scale, scale, scale, c);
+      const red = Math.round(paper[0] + (ink[0] - paper[0]) * t);
+      const green = Math.round(paper[1] + (ink[1] - paper[1]) * t);
+      const blue = Math.round(paper[2] + (ink[2] - paper[2]) * t);
+      const x0 = Math.max(0, x + px * scale), x1 = Math.min(width, x + (px + 1) * scale);
+      for (let yy = y0; yy < y1; yy++) {
+        for (let i = (yy * width + x0) * 4, end = (yy * width + x1) * 4; i < end; i += 4) {
+          rgba[i] = red;
+          rgba[i + 1] = green;
+          rgba[i + 2] = blue;
+          rgba[i + 3] = 255;
+        }
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRaster, drawGray, drawText, GLYPH_HEIGHT, GRID, gridShape, mistakesGrid, textWidth } from '../../src/report/raster.js';
+import { createRaster, drawGray, drawText, fillRect, GLYPH_HEIGHT, GRID, gridShape, mistakesGrid, textWidth, type Rgb } from '../../src/report/raster.js';
 
 const at = (r: { width: number; rgba: Uint8Array }, x: number, y: number) => Array.from(r.rgba.subarray((y * r.width + x) * 4, (y * r.width + x) * 4 + 4));
 
@@ -14,6 +14,22 @@ describe('pictures', () => {
     expect(at(r, 3, 3)).toEqual([255, 255, 255, 255]);
     expect(at(r, 4, 4)).toEqual([0, 0, 0, 255]);
     expect(at(r, 1, 1)).toEqual([51, 51, 51, 255]);
+  });
+
+  it('a digit drawn partly outside the picture matches one fillRect block per pixel, clipped the same on every side', () => {
+    const pixels = Uint8Array.from({ length: 49 }, (_, i) => (i * 37) % 256);
+    const paper: Rgb = [250, 240, 10], ink: Rgb = [3, 60, 200];
+    for (const [x, y, scale] of [[-5, -4, 3], [8, 9, 3], [-2, 6, 2], [0, 0, 1], [30, 0, 2]]) {
+      const fast = createRaster(20, 17, [1, 2, 3]);
+      drawGray(fast, pixels, 7, x, y, scale, paper, ink);
+      const plain = createRaster(20, 17, [1, 2, 3]);
+      for (let i = 0; i < 49; i++) {
+        const t = pixels[i] / 255;
+        const c: Rgb = [0, 1, 2].map((k) => Math.round(paper[k] + (ink[k] - paper[k]) * t)) as unknown as Rgb;
+        fillRect(plain, x + (i % 7) * scale, y + Math.floor(i / 7) * scale, scale, scale, c);
+      }
+      expect(Array.from(fast.rgba), `at (${x}, ${y}) x${scale}`).toEqual(Array.from(plain.rgba));
+    }
   });
 
   it('text draws its glyphs where textWidth says and nowhere else', () => {
