@@ -27,7 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ui: ['training'], // ui/progress.ts implements training's Reporter; tables format its metrics
   files: [],
   report: ['io', 'model', 'training'], // pictures of a model file and of evaluate()'s figures
-  web: [], // mnist serve's HTTP server and page: the command hands it functions
+  web: ['report'], // mnist serve's HTTP server and page (the command hands it functions); the page shares the report's <head>, theme and escaping (report/html-page.ts)
   [SHARED]: [],
 };
 

@@ -10,6 +10,7 @@ import type { ModelFile } from '../io/model-file.js';
 import { describeSpec, paramLayout } from '../model/network.js';
 import { describeOptimizerSettings } from '../model/optimizers.js';
 import type { Evaluation } from '../training/evaluate.js';
+import { pageStart, themeCss } from './html-page.js';
 import { pngDataUri } from './png-out.js';
 import { createRaster, drawGray, type Raster } from './raster.js';
 import { escapeXml, lineChart } from './svg.js';
@@ -83,17 +84,7 @@ export function weightTile(weights: Float32Array, side: number): Raster {
 export function buildReport(input: ReportInput): string {
   const { model, evaluation } = input;
   const title = `mnist-mlp report: ${input.modelName}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${esc(title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header>
+  return `${pageStart({ title, css: REPORT_CSS })}<header>
 <h1>${esc(input.modelName)}</h1>
 <p class="lead"><span data-testid="architecture">${esc(describeSpec(model.architecture))}</span> ·
 test accuracy <strong data-testid="accuracy">${evaluation.correct}/${evaluation.total} (${((evaluation.correct / Math.max(1, evaluation.total)) * 100).toFixed(2)}%)</strong> ·
@@ -222,12 +213,10 @@ function augmentation(samples: ReportSample[]): string {
   return section('augmentation', 'Training digits and their augmented copies', `<p>With augmentation on (the default), every epoch shows the network randomly rotated, slanted, scaled and shifted copies like these instead of the originals.</p>${body}`);
 }
 
-const REPORT_CSS = `
-:root{--bg:#fff;--fg:#1f2328;--muted:#59636e;--card:#f6f8fa;--line:#d1d9e0;--c1:#2563eb;--c2:#d97706;--c3:#059669;--truth:#15803d;--pred:#b91c1c}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--card:#151b23;--line:#3d444d;--c1:#60a5fa;--c2:#fbbf24;--c3:#34d399;--truth:#86efac;--pred:#fca5a5}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-header,main,footer{max-width:1100px;margin:0 auto;padding:0 16px}
+const REPORT_CSS = themeCss(
+  '--c1:#2563eb;--c2:#d97706;--c3:#059669;--truth:#15803d;--pred:#b91c1c',
+  '--c1:#60a5fa;--c2:#fbbf24;--c3:#34d399;--truth:#86efac;--pred:#fca5a5',
+) + `header,main,footer{max-width:1100px;margin:0 auto;padding:0 16px}
 header{padding-top:20px}
 h1{font-size:1.5rem;margin:0 0 4px;word-break:break-all}
 h2{font-size:1.2rem;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}

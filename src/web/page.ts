@@ -6,6 +6,9 @@
  * It computes nothing itself, so it and `mnist predict` agree by construction.
  */
 
+import { pageStart, themeCss } from '../report/html-page.js';
+import { escapeXml } from '../report/svg.js';
+
 export interface PageOptions {
   /** Title line: the model's name and architecture. */
   modelLabel: string;
@@ -13,21 +16,8 @@ export interface PageOptions {
   maxUploadBytes: number;
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 export function drawPage(o: PageOptions): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<link rel="icon" href="data:,">
-<title>mnist-mlp: draw a digit</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<header><h1>Draw a digit</h1><p class="model">${escapeHtml(o.modelLabel)} · <a href="/report" target="_blank" rel="noopener" data-testid="report-link">model report</a></p></header>
+  return `${pageStart({ title: 'mnist-mlp: draw a digit', css: PAGE_CSS, extraHead: '<link rel="icon" href="data:,">' })}<header><h1>Draw a digit</h1><p class="model">${escapeXml(o.modelLabel)} · <a href="/report" target="_blank" rel="noopener" data-testid="report-link">model report</a></p></header>
 <main>
 <section class="left">
 <canvas id="pad" data-testid="pad" width="280" height="280" aria-label="drawing pad: draw one digit with the mouse, a pen or a finger"></canvas>
@@ -53,12 +43,7 @@ ${PAGE_JS}
 `;
 }
 
-const PAGE_CSS = `
-:root{--bg:#fff;--fg:#1f2328;--muted:#59636e;--card:#f6f8fa;--line:#d1d9e0;--accent:#2563eb;--bad:#b91c1c}
-@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--card:#151b23;--line:#3d444d;--accent:#60a5fa;--bad:#fca5a5}}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-header,main{max-width:880px;margin:0 auto;padding:0 16px}
+const PAGE_CSS = themeCss('--accent:#2563eb;--bad:#b91c1c', '--accent:#60a5fa;--bad:#fca5a5') + `header,main{max-width:880px;margin:0 auto;padding:0 16px}
 h1{font-size:1.5rem;margin:20px 0 0}
 .model{color:var(--muted);margin:0 0 16px}
 a{color:var(--accent)}
