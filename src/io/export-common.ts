@@ -14,12 +14,14 @@ export type ExportableModel = Pick<ModelFile, 'architecture' | 'input' | 'params
 /**
  * Throws a one-line MnistError for a model the exports cannot express: they write softmax
  * classifiers (a binary-cross-entropy network ends in one sigmoid unit instead), and the
- * parameters must fit the architecture.
+ * parameters must fit the architecture. loadModel already refuses both, so `mnist export` never
+ * gets here with them; the checks stay for callers that build the value in memory (the type
+ * allows a binary-cross-entropy loss), which would otherwise get a wrong graph, not an error.
  */
 export function checkExportable(model: ExportableModel, format: string): void {
   const { sizes, loss } = model.architecture;
-  if (loss === 'binary-cross-entropy' || model.architecture.output !== 'softmax') {
-    throw new MnistError(`cannot export to ${format}: the model ends in ${loss === 'binary-cross-entropy' ? 'one sigmoid unit (binary cross-entropy)' : `"${model.architecture.output}"`}; export writes softmax classifiers such as those \`mnist train\` makes.`, 'EEXPORT');
+  if (loss === 'binary-cross-entropy') {
+    throw new MnistError(`cannot export to ${format}: the model ends in one sigmoid unit (binary cross-entropy); export writes softmax classifiers such as those \`mnist train\` makes.`, 'EEXPORT');
   }
   const count = paramLayout(sizes).count;
   if (model.params.length !== count) {

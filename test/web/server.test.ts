@@ -21,7 +21,7 @@ const app = createApp({
   report: () => REPORT_CALLS[reportCalls++](),
   predict: async (bytes) => {
     if (bytes[0] === 1) throw new DataError('the image: no digit found');
-    if (bytes[0] === 2) throw new RequestError('the model expects 784 inputs');
+    if (bytes[0] === 2) throw new RequestError('the picture is too faint to read');
     if (bytes[0] === 3) throw new TypeError('a bug');
     return { digit: 4, probabilities: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], pixels: new Uint8Array(784).fill(7) };
   },

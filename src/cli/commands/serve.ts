@@ -14,7 +14,7 @@ import { createReferenceNetwork } from '../../engines/reference/mlp.js';
 import { describeSpec } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { drawPage } from '../../web/page.js';
-import { createApp, loopbackHosts, RequestError } from '../../web/server.js';
+import { createApp, loopbackHosts } from '../../web/server.js';
 import { listenForInterrupt } from '../interrupt.js';
 import { renderModelReport } from '../model-report.js';
 import { dataDirOption, noColorOption, quietOption } from '../options.js';
@@ -64,7 +64,6 @@ Examples:
       const model = await loadModel(modelPath);
       const net = createReferenceNetwork(model.architecture, 1);
       net.importParams(model.params);
-      const inputSize = model.architecture.sizes[0];
       const allowedHosts = new Set<string>();
       const app = createApp({
         page: drawPage({ modelLabel: `${basename(modelPath)}: ${describeSpec(model.architecture)}`, maxUploadBytes }),
@@ -73,7 +72,6 @@ Examples:
         report: () => renderModelReport(model, basename(modelPath), { dataDir: options.dataDir, engine: 'auto', notice: log }),
         predict: async (bytes) => {
           const { pixels } = await digitFromImageBytes(bytes, 'the image');
-          if (pixels.length !== inputSize) throw new RequestError(`the model expects ${inputSize} inputs, the image gives ${pixels.length}`);
           const probabilities = classifyDigit(net, pixels, model.input.scale);
           let digit = 0;
           for (let d = 1; d < probabilities.length; d++) if (probabilities[d] > probabilities[digit]) digit = d;
