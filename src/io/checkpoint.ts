@@ -6,12 +6,12 @@
  * they round-trip exactly and stay compact. Written atomically; loading validates every field.
  */
 
-import { readFile } from 'node:fs/promises';
 import { ModelFileError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
 import type { RngState } from '../rng.js';
-import type { EpochRecord } from './model-file.js';
+import { MAX_PARAMS, type EpochRecord } from './model-file.js';
+import { readOwnFile } from './read-file.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const CHECKPOINT_FORMAT = 'mnist-mlp-checkpoint';
@@ -102,22 +102,26 @@ export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void>
   await writeFileAtomic(path, serializeCheckpoint(c));
 }
 
+/**
+ * A checkpoint holds at most four arrays of MAX_PARAMS float32 values (the weights, the best
+ * epoch's, two optimizer buffers) as base64, 4/3 of their bytes; anything larger is not one.
+ */
+const MAX_CHECKPOINT_BYTES = Math.ceil((4 * MAX_PARAMS * 4 * 4) / 3) + (16 << 20);
+
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new ModelFileError(`${path}: no such checkpoint. \`mnist train\` writes it beside the model file; resume needs both from the same run.`);
-    }
-    throw new ModelFileError(`${path}: cannot read (${(err as Error).message}).`);
-  }
+  const text = await readOwnFile(path, {
+    what: 'the checkpoint (.ckpt) that `mnist train` writes beside the model file',
+    missing: `${path}: no such checkpoint. \`mnist train\` writes it beside the model file; resume needs both from the same run.`,
+    maxBytes: MAX_CHECKPOINT_BYTES,
+    tooLarge: (size) => `${path}: is ${(size / 1e6).toFixed(0)} MB, larger than any checkpoint mnist writes (at most about ${(MAX_CHECKPOINT_BYTES / 1e6).toFixed(0)} MB).`,
+  });
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(`${path}: not valid JSON (${(err as Error).message}); expected a checkpoint written by \`mnist train\`.`);
+    // V8 quotes the text around the fault, newlines included: keep the message on one short line.
+    const reason = (err as Error).message.replace(/\s+/g, ' ').slice(0, 120);
+    throw new ModelFileError(`${path}: not valid JSON (${reason}); expected a checkpoint written by \`mnist train\`.`);
   }
   return validateCheckpoint(doc, path);
 }
