@@ -5,7 +5,7 @@
  * logging) may change. An explicit option that contradicts the record is a usage error naming both.
  */
 
-import { UsageError } from '../errors.js';
+import { ModelFileError, UsageError } from '../errors.js';
 import { checkpointPathFor, type Checkpoint, type CheckpointSettings } from '../io/checkpoint.js';
 
 /**
@@ -82,4 +82,18 @@ export function applyCheckpoint<T extends Record<string, unknown>>(
     );
   }
   return merged as T;
+}
+
+/**
+ * Refuses a checkpoint that was not written with the model file it sits beside: a model saved
+ * there later without a checkpoint (--no-checkpoint, a collapsed run) would otherwise be
+ * replaced by the earlier run, resumed. `modelCreatedAt` is the model file's (null: no model file,
+ * and the checkpoint alone is resumed); a checkpoint from before the tie was recorded passes.
+ */
+export function checkSameRun(checkpoint: Checkpoint, modelCreatedAt: string | null, paths: { checkpoint: string; model: string }): void {
+  const recorded = checkpoint.modelCreatedAt;
+  if (recorded === null || modelCreatedAt === null || recorded === modelCreatedAt) return;
+  throw new ModelFileError(
+    `${paths.checkpoint}: belongs to the model saved at ${recorded}, but ${paths.model} holds one saved at ${modelCreatedAt}, which was saved without a checkpoint and cannot be resumed; start a new run, or delete the stale ${paths.checkpoint}.`,
+  );
 }

@@ -6,8 +6,9 @@
  * they round-trip exactly and stay compact. Written atomically; loading validates every field.
  */
 
+import { unlink } from 'node:fs/promises';
 import { ModelFileError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic.js';
+import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
 import type { RngState } from '../rng.js';
 import { MAX_PARAMS, type EpochRecord } from './model-file.js';
@@ -54,6 +55,12 @@ export interface Checkpoint {
   /** SHA-256 of each data file the run trained on, by file name. */
   data: Record<string, string>;
   state: CheckpointState;
+  /**
+   * The createdAt of the model file saved with this checkpoint, which ties the two together: a
+   * model saved later in the same place (by a run without a checkpoint) is not this run's. Null in
+   * checkpoints written before it was recorded.
+   */
+  modelCreatedAt: string | null;
 }
 
 /** `model.json` -> `model.ckpt`; any other name gets `.ckpt` appended. */
@@ -88,6 +95,7 @@ export function serializeCheckpoint(c: Checkpoint): string {
       sizes: c.spec.sizes, activation: c.spec.activation, loss: c.spec.loss, dropout: c.spec.dropout ?? 0,
       labelSmoothing: c.spec.labelSmoothing ?? 0,
     },
+    modelCreatedAt: c.modelCreatedAt,
     settings: c.settings,
     data: c.data,
     // JSON has no Infinity: "no best epoch yet" is written as null.
@@ -100,6 +108,22 @@ export function serializeCheckpoint(c: Checkpoint): string {
 
 export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void> {
   await writeFileAtomic(path, serializeCheckpoint(c));
+}
+
+/**
+ * Removes the checkpoint at `path` if there is one, for a model saved without one: a checkpoint
+ * left by an earlier run would otherwise resume that run over the new model. Best effort: true
+ * when a checkpoint was removed, false when there was none or it could not be removed (resume
+ * still refuses it, as its modelCreatedAt does not match).
+ */
+export async function removeStaleCheckpoint(path: string): Promise<boolean> {
+  if (specialFileKind(path) !== null) return false;
+  try {
+    await unlink(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -187,6 +211,8 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
   for (const [key, v] of Object.entries(settings)) {
     if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v))) fail(`settings.${key}`, 'must be a string, number, true/false or null');
   }
+  const modelCreatedAt = doc.modelCreatedAt === undefined || doc.modelCreatedAt === null ? null : doc.modelCreatedAt;
+  if (modelCreatedAt !== null && typeof modelCreatedAt !== 'string') fail('modelCreatedAt', 'must be the model file\'s createdAt text or null');
   const data = obj(doc, 'data', 'data');
   for (const [file, hash] of Object.entries(data)) {
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(`data["${file}"]`, 'must be a 64-digit hex SHA-256');
@@ -221,5 +247,5 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
     optimizer: typeof doc.optimizer === 'string' ? floats(doc.optimizer, 'optimizer', fromBase64(doc.optimizer).length) : fail('optimizer', 'must be base64 text'),
     bestParams: doc.bestParams === null ? null : floats(doc.bestParams, 'bestParams', count),
   };
-  return { spec, settings: settings as CheckpointSettings, data: data as Record<string, string>, state };
+  return { spec, settings: settings as CheckpointSettings, data: data as Record<string, string>, state, modelCreatedAt: modelCreatedAt as string | null };
 }

@@ -8,7 +8,7 @@
 import { open } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic.js';
+import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
 import { describeOptimizerSettings } from '../model/optimizers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
@@ -257,6 +257,28 @@ export async function holdsFinishedWork(path: string): Promise<boolean> {
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const head = buffer.subarray(0, bytesRead).toString('utf8');
     return !(head.includes(`"format": "${MODEL_FORMAT}"`) && /"partial":\s*true/.test(head));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The createdAt of the model file at `path`, read from its first 64 kB (`mnist train` writes it
+ * near the top), or null when there is no regular file there or no createdAt in its head.
+ */
+export async function modelCreatedAt(path: string): Promise<string | null> {
+  if (specialFileKind(path) !== null) return null;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const match = /"createdAt":\s*"([^"\\]*)"/.exec(buffer.subarray(0, bytesRead).toString('utf8'));
+    return match === null ? null : match[1];
   } finally {
     await handle.close();
   }

@@ -99,6 +99,39 @@ describe('mnist train --resume with a damaged optimizer state', () => {
   });
 });
 
+describe('a checkpoint left beside a model saved without one', () => {
+  const sizesOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')).architecture.sizes as number[];
+
+  it('is removed when the new model is saved, so --resume says there is no checkpoint instead of resuming the old run over it', async () => {
+    const model = join(dir, 'reused.json');
+    expect((await mnist(['train', ...SMALL, '--epochs', '2', '--out', model])).code).toBe(0);
+    expect(existsSync(join(dir, 'reused.ckpt'))).toBe(true);
+    const second = await mnist(['train', ...SMALL.filter((a) => a !== '--quiet'), '--arch', '784-32-10', '--epochs', '3', '--no-checkpoint', '--out', model]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/^removed .*reused\.ckpt, an earlier run's checkpoint: this model has none$/m);
+    expect(existsSync(join(dir, 'reused.ckpt'))).toBe(false);
+    const before = readFileSync(model, 'utf8');
+    const resume = await mnist(['train', '--resume', model, '--epochs', '4']);
+    expect(resume.code).toBe(1);
+    expect(lines(resume.stderr)).toEqual([expect.stringMatching(/^error: .*reused\.ckpt: no such checkpoint\. /)]);
+    expect(readFileSync(model, 'utf8')).toBe(before);
+    expect(sizesOf(model)).toEqual([784, 32, 10]);
+  });
+
+  it('that could not be removed is refused on resume: it records the model it was saved with', async () => {
+    const model = join(dir, 'other.json');
+    expect((await mnist(['train', ...SMALL, '--arch', '784-32-10', '--epochs', '1', '--no-checkpoint', '--out', model])).code).toBe(0);
+    copyFileSync(join(dir, 'straight.ckpt'), join(dir, 'other.ckpt')); // the first test's run, 784-40-10
+    const before = readFileSync(model, 'utf8');
+    const resume = await mnist(['train', '--resume', model, '--epochs', '8']);
+    expect(resume.code).toBe(1);
+    expect(lines(resume.stderr)).toEqual([
+      expect.stringMatching(/^error: .*other\.ckpt: belongs to the model saved at \S+, but .*other\.json holds one saved at \S+, which was saved without a checkpoint and cannot be resumed; start a new run, or delete the stale .*other\.ckpt\.$/),
+    ]);
+    expect(readFileSync(model, 'utf8')).toBe(before);
+  });
+});
+
 describe('mnist train --preset, --early-stop and the recorded settings', () => {
   it('--help lists what each preset sets', async () => {
     const help = await mnist(['train', '--help']);

@@ -33,6 +33,7 @@ function sample(): Checkpoint {
       ],
       bestEpoch: 0, bestValLoss: Infinity, params, optimizer: new Float32Array([1.5, -2]), bestParams: null,
     },
+    modelCreatedAt: '2025-01-02T03:04:05.678Z',
   };
 }
 
@@ -49,6 +50,7 @@ describe('the checkpoint file', () => {
     expect(rest).toEqual(expected);
     expect(back.spec).toEqual(spec);
     expect(back.settings).toEqual(c.settings);
+    expect(back.modelCreatedAt).toBe(c.modelCreatedAt);
     const a = new Rng(0);
     a.setState(back.state.orderRng);
     const b = new Rng(2);
@@ -68,6 +70,14 @@ describe('the checkpoint file', () => {
     const doc = JSON.parse(serializeCheckpoint(sample()));
     corrupt(doc);
     expect(() => validateCheckpoint(doc, 'model.ckpt')).toThrow(message);
+  });
+
+  it('reads a checkpoint written before the model tie was recorded as tied to no model', () => {
+    const doc = JSON.parse(serializeCheckpoint(sample()));
+    delete doc.modelCreatedAt;
+    expect(validateCheckpoint(doc).modelCreatedAt).toBeNull();
+    doc.modelCreatedAt = 5;
+    expect(() => validateCheckpoint(doc, 'model.ckpt')).toThrow(/^model\.ckpt: modelCreatedAt must be the model file's createdAt text or null$/);
   });
 
   it('refuses to save a non-finite weight', () => {
