@@ -50,6 +50,7 @@ describe('the checkpoint file', () => {
     expect(rest).toEqual(expected);
     expect(back.spec).toEqual(spec);
     expect(back.settings).toEqual(c.settings);
+    expect(back.data).toEqual(c.data);
     expect(back.modelCreatedAt).toBe(c.modelCreatedAt);
     const a = new Rng(0);
     a.setState(back.state.orderRng);
