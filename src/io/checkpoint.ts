@@ -10,6 +10,7 @@ import { unlink } from 'node:fs/promises';
 import { ModelFileError } from '../errors.js';
 import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
+import { OPTIMIZERS } from '../model/optimizers.js';
 import type { RngState } from '../rng.js';
 import { MAX_PARAMS, type EpochRecord } from './model-file.js';
 import { readOwnFile } from './read-file.js';
@@ -150,6 +151,17 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   return validateCheckpoint(doc, path);
 }
 
+/**
+ * The architecture as the recorded settings spell it (cli/resume.ts's option keys, the sizes as
+ * `784-128-10`): what a resumed run restores, whatever the settings say.
+ */
+export function architectureSettings(spec: NetworkSpec): CheckpointSettings {
+  return {
+    arch: spec.sizes.join('-'), activation: spec.activation, loss: spec.loss, dropout: spec.dropout ?? 0,
+    labelSmoothing: spec.labelSmoothing ?? 0,
+  };
+}
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -210,6 +222,19 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
   const settings = obj(doc, 'settings', 'settings');
   for (const [key, v] of Object.entries(settings)) {
     if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v))) fail(`settings.${key}`, 'must be a string, number, true/false or null');
+  }
+  // The settings restate the architecture (a resumed run restores its options from them): they must agree with it.
+  const damaged = 'the checkpoint was edited or damaged; start a new run';
+  for (const [key, value] of Object.entries(architectureSettings(spec))) {
+    if (settings[key] !== undefined && settings[key] !== value) {
+      fail(`settings.${key}`, `is ${JSON.stringify(settings[key])}, but the architecture says ${JSON.stringify(value)}; ${damaged}`);
+    }
+  }
+  if (settings.resumed !== undefined && !(Number.isInteger(settings.resumed) && (settings.resumed as number) >= 0)) {
+    fail('settings.resumed', `is ${JSON.stringify(settings.resumed)}, expected how many times the run was resumed (0, 1, ...); ${damaged}`);
+  }
+  if (settings.optimizer !== undefined && !(OPTIMIZERS as readonly unknown[]).includes(settings.optimizer)) {
+    fail('settings.optimizer', `is ${JSON.stringify(settings.optimizer)}, expected one of ${OPTIMIZERS.join(', ')}; ${damaged}`);
   }
   const modelCreatedAt = doc.modelCreatedAt === undefined || doc.modelCreatedAt === null ? null : doc.modelCreatedAt;
   if (modelCreatedAt !== null && typeof modelCreatedAt !== 'string') fail('modelCreatedAt', 'must be the model file\'s createdAt text or null');

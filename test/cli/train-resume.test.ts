@@ -99,6 +99,27 @@ describe('mnist train --resume with a damaged optimizer state', () => {
   });
 });
 
+describe('mnist train --resume with edited settings', () => {
+  it.each([
+    ['arch', '784-128-10', /^error: .*edited\.ckpt: settings\.arch is "784-128-10", but the architecture says "784-40-10"; the checkpoint was edited or damaged; start a new run$/],
+    ['optimizer', 'foo', /^error: .*edited\.ckpt: settings\.optimizer is "foo", expected one of sgd, momentum, nesterov, adam, adamw; /],
+    ['lr', 'foo', /^error: .*edited\.json: the checkpoint's settings\.lr is "foo": must be a number; the checkpoint was edited or damaged\. Start a new run\.$/],
+    ['batchSize', 0, /^error: .*edited\.json: the checkpoint's settings\.batchSize is 0: expected a whole number of at least 1; /],
+    ['schedule', 'steps', /settings\.schedule is "steps": must be one of constant, cosine, onecycle; /],
+  ])('settings.%s = %j is refused in one line (exit 1) before any training, and nothing is written', async (key, value, message) => {
+    const copy = join(dir, 'edited.json');
+    copyFileSync(join(dir, 'straight.json'), copy); // the finished run of the first test
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'straight.ckpt'), 'utf8'));
+    checkpoint.settings[key] = value;
+    writeFileSync(join(dir, 'edited.ckpt'), JSON.stringify(checkpoint));
+    const before = readFileSync(copy, 'utf8');
+    const run = await mnist(['train', '--resume', copy, '--epochs', '8']);
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+    expect(readFileSync(copy, 'utf8')).toBe(before);
+  });
+});
+
 describe('a checkpoint left beside a model saved without one', () => {
   const sizesOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')).architecture.sizes as number[];
 
@@ -126,7 +147,7 @@ describe('a checkpoint left beside a model saved without one', () => {
     const resume = await mnist(['train', '--resume', model, '--epochs', '8']);
     expect(resume.code).toBe(1);
     expect(lines(resume.stderr)).toEqual([
-      expect.stringMatching(/^error: .*other\.ckpt: belongs to the model saved at \S+, but .*other\.json holds one saved at \S+, which was saved without a checkpoint and cannot be resumed; start a new run, or delete the stale .*other\.ckpt\.$/),
+      expect.stringMatching(/^error: .*other\.ckpt: was saved with the model of \S+, but .*other\.json holds the model of \S+; the checkpoint is stale \(a model saved without one, e\.g\. by --no-checkpoint, cannot be resumed\)\. Start a new run\.$/),
     ]);
     expect(readFileSync(model, 'utf8')).toBe(before);
   });
