@@ -67,6 +67,12 @@ describe.concurrent('train --out that cannot be written fails before training, i
     expectOneLine(run, /^error: --out is empty; give a file name such as model\.json\.$/);
   });
 
+  it('an empty --errors is a usage error, not "a directory"', async () => {
+    const run = await mnist(['evaluate', good, '--errors', '']);
+    expect(run.code).toBe(2);
+    expectOneLine(run, /^error: --errors is empty; give a file name such as errors\.png\.$/);
+  });
+
   it.runIf(isRoot)('a folder without write permission (EACCES, as an ordinary user)', async () => {
     const at = folder('locked', 0o555);
     const run = await mnist(['train', ...QUICK(), '--out', join(at, 'm.json')], { uid: NOBODY });

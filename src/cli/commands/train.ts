@@ -117,7 +117,7 @@ ${presetHelp()}`)
           throw new ModelFileError(`${givenOptions.resume}: the checkpoint's optimizer state does not fit this run (${(error as Error).message}); resume needs the checkpoint written with the model.`);
         }
       }
-      preflightModelOutput(options.out, outPath, spec.sizes);
+      preflightModelOutput(options.out, spec.sizes);
       const init: InitScheme = options.init ?? (options.activation === 'relu' ? 'he' : 'xavier');
       const progress = new TrainProgress({ stream: process.stderr, quiet: Boolean(options.quiet) });
       prepareEngine(options.engine); // compiles while the data loads
