@@ -83,7 +83,7 @@ Examples:
   $ mnist train --optimizer nesterov --schedule onecycle --label-smoothing 0.1
   $ mnist train --json | jq .testAccuracy
   $ mnist train --preset fast                    # about 98% in a few seconds
-  $ mnist train --preset best --out best.json    # 99.3-99.45%, about 6 minutes on 2 cores
+  $ mnist train --preset best --out best.json    # 99.3-99.45%, about 5 minutes on 2 cores
   $ mnist train --epochs 5 && mnist train --resume model.json --epochs 10
 
 Presets (--preset NAME sets these unless you give them yourself):
