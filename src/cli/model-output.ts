@@ -3,34 +3,25 @@
  * the name, the folder, the target's kind, the model's size against the file system and the
  * loader's limits), and at the end (`choosePath`: a partial or collapsed model never replaces
  * finished work; it goes beside it, e.g. `model.partial.json`). Wiring only; the checks live in
- * files/atomic.ts and io/model-file.ts.
+ * out-path.ts, files/atomic.ts and io/model-file.ts.
  */
 
-import { existsSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { checkWritable } from '../files/atomic.js';
 import { MAX_PARAMS, estimateModelBytes, holdsFinishedWork, partialPathFor } from '../io/model-file.js';
 import { paramLayout } from '../model/network.js';
+import { checkOutPath } from './out-path.js';
 
-/** Throws UsageError (bad name or architecture) or FileWriteError (cannot write there) before training. */
-export function preflightModelOutput(given: string, path: string, sizes: readonly number[]): void {
-  if (given.trim() === '') throw new UsageError('--out is empty; give a file name such as model.json.');
-  const dir = dirname(path);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--out ${given}: the folder ${dir} does not exist; create it first or choose another path.`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new UsageError(`--out ${given}: is a directory; give a file name such as ${join(given, 'model.json')}.`);
-  }
+/** Throws UsageError (architecture too large, or out-path.ts's name checks) or FileWriteError (cannot write there) before training. */
+export function preflightModelOutput(given: string, sizes: readonly number[]): void {
   const count = paramLayout(sizes).count;
   if (count > MAX_PARAMS) {
     throw new UsageError(
       `--arch ${sizes.join('-')} has ${count.toLocaleString('en')} parameters; a model file mnist can save and load holds at most ${MAX_PARAMS.toLocaleString('en')}. Use smaller hidden layers.`,
     );
   }
-  checkWritable(path, given, { expectedBytes: estimateModelBytes(sizes) });
+  checkOutPath('--out', given, 'model.json', { expectedBytes: estimateModelBytes(sizes) });
 }
 
 /** `model.json` -> `model.collapsed.json`: where a model that learned nothing goes instead of over a good one. */

@@ -6,12 +6,14 @@
  * they round-trip exactly and stay compact. Written atomically; loading validates every field.
  */
 
-import { readFile } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { ModelFileError } from '../errors.js';
-import { writeFileAtomic } from '../files/atomic.js';
+import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
+import { OPTIMIZERS } from '../model/optimizers.js';
 import type { RngState } from '../rng.js';
-import type { EpochRecord } from './model-file.js';
+import { MAX_PARAMS, type EpochRecord } from './model-file.js';
+import { readOwnFile } from './read-file.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 
 export const CHECKPOINT_FORMAT = 'mnist-mlp-checkpoint';
@@ -54,6 +56,12 @@ export interface Checkpoint {
   /** SHA-256 of each data file the run trained on, by file name. */
   data: Record<string, string>;
   state: CheckpointState;
+  /**
+   * The createdAt of the model file saved with this checkpoint, which ties the two together: a
+   * model saved later in the same place (by a run without a checkpoint) is not this run's. Null in
+   * checkpoints written before it was recorded.
+   */
+  modelCreatedAt: string | null;
 }
 
 /** `model.json` -> `model.ckpt`; any other name gets `.ckpt` appended. */
@@ -88,6 +96,7 @@ export function serializeCheckpoint(c: Checkpoint): string {
       sizes: c.spec.sizes, activation: c.spec.activation, loss: c.spec.loss, dropout: c.spec.dropout ?? 0,
       labelSmoothing: c.spec.labelSmoothing ?? 0,
     },
+    modelCreatedAt: c.modelCreatedAt,
     settings: c.settings,
     data: c.data,
     // JSON has no Infinity: "no best epoch yet" is written as null.
@@ -102,24 +111,55 @@ export async function saveCheckpoint(path: string, c: Checkpoint): Promise<void>
   await writeFileAtomic(path, serializeCheckpoint(c));
 }
 
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let text: string;
+/**
+ * Removes the checkpoint at `path` if there is one, for a model saved without one: a checkpoint
+ * left by an earlier run would otherwise resume that run over the new model. Best effort: true
+ * when a checkpoint was removed, false when there was none or it could not be removed (resume
+ * still refuses it, as its modelCreatedAt does not match).
+ */
+export async function removeStaleCheckpoint(path: string): Promise<boolean> {
+  if (specialFileKind(path) !== null) return false;
   try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new ModelFileError(`${path}: no such checkpoint. \`mnist train\` writes it beside the model file; resume needs both from the same run.`);
-    }
-    throw new ModelFileError(`${path}: cannot read (${(err as Error).message}).`);
+    await unlink(path);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * A checkpoint holds at most four arrays of MAX_PARAMS float32 values (the weights, the best
+ * epoch's, two optimizer buffers) as base64, 4/3 of their bytes; anything larger is not one.
+ */
+const MAX_CHECKPOINT_BYTES = Math.ceil((4 * MAX_PARAMS * 4 * 4) / 3) + (16 << 20);
+
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  const text = await readOwnFile(path, {
+    what: 'the checkpoint (.ckpt) that `mnist train` writes beside the model file',
+    missing: `${path}: no such checkpoint. \`mnist train\` writes it beside the model file; resume needs both from the same run.`,
+    maxBytes: MAX_CHECKPOINT_BYTES,
+    tooLarge: (size) => `${path}: is ${(size / 1e6).toFixed(0)} MB, larger than any checkpoint mnist writes (at most about ${(MAX_CHECKPOINT_BYTES / 1e6).toFixed(0)} MB).`,
+  });
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ModelFileError(`${path}: not valid JSON (${(err as Error).message}); expected a checkpoint written by \`mnist train\`.`);
+    // V8 quotes the text around the fault, newlines included: keep the message on one short line.
+    const reason = (err as Error).message.replace(/\s+/g, ' ').slice(0, 120);
+    throw new ModelFileError(`${path}: not valid JSON (${reason}); expected a checkpoint written by \`mnist train\`.`);
   }
   return validateCheckpoint(doc, path);
+}
+
+/**
+ * The architecture as the recorded settings spell it (cli/resume.ts's option keys, the sizes as
+ * `784-128-10`): what a resumed run restores, whatever the settings say.
+ */
+export function architectureSettings(spec: NetworkSpec): CheckpointSettings {
+  return {
+    arch: spec.sizes.join('-'), activation: spec.activation, loss: spec.loss, dropout: spec.dropout ?? 0,
+    labelSmoothing: spec.labelSmoothing ?? 0,
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -183,6 +223,21 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
   for (const [key, v] of Object.entries(settings)) {
     if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v))) fail(`settings.${key}`, 'must be a string, number, true/false or null');
   }
+  // The settings restate the architecture (a resumed run restores its options from them): they must agree with it.
+  const damaged = 'the checkpoint was edited or damaged; start a new run';
+  for (const [key, value] of Object.entries(architectureSettings(spec))) {
+    if (settings[key] !== undefined && settings[key] !== value) {
+      fail(`settings.${key}`, `is ${JSON.stringify(settings[key])}, but the architecture says ${JSON.stringify(value)}; ${damaged}`);
+    }
+  }
+  if (settings.resumed !== undefined && !(Number.isInteger(settings.resumed) && (settings.resumed as number) >= 0)) {
+    fail('settings.resumed', `is ${JSON.stringify(settings.resumed)}, expected how many times the run was resumed (0, 1, ...); ${damaged}`);
+  }
+  if (settings.optimizer !== undefined && !(OPTIMIZERS as readonly unknown[]).includes(settings.optimizer)) {
+    fail('settings.optimizer', `is ${JSON.stringify(settings.optimizer)}, expected one of ${OPTIMIZERS.join(', ')}; ${damaged}`);
+  }
+  const modelCreatedAt = doc.modelCreatedAt === undefined || doc.modelCreatedAt === null ? null : doc.modelCreatedAt;
+  if (modelCreatedAt !== null && typeof modelCreatedAt !== 'string') fail('modelCreatedAt', 'must be the model file\'s createdAt text or null');
   const data = obj(doc, 'data', 'data');
   for (const [file, hash] of Object.entries(data)) {
     if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(`data["${file}"]`, 'must be a 64-digit hex SHA-256');
@@ -217,5 +272,5 @@ export function validateCheckpoint(doc: unknown, name = 'checkpoint'): Checkpoin
     optimizer: typeof doc.optimizer === 'string' ? floats(doc.optimizer, 'optimizer', fromBase64(doc.optimizer).length) : fail('optimizer', 'must be base64 text'),
     bestParams: doc.bestParams === null ? null : floats(doc.bestParams, 'bestParams', count),
   };
-  return { spec, settings: settings as CheckpointSettings, data: data as Record<string, string>, state };
+  return { spec, settings: settings as CheckpointSettings, data: data as Record<string, string>, state, modelCreatedAt: modelCreatedAt as string | null };
 }

@@ -5,13 +5,14 @@
  * trained one. Loading validates everything and names the first bad field. Saving is atomic.
  */
 
-import { open, readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ModelFileError } from '../errors.js';
 import { specialFileKind, writeFileAtomic } from '../files/atomic.js';
 import { ACTIVATIONS, LOSSES, MAX_LAYER_WIDTH, paramLayout, type NetworkSpec } from '../model/network.js';
 import { describeOptimizerSettings } from '../model/optimizers.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
+import { readOwnFile } from './read-file.js';
 
 // ---------------------------------------------------------------------------------------------
 // The record
@@ -261,32 +262,39 @@ export async function holdsFinishedWork(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * The createdAt of the model file at `path`, read from its first 64 kB (`mnist train` writes it
+ * near the top), or null when there is no regular file there or no createdAt in its head.
+ */
+export async function modelCreatedAt(path: string): Promise<string | null> {
+  if (specialFileKind(path) !== null) return null;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const match = /"createdAt":\s*"([^"\\]*)"/.exec(buffer.subarray(0, bytesRead).toString('utf8'));
+    return match === null ? null : match[1];
+  } finally {
+    await handle.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading and validation
 
 export async function loadModel(path: string): Promise<ModelFile> {
-  // Checked before opening: reading a FIFO or a device would wait forever or never end.
-  const kind = specialFileKind(path);
-  if (kind !== null && kind !== 'a folder') {
-    throw new ModelFileError(`${path}: is ${kind}, not a regular file; give a model file (.json) written by \`mnist train\`.`);
-  }
-  let text: string;
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_FILE_BYTES) {
-      throw new ModelFileError(
-        `${path}: is ${(size / 1e6).toFixed(0)} MB, larger than any model mnist can run (at most ${MAX_PARAMS.toLocaleString('en')} parameters, about ${(MAX_FILE_BYTES / 1e6).toFixed(0)} MB).`,
-      );
-    }
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (err instanceof ModelFileError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES') throw new ModelFileError(`${path}: permission denied; check the file's permissions.`);
-    if (code === 'ENOENT') throw new ModelFileError(`${path}: no such file. Train a model first with \`mnist train --out ${path}\`.`);
-    if (code === 'EISDIR') throw new ModelFileError(`${path}: is a directory, expected a model file (.json) written by \`mnist train\`.`);
-    throw new ModelFileError(`${path}: cannot read (${(err as Error).message}).`);
-  }
+  const text = await readOwnFile(path, {
+    what: 'a model file (.json) written by `mnist train`',
+    missing: `${path}: no such file. Train a model first with \`mnist train --out ${path}\`.`,
+    maxBytes: MAX_FILE_BYTES,
+    tooLarge: (size) =>
+      `${path}: is ${(size / 1e6).toFixed(0)} MB, larger than any model mnist can run (at most ${MAX_PARAMS.toLocaleString('en')} parameters, about ${(MAX_FILE_BYTES / 1e6).toFixed(0)} MB).`,
+  });
   return parseModel(text, path);
 }
 

@@ -67,6 +67,12 @@ describe.concurrent('train --out that cannot be written fails before training, i
     expectOneLine(run, /^error: --out is empty; give a file name such as model\.json\.$/);
   });
 
+  it('an empty --errors is a usage error, not "a directory"', async () => {
+    const run = await mnist(['evaluate', good, '--errors', '']);
+    expect(run.code).toBe(2);
+    expectOneLine(run, /^error: --errors is empty; give a file name such as errors\.png\.$/);
+  });
+
   it.runIf(isRoot)('a folder without write permission (EACCES, as an ordinary user)', async () => {
     const at = folder('locked', 0o555);
     const run = await mnist(['train', ...QUICK(), '--out', join(at, 'm.json')], { uid: NOBODY });
@@ -141,6 +147,20 @@ describe.concurrent('inputs that are not what they claim', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(run.code).toBe(1);
     expectOneLine(run, /^error: .*m\.json: is a named pipe \(FIFO\), not a regular file; give a model file/);
+  });
+
+  it('train --resume on a FIFO checkpoint answers at once instead of hanging; a folder gets one line too', async () => {
+    const at = folder('fifo-checkpoint');
+    execFileSync('mkfifo', [join(at, 'm.ckpt')]);
+    const t0 = Date.now();
+    const run = await mnist(['train', '--resume', join(at, 'm.ckpt'), '--epochs', '3'], { timeoutMs: 20_000 });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(run.code).toBe(1);
+    expectOneLine(run, /^error: .*m\.ckpt: is a named pipe \(FIFO\), not a regular file; give the checkpoint \(\.ckpt\)/);
+    mkdirSync(join(at, 'd.ckpt'));
+    const dirRun = await mnist(['train', '--resume', join(at, 'd.json'), '--epochs', '3']);
+    expect(dirRun.code).toBe(1);
+    expectOneLine(dirRun, /^error: .*d\.ckpt: is a directory, expected the checkpoint \(\.ckpt\) that `mnist train` writes beside the model file\.$/);
   });
 
   it('train on a data folder whose image file is a FIFO answers at once', async () => {

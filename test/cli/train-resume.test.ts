@@ -99,6 +99,60 @@ describe('mnist train --resume with a damaged optimizer state', () => {
   });
 });
 
+describe('mnist train --resume with edited settings', () => {
+  it.each([
+    ['arch', '784-128-10', /^error: .*edited\.ckpt: settings\.arch is "784-128-10", but the architecture says "784-40-10"; the checkpoint was edited or damaged; start a new run$/],
+    ['optimizer', 'foo', /^error: .*edited\.ckpt: settings\.optimizer is "foo", expected one of sgd, momentum, nesterov, adam, adamw; /],
+    ['lr', 'foo', /^error: .*edited\.json: the checkpoint's settings\.lr is "foo": must be a number; the checkpoint was edited or damaged\. Start a new run\.$/],
+    ['batchSize', 0, /^error: .*edited\.json: the checkpoint's settings\.batchSize is 0: expected a whole number of at least 1; /],
+    ['schedule', 'steps', /settings\.schedule is "steps": must be one of constant, cosine, onecycle; /],
+  ])('settings.%s = %j is refused in one line (exit 1) before any training, and nothing is written', async (key, value, message) => {
+    const copy = join(dir, 'edited.json');
+    copyFileSync(join(dir, 'straight.json'), copy); // the finished run of the first test
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'straight.ckpt'), 'utf8'));
+    checkpoint.settings[key] = value;
+    writeFileSync(join(dir, 'edited.ckpt'), JSON.stringify(checkpoint));
+    const before = readFileSync(copy, 'utf8');
+    const run = await mnist(['train', '--resume', copy, '--epochs', '8']);
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(message)]);
+    expect(readFileSync(copy, 'utf8')).toBe(before);
+  });
+});
+
+describe('a checkpoint left beside a model saved without one', () => {
+  const sizesOf = (path: string) => JSON.parse(readFileSync(path, 'utf8')).architecture.sizes as number[];
+
+  it('is removed when the new model is saved, so --resume says there is no checkpoint instead of resuming the old run over it', async () => {
+    const model = join(dir, 'reused.json');
+    expect((await mnist(['train', ...SMALL, '--epochs', '2', '--out', model])).code).toBe(0);
+    expect(existsSync(join(dir, 'reused.ckpt'))).toBe(true);
+    const second = await mnist(['train', ...SMALL.filter((a) => a !== '--quiet'), '--arch', '784-32-10', '--epochs', '3', '--no-checkpoint', '--out', model]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/^removed .*reused\.ckpt, an earlier run's checkpoint: this model has none$/m);
+    expect(existsSync(join(dir, 'reused.ckpt'))).toBe(false);
+    const before = readFileSync(model, 'utf8');
+    const resume = await mnist(['train', '--resume', model, '--epochs', '4']);
+    expect(resume.code).toBe(1);
+    expect(lines(resume.stderr)).toEqual([expect.stringMatching(/^error: .*reused\.ckpt: no such checkpoint\. /)]);
+    expect(readFileSync(model, 'utf8')).toBe(before);
+    expect(sizesOf(model)).toEqual([784, 32, 10]);
+  });
+
+  it('that could not be removed is refused on resume: it records the model it was saved with', async () => {
+    const model = join(dir, 'other.json');
+    expect((await mnist(['train', ...SMALL, '--arch', '784-32-10', '--epochs', '1', '--no-checkpoint', '--out', model])).code).toBe(0);
+    copyFileSync(join(dir, 'straight.ckpt'), join(dir, 'other.ckpt')); // the first test's run, 784-40-10
+    const before = readFileSync(model, 'utf8');
+    const resume = await mnist(['train', '--resume', model, '--epochs', '8']);
+    expect(resume.code).toBe(1);
+    expect(lines(resume.stderr)).toEqual([
+      expect.stringMatching(/^error: .*other\.ckpt: was saved with the model of \S+, but .*other\.json holds the model of \S+; the checkpoint is stale \(a model saved without one, e\.g\. by --no-checkpoint, cannot be resumed\)\. Start a new run\.$/),
+    ]);
+    expect(readFileSync(model, 'utf8')).toBe(before);
+  });
+});
+
 describe('mnist train --preset, --early-stop and the recorded settings', () => {
   it('--help lists what each preset sets', async () => {
     const help = await mnist(['train', '--help']);

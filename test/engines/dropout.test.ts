@@ -18,7 +18,7 @@ import { imageSeed, type BatchTransform } from '../../src/model/transform.js';
 import { Rng } from '../../src/rng.js';
 import { augmentTransform } from '../../src/training/train.js';
 import { expectClose, expectIdentical } from '../helpers/compare.js';
-import { centralDifferences } from '../helpers/gradcheck.js';
+import { expectNetworkGradients } from '../helpers/gradcheck.js';
 
 function params(spec: NetworkSpec, seed: number): Float32Array {
   const net = new ReferenceMlp(spec, 1);
@@ -84,17 +84,11 @@ describe.each(ACTIVATIONS)('a 4-7-6-3 %s network with dropout 0.4', (activation)
     net.importParams(params(spec, 3));
     const rng = new Rng(4);
     for (let i = 0; i < net.input.length; i++) net.input[i] = rng.uniform();
-    // The same generator seed every call: the same mask, so the loss is a smooth function of the weights.
-    const L = () => {
-      net.forward(batch, new Rng(77));
-      return net.loss(labels, batch);
-    };
-    const eps = 1e-6;
-    L();
-    net.backward(labels, batch);
-    const analytic = net.exportGrads();
-    const numeric = centralDifferences(net.params, L, eps);
-    expectClose(analytic, numeric, { atol: 1e-9, rtol: 1e-7 }, `${activation} grads with dropout`);
+    const analytic = expectNetworkGradients(net, labels, batch, {
+      eps: 1e-6, tolerance: { atol: 1e-9, rtol: 1e-7 }, what: `${activation} grads with dropout`,
+      // The same generator seed every call: the same mask, so the loss is a smooth function of the weights.
+      dropout: () => new Rng(77),
+    });
     // The mask really drops: some hidden unit gets no gradient into its incoming weights.
     const firstLayer = analytic.subarray(0, 4 * 7);
     expect(firstLayer.some((g) => g === 0)).toBe(true);

@@ -20,7 +20,7 @@ import { OPTIMIZERS, optimizerSpec, SGD, type OptimizerName, type OptimizerSpec 
 import { Rng } from '../../src/rng.js';
 import { learningRate, type LrSchedule } from '../../src/training/schedule.js';
 import { expectClose, expectIdentical } from '../helpers/compare.js';
-import { centralDifferences } from '../helpers/gradcheck.js';
+import { expectNetworkGradients } from '../helpers/gradcheck.js';
 
 interface FixtureCase {
   name: string;
@@ -232,16 +232,7 @@ describe('label smoothing', () => {
     for (let i = 0; i < net.params.length; i++) net.params[i] = rng.normal() * 0.7;
     for (let i = 0; i < net.input.length; i++) net.input[i] = rng.uniform();
     const labels = Uint8Array.from([0, 2, 1]);
-    const L = () => {
-      net.forward(batch);
-      return net.loss(labels, batch);
-    };
-    L();
-    net.backward(labels, batch);
-    const analytic = net.exportGrads();
-    const h = 1e-6;
-    const numeric = centralDifferences(net.params, L, h);
-    expectClose(analytic, numeric, { atol: 1e-9, rtol: 1e-7 }, `label smoothing ${e}`);
+    expectNetworkGradients(net, labels, batch, { eps: 1e-6, tolerance: { atol: 1e-9, rtol: 1e-7 }, what: `label smoothing ${e}` });
   });
 
   it('the loss is PyTorch\'s: -sum_k q_k log p_k with q = (1 - e) onehot + e / classes', () => {

@@ -33,6 +33,7 @@ function sample(): Checkpoint {
       ],
       bestEpoch: 0, bestValLoss: Infinity, params, optimizer: new Float32Array([1.5, -2]), bestParams: null,
     },
+    modelCreatedAt: '2025-01-02T03:04:05.678Z',
   };
 }
 
@@ -49,6 +50,8 @@ describe('the checkpoint file', () => {
     expect(rest).toEqual(expected);
     expect(back.spec).toEqual(spec);
     expect(back.settings).toEqual(c.settings);
+    expect(back.data).toEqual(c.data);
+    expect(back.modelCreatedAt).toBe(c.modelCreatedAt);
     const a = new Rng(0);
     a.setState(back.state.orderRng);
     const b = new Rng(2);
@@ -64,10 +67,24 @@ describe('the checkpoint file', () => {
     [(d: any) => (d.state.orderRng.words = [1, 2, 3]), /state\.orderRng must be a generator state/],
     [(d: any) => (d.state.epoch = 3), /state\.history has 2 epochs, expected 3/],
     [(d: any) => (d.state.steps = -1), /state\.steps must be a non-negative integer, got -1/],
+    [(d: any) => (d.settings.arch = '784-128-10'), /settings\.arch is "784-128-10", but the architecture says "784-6-10"; the checkpoint was edited or damaged; start a new run$/],
+    [(d: any) => (d.settings.activation = 'relu'), /settings\.activation is "relu", but the architecture says "tanh"/],
+    [(d: any) => (d.settings.dropout = 0), /settings\.dropout is 0, but the architecture says 0\.3/],
+    [(d: any) => (d.settings.labelSmoothing = 0.1), /settings\.labelSmoothing is 0\.1, but the architecture says 0/],
+    [(d: any) => (d.settings.optimizer = 'foo'), /settings\.optimizer is "foo", expected one of sgd, momentum, nesterov, adam, adamw; /],
+    [(d: any) => (d.settings.resumed = 'x'), /settings\.resumed is "x", expected how many times the run was resumed/],
   ])('a corrupt file names the field (%#)', (corrupt, message) => {
     const doc = JSON.parse(serializeCheckpoint(sample()));
     corrupt(doc);
     expect(() => validateCheckpoint(doc, 'model.ckpt')).toThrow(message);
+  });
+
+  it('reads a checkpoint written before the model tie was recorded as tied to no model', () => {
+    const doc = JSON.parse(serializeCheckpoint(sample()));
+    delete doc.modelCreatedAt;
+    expect(validateCheckpoint(doc).modelCreatedAt).toBeNull();
+    doc.modelCreatedAt = 5;
+    expect(() => validateCheckpoint(doc, 'model.ckpt')).toThrow(/^model\.ckpt: modelCreatedAt must be the model file's createdAt text or null$/);
   });
 
   it('refuses to save a non-finite weight', () => {

@@ -19,6 +19,7 @@ import {
   verifyDataDir,
   type VerifiedFile,
 } from '../../data/download.js';
+import { short } from '../../data/verify.js';
 import { DataError, InterruptedError } from '../../errors.js';
 import { out as outColor } from '../../ui/colors.js';
 import { DownloadProgress, FILE_COLUMN } from '../../ui/progress.js';
@@ -80,7 +81,6 @@ export function makeDownloadCommand() {
 
 type DownloadCommandOptions = ReturnType<ReturnType<typeof makeDownloadCommand>['opts']>;
 
-const short = (hash: string) => `${hash.slice(0, 12)}…`;
 
 async function runDownload(options: DownloadCommandOptions): Promise<void> {
   const mirrors = resolveMirrors({ cli: options.mirror, builtins: options.builtinMirrors });

@@ -298,7 +298,9 @@ export function adamUpdate(
   decay: number, l2: number, b1: number, b2: number, eps: number, stepSize: number, bc2Sqrt: number, n: number,
 ): void {
   const f = Math.fround;
-  const [D, L2, B1, C1, B2, C2, EPS, STEP, BC] = [decay, l2, b1, 1 - b1, b2, 1 - b2, eps, stepSize, bc2Sqrt].map(f);
+  // Each scalar rounded to float32 once per call, as the in-place float32 calls see them.
+  const D = f(decay), L2 = f(l2), B1 = f(b1), C1 = f(1 - b1), B2 = f(b2), C2 = f(1 - b2);
+  const EPS = f(eps), STEP = f(stepSize), BC = f(bc2Sqrt);
   for (let i = 0; i < n; i++) {
     let p = f(params[i]);
     if (D !== 1) p = f(p * D); //                        param.mul_(1 - lr * wd)

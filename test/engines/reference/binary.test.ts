@@ -11,7 +11,7 @@ import { SGD } from '../../../src/model/optimizers.js';
 import { Rng } from '../../../src/rng.js';
 import { evaluate } from '../../../src/training/evaluate.js';
 import { expectClose } from '../../helpers/compare.js';
-import { centralDifferences } from '../../helpers/gradcheck.js';
+import { expectNetworkGradients } from '../../helpers/gradcheck.js';
 
 describe('sigmoid + binary cross-entropy kernel', () => {
   it('computes -[y log p + (1 - y) log(1 - p)] with p = sigmoid(z), and stays finite for large logits', () => {
@@ -65,18 +65,7 @@ describe.each(ACTIVATIONS)('a 2-5-4-1 binary network with %s', (activation) => {
     const spec: NetworkSpec = { sizes: [2, 5, 4, 1], activation, loss: BINARY_LOSS };
     const batch = 4;
     const labels = Uint8Array.from([0, 1, 1, 0]);
-    const net = makeNet64(spec, batch);
-    const L = () => {
-      net.forward(batch);
-      return net.loss(labels, batch);
-    };
-    L();
-    net.backward(labels, batch);
-    const analytic = net.exportGrads();
-    const eps = 1e-6;
-    const numeric = centralDifferences(net.params, L, eps);
-    expectClose(analytic, numeric, { atol: 1e-9, rtol: 1e-7 }, `${activation} binary grads`);
-    expect(analytic.some((g) => g !== 0)).toBe(true);
+    expectNetworkGradients(makeNet64(spec, batch), labels, batch, { eps: 1e-6, tolerance: { atol: 1e-9, rtol: 1e-7 }, what: `${activation} binary grads` });
   });
 });
 
