@@ -6,7 +6,8 @@
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { digitFromBytes, sniffImageFormat } from '../../src/image/digit.js';
+import { digitFromBytes } from '../../src/image/digit.js';
+import { sniffImageFormat } from '../../src/image/format.js';
 import { applyOrientation, decodeJpeg, exifOrientation, readJpegInfo } from '../../src/image/jpeg.js';
 import type { Plane } from '../../src/image/plane.js';
 import { drawDigit, jpegWithOrientation, turnForExif } from './realistic.js';
