@@ -5,10 +5,12 @@
  * and within a stated distance of its accuracy on the untouched digits.
  *
  * Sized to run in a few seconds: 10 MNIST and 10 drawn digits per kind, so one digit moves a
- * kind by 5 points and the bounds below are loose per kind and tight over all kinds together.
- * The sweep with the default model and hundreds of digits per kind is `npm run eval:images`
- * (its table is in the README); at that size every kind but scan8 is within 4 points of the
- * originals, and scan8 (8x8, 17 gray levels: lossy even for people) within 20.
+ * kind by 5 points and the bounds below are loose per kind and tight over all kinds but scan8
+ * together. The sweep with the default model and hundreds of digits per kind is
+ * `npm run eval:images` (its table is in the README); there every kind but scan8 is within 5
+ * points of the originals of its source (the widest gap: drawn 16x16 scans, 95.0% against
+ * 100.0%), and scan8 (8x8, 17 gray levels: lossy even for people) within 3.4 points for MNIST
+ * digits and 21 for drawn ones.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +26,7 @@ const PER_KIND = 10;
 /** Points below the originals a kind may lose in this small sample; scan8 is lossy by nature. */
 const KIND_MARGIN = 15;
 const SCAN8_MARGIN = 30;
-/** Points below the originals all kinds together may lose. */
+/** Points below the originals all kinds but scan8 together may lose (scan8 has its own bound above). */
 const OVERALL_MARGIN = 5;
 
 let model: string;
@@ -74,7 +76,7 @@ describe("the trained network on realistic images of digits, through predict's p
     });
   });
 
-  it(`reads all kinds together within ${OVERALL_MARGIN} points of the originals`, () => {
+  it(`reads all kinds but scan8 together within ${OVERALL_MARGIN} points of the originals`, () => {
     const all = scores.filter((s) => s.kind !== 'original' && s.kind !== 'scan8');
     const total = all.reduce((a, s) => a + s.total, 0);
     const correct = all.reduce((a, s) => a + s.correct, 0);
