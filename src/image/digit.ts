@@ -32,7 +32,12 @@ export interface DecodedImage {
 export interface DigitImage {
   /** 784 bytes, row-major 28x28, 0 = background, 255 = full ink (light ink on dark, as MNIST). */
   pixels: Uint8Array;
-  /** Size of the source image in pixels. */
+  /**
+   * Size of the plane preprocessing read, in pixels: the source image's size (upright, for a JPEG
+   * with an EXIF turn), except a PNG over DECODE_MAX_SIDE (2048) per side read by loadDigitImage or
+   * digitFromBytesBounded: that is averaged down while decoding and reports the averaged size
+   * (png-bands.ts).
+   */
   width: number;
   height: number;
 }
