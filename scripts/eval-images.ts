@@ -8,26 +8,26 @@
  * Defaults: model.json, 300 MNIST digits and 100 drawn digits per kind (about a minute on two
  * cores). Train the default model first with `npx mnist train`. Prints a table by kind.
  */
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { MnistError } from '../src/errors.js';
 import { accuracyOf, loadClassifier, sweep, type KindScore } from '../test/image/accuracy-harness.js';
 import { KIND_NOTES, KINDS, type Kind } from '../test/image/realistic.js';
+import { parseSampleArgs } from './sample-args.js';
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const at = argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value < 0) {
-    process.stderr.write(`error: ${name} needs a whole number, got ${JSON.stringify(argv[at + 1])}\n`);
-    process.exit(2);
-  }
-  argv.splice(at, 2);
-  return value;
+/** One line on stderr and the exit code for what the user can fix (a bad option, a bad model file). */
+function fail(err: unknown): never {
+  if (!(err instanceof MnistError)) throw err;
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exit(err.exitCode);
 }
-const mnistCount = option('--mnist', 300);
-const drawnCount = option('--drawn', 100);
-const seed = option('--seed', 1);
+
+let args: ReturnType<typeof parseSampleArgs>;
+try {
+  args = parseSampleArgs(process.argv.slice(2), { mnist: 300, drawn: 100 });
+} catch (err) {
+  fail(err);
+}
+const { mnist: mnistCount, drawn: drawnCount, seed, rest: argv } = args;
 const kindsAt = argv.indexOf('--kinds');
 const kinds = kindsAt < 0 ? KINDS : (argv.splice(kindsAt, 2)[1] ?? '').split(',');
 const unknown = kinds.filter((k) => !(KINDS as readonly string[]).includes(k));
@@ -37,13 +37,16 @@ if (unknown.length) {
 }
 const json = argv.includes('--json');
 const modelPath = argv.filter((a) => a !== '--json')[0] ?? 'model.json';
-if (!existsSync(modelPath)) {
-  process.stderr.write(`error: ${modelPath}: no such file; train a model first (npx mnist train) or name one\n`);
-  process.exit(1);
-}
 
 const started = process.hrtime.bigint();
-const scores = sweep(loadClassifier(modelPath), { mnist: mnistCount, drawn: drawnCount, seed, kinds: kinds as Kind[] });
+let scores: KindScore[];
+try {
+  const classifier = await loadClassifier(modelPath);
+  scores = await sweep(classifier, { mnist: mnistCount, drawn: drawnCount, seed, kinds: kinds as Kind[] });
+  await classifier.close();
+} catch (err) {
+  fail(err);
+}
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
 if (json) {

@@ -10,48 +10,35 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KINDS, makeRealistic, MNIST_ONLY, streamFor } from '../test/image/realistic.js';
-import { readMnist } from '../test/image/user-variants.js';
+import { MnistError } from '../src/errors.js';
+import { realisticSample } from '../test/image/realistic.js';
+import { parseSampleArgs } from './sample-args.js';
 
-const argv = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const at = argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value < 0 || value > 10000) {
-    process.stderr.write(`error: ${name} needs a whole number from 0 to 10000, got ${JSON.stringify(argv[at + 1])}\n`);
+const USAGE = 'usage: npm run make:user-images -- <out-dir> [--mnist N] [--drawn N] [--seed S]';
+
+try {
+  const { mnist, drawn, seed, rest } = parseSampleArgs(process.argv.slice(2), { mnist: 20, drawn: 10 });
+  const outDir = rest[0];
+  if (!outDir || rest.length > 1 || outDir.startsWith('--')) {
+    process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-  argv.splice(at, 2);
-  return value;
-}
-const mnistCount = option('--mnist', 20);
-const drawnCount = option('--drawn', 10);
-const seed = option('--seed', 1);
-const outDir = argv[0];
-if (!outDir || argv.length > 1) {
-  process.stderr.write('usage: npm run make:user-images -- <out-dir> [--mnist N] [--drawn N] [--seed S]\n');
-  process.exit(2);
-}
-
-const test = readMnist('t10k', 10_000);
-const stride = Math.max(1, Math.floor(test.count / Math.max(1, mnistCount)));
-mkdirSync(outDir, { recursive: true });
-const rows = ['file,label,kind,source'];
-for (const kind of KINDS) {
-  for (const source of ['mnist', 'drawn'] as const) {
-    const n = source === 'mnist' ? mnistCount : MNIST_ONLY.includes(kind) ? 0 : drawnCount;
-    const random = streamFor(kind, source, seed);
-    for (let i = 0; i < n; i++) {
-      const index = source === 'mnist' ? i * stride : i;
-      const label = source === 'mnist' ? test.labels[index] : i % 10;
-      const digit = source === 'mnist' ? test.images.subarray(index * 784, (index + 1) * 784) : null;
-      const file = makeRealistic(kind, source, digit, label, random);
-      const name = `${kind}-${source}-${String(index).padStart(5, '0')}-${label}${file.name.slice(file.name.lastIndexOf('.'))}`;
-      writeFileSync(join(outDir, name), file.bytes);
-      rows.push(`${name},${label},${kind},${source}`);
-    }
+  mkdirSync(outDir, { recursive: true });
+  const rows = ['file,label,kind,source'];
+  for (const { kind, source, index, label, file } of realisticSample({ mnist, drawn, seed })) {
+    const name = `${kind}-${source}-${String(index).padStart(5, '0')}-${label}${file.name.slice(file.name.lastIndexOf('.'))}`;
+    writeFileSync(join(outDir, name), file.bytes);
+    rows.push(`${name},${label},${kind},${source}`);
   }
+  writeFileSync(join(outDir, 'labels.csv'), rows.join('\n') + '\n');
+  process.stdout.write(`wrote ${rows.length - 1} image files and labels.csv to ${outDir}\n`);
+} catch (err) {
+  if (err instanceof MnistError) {
+    process.stderr.write(`error: ${err.message}\n${USAGE}\n`);
+    process.exit(err.exitCode);
+  }
+  // The folder cannot be made or written (permissions, a file in the way, a full disk): Node's own line.
+  if (!(err as NodeJS.ErrnoException).code) throw err;
+  process.stderr.write(`error: ${(err as Error).message}\n`);
+  process.exit(1);
 }
-writeFileSync(join(outDir, 'labels.csv'), rows.join('\n') + '\n');
-process.stdout.write(`wrote ${rows.length - 1} image files and labels.csv to ${outDir}\n`);

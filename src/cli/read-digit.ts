@@ -1,19 +1,24 @@
 /**
- * Image bytes -> the classifier's answer, the one code path that `mnist predict` and
- * `mnist serve`'s /api/predict share, so the page and the command agree on every image by
- * construction. `digitFromImageBytes` is the single place that picks a decoder by the file's
- * signature (src/image/digit.ts reads PNG and JPEG).
+ * A model file -> the network that reads digits, and one 28x28 image -> its probabilities: the
+ * code that `mnist predict`, `mnist serve`'s /api/predict and the image accuracy sweep
+ * (test/image/accuracy-harness.ts) share, so they agree on every image by construction. The
+ * image side (PNG or JPEG -> 28x28, the decoder picked by the file's signature) is
+ * src/image/digit.ts; nothing here decodes images.
  */
 
-import { digitFromBytesBounded, type DigitDetails } from '../image/digit.js';
+import { createReferenceNetwork } from '../engines/reference/mlp.js';
+import { loadModel, type ModelFile } from '../io/model-file.js';
 import type { Network } from '../model/network.js';
 
 /**
- * PNG or JPEG bytes -> the MNIST-style 28x28 digit, decoded exactly as `mnist predict` decodes a
- * file (a huge PNG is averaged down while decoding). Throws DataError naming `name` otherwise.
+ * Loads and validates a model file (loadModel: a bad file is one MnistError line) and builds the
+ * reference network for one image at a time with its weights. Close the network when done.
  */
-export function digitFromImageBytes(bytes: Uint8Array, name: string): Promise<DigitDetails> {
-  return digitFromBytesBounded(bytes, name);
+export async function loadDigitReader(path: string): Promise<{ model: ModelFile; net: Network }> {
+  const model = await loadModel(path);
+  const net = createReferenceNetwork(model.architecture, 1);
+  net.importParams(model.params);
+  return { model, net };
 }
 
 /** The network's probabilities for one MNIST-style image (inputs = pixel * scale), as plain numbers. */

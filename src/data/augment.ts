@@ -28,7 +28,8 @@ export interface AugmentSettings {
 
 /**
  * Variations of the size seen between writers, small enough that a 6 never turns into a 9, and
- * (a quarter of the time) digits stretched to fill a square box, as scans and crops come.
+ * (12% of the time, about one image in eight) digits stretched towards a square box, as scans and
+ * crops come.
  */
 export const DEFAULT_AUGMENT: AugmentSettings = { maxRotateDeg: 12, maxShear: 0.25, maxScale: 0.12, maxShift: 2, fillChance: 0.12 };
 

@@ -8,6 +8,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { choosePaperLevel } from './background.js';
+import { HINT_FORMAT, sniffImageFormat } from './format.js';
 import { decodeJpeg } from './jpeg.js';
 import { decodePngBounded } from './png-bands.js';
 import { decodePng, flattenAlpha } from './png.js';
@@ -21,7 +22,6 @@ export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 
 const HINT_PATH = 'give the path of a PNG or JPEG file';
-const HINT_FORMAT = 'predict reads PNG and JPEG images; convert the image to one of them first';
 
 /** What any decoder hands on: luma 0 black .. 1 white, and alpha 0..1 when not fully opaque. */
 export interface DecodedImage {
@@ -29,24 +29,15 @@ export interface DecodedImage {
   alpha: Plane | null;
 }
 
-export type ImageFormat = 'PNG' | 'JPEG' | 'GIF' | 'BMP' | 'WebP' | 'TIFF' | 'HEIC';
-
-/** The format a file's first bytes announce, or null when they announce none we know. */
-export function sniffImageFormat(b: Uint8Array): ImageFormat | null {
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'PNG';
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
-  if (b.length >= 4 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return 'GIF';
-  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'BMP';
-  if (b.length >= 12 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'WebP';
-  if (b.length >= 12 && b[4] === 0x66 && b[5] === 0x74 && b[6] === 0x79 && b[7] === 0x70) return 'HEIC';
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) && (b[2] === 42 || b[3] === 42)) return 'TIFF';
-  return null;
-}
-
 export interface DigitImage {
   /** 784 bytes, row-major 28x28, 0 = background, 255 = full ink (light ink on dark, as MNIST). */
   pixels: Uint8Array;
-  /** Size of the source image in pixels. */
+  /**
+   * Size of the plane preprocessing read, in pixels: the source image's size (upright, for a JPEG
+   * with an EXIF turn), except a PNG over DECODE_MAX_SIDE (2048) per side read by loadDigitImage or
+   * digitFromBytesBounded: that is averaged down while decoding and reports the averaged size
+   * (png-bands.ts).
+   */
   width: number;
   height: number;
 }

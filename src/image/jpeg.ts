@@ -125,7 +125,8 @@ export function exifOrientation(app1: Uint8Array): number {
  * Turns a plane stored with EXIF `orientation` upright. Display pixel (X, Y) comes from stored
  * pixel (x, y) of a w x h plane as: 2 mirror (w-1-x, y), 3 turn 180 (w-1-x, h-1-y), 4 flip
  * (x, h-1-y), 5 transpose (y, x), 6 turn 90 clockwise (h-1-y, x), 7 transverse (h-1-y, w-1-x),
- * 8 turn 90 anticlockwise (y, w-1-x).
+ * 8 turn 90 anticlockwise (y, w-1-x). The plain version, kept as the reference that the tests
+ * hold decodeJpeg's one-pass writing (orientedLayout) to.
  */
 export function applyOrientation(plane: Plane, orientation: number): Plane {
   if (orientation <= 1 || orientation > 8) return plane;
@@ -154,8 +155,30 @@ export function applyOrientation(plane: Plane, orientation: number): Plane {
 }
 
 /**
+ * Where stored pixel (x, y) of a w x h image goes in the upright plane, as one linear formula:
+ * index = start + x * stepX + y * stepY (applyOrientation's table, with Y * W + X multiplied out;
+ * W = h when the orientation swaps the sides, 5-8). Lets the decoder write each value straight to
+ * its upright place, with no second plane.
+ */
+export function orientedLayout(w: number, h: number, orientation: number): { width: number; height: number; start: number; stepX: number; stepY: number } {
+  switch (orientation) {
+    case 2: return { width: w, height: h, start: w - 1, stepX: -1, stepY: w }; // (w-1-x, y)
+    case 3: return { width: w, height: h, start: (h - 1) * w + w - 1, stepX: -1, stepY: -w }; // (w-1-x, h-1-y)
+    case 4: return { width: w, height: h, start: (h - 1) * w, stepX: 1, stepY: -w }; // (x, h-1-y)
+    case 5: return { width: h, height: w, start: 0, stepX: h, stepY: 1 }; // (y, x)
+    case 6: return { width: h, height: w, start: h - 1, stepX: h, stepY: -1 }; // (h-1-y, x)
+    case 7: return { width: h, height: w, start: (w - 1) * h + h - 1, stepX: -h, stepY: -1 }; // (h-1-y, w-1-x)
+    case 8: return { width: h, height: w, start: (w - 1) * h, stepX: -h, stepY: 1 }; // (y, w-1-x)
+    default: return { width: w, height: h, start: 0, stepX: 1, stepY: w }; // 1 (or a value EXIF does not define): as stored
+  }
+}
+
+/**
  * Decodes a baseline or progressive JPEG into an upright luma plane (Rec. 601 weights on the
- * decoded RGB, as for PNG). Throws DataError naming the file for anything unreadable.
+ * decoded RGB, as for PNG). Each luma value is written straight to its upright place, so a large
+ * photo holds jpeg-js's RGB bytes and one float plane, never a second plane for the turn (8000x6000
+ * stored sideways: see scripts/jpeg-memory.mjs). Throws DataError naming the file for anything
+ * unreadable.
  */
 export function decodeJpeg(bytes: Uint8Array, name: string): DecodedJpeg {
   const info = readJpegInfo(bytes, name);
@@ -163,7 +186,7 @@ export function decodeJpeg(bytes: Uint8Array, name: string): DecodedJpeg {
   try {
     image = jpeg.decode(bytes, {
       useTArray: true,
-      formatAsRGBA: true,
+      formatAsRGBA: false, // RGB: the alpha byte would always be 255
       tolerantDecoding: false,
       maxResolutionInMP: MAX_JPEG_PIXELS / 1e6,
       maxMemoryUsageInMB: MAX_DECODER_MB,
@@ -175,9 +198,12 @@ export function decodeJpeg(bytes: Uint8Array, name: string): DecodedJpeg {
     fail(name, `cannot decode the JPEG image data (${message})`);
   }
   if (image.width !== info.width || image.height !== info.height) fail(name, 'cannot decode the JPEG image data (its size changed while decoding)');
-  const n = image.width * image.height;
-  const gray = new Float32Array(n);
-  const d = image.data;
-  for (let i = 0, p = 0; i < n; i++, p += 4) gray[i] = (0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2]) / 255;
-  return { info, gray: applyOrientation({ width: image.width, height: image.height, data: gray }, info.orientation), alpha: null };
+  const { width: w, height: h, data: d } = image;
+  const upright = orientedLayout(w, h, info.orientation);
+  const gray = new Float32Array(w * h);
+  for (let y = 0, p = 0; y < h; y++) {
+    let at = upright.start + y * upright.stepY;
+    for (let x = 0; x < w; x++, p += 3, at += upright.stepX) gray[at] = (0.299 * d[p] + 0.587 * d[p + 1] + 0.114 * d[p + 2]) / 255;
+  }
+  return { info, gray: { width: upright.width, height: upright.height, data: gray }, alpha: null };
 }

@@ -3,9 +3,10 @@
  * stream is inflated a piece at a time, each scanline is unfiltered against the previous one,
  * turned into luma and alpha, and box-averaged into a plane of at most DECODE_MAX_SIDE per side.
  * A 389 kB PNG of 7071x7071 16-bit RGBA needed 2 GB decoded whole; here it needs two scanlines
- * and the 2048-pixel result. Images at most DECODE_MAX_SIDE per side are decoded exactly as
- * before (png.ts), so nothing changes for ordinary photos. Not here: the container checks
- * (png.ts) and what happens to the plane next (preprocess.ts, which works at 224 pixels).
+ * and the 2048-pixel result. Images at most DECODE_MAX_SIDE per side are decoded whole, as
+ * png.ts decodes them; a larger one (a PNG from a 12-megapixel phone is 4000 pixels wide) comes
+ * out averaged down to at most DECODE_MAX_SIDE per side. Not here: the container checks (png.ts)
+ * and what happens to the plane next (preprocess.ts, which works at 224 pixels).
  */
 import { createInflate } from 'node:zlib';
 import { DataError } from '../errors.js';

@@ -8,6 +8,7 @@
 import { crc32, inflateSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { DataError } from '../errors.js';
+import { HINT_FORMAT, sniffImageFormat } from './format.js';
 import type { Plane } from './plane.js';
 
 /**
@@ -66,7 +67,6 @@ export interface DecodedPng {
 }
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const HINT_FORMAT = 'predict reads PNG images; convert the image to PNG first';
 export const HINT_CORRUPT = 'the file is damaged; save or export the image again';
 
 /** Bit depths the PNG specification allows for each colour type. */
@@ -82,16 +82,6 @@ const CRITICAL = ['IHDR', 'PLTE', 'IDAT', 'IEND'];
 
 export function fail(name: string, problem: string, hint: string): never {
   throw new DataError(`${name}: ${problem}; ${hint}`);
-}
-
-/** Names the format when a user hands us a JPEG or similar, so the message says what to do. */
-function sniffOtherFormat(b: Uint8Array): string | null {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
-  if (b.length >= 4 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return 'GIF';
-  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'BMP';
-  if (b.length >= 12 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'WebP';
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49) || (b[0] === 0x4d && b[1] === 0x4d)) && (b[2] === 42 || b[3] === 42)) return 'TIFF';
-  return null;
 }
 
 function readU32(b: Uint8Array, at: number): number {
@@ -110,8 +100,8 @@ export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
   if (bytes.length === 0) fail(name, 'the file is empty', HINT_FORMAT);
   for (let i = 0; i < SIGNATURE.length; i++) {
     if (i >= bytes.length || bytes[i] !== SIGNATURE[i]) {
-      const other = sniffOtherFormat(bytes);
-      fail(name, other ? `not a PNG file (it looks like a ${other} image)` : 'not a PNG file (bad signature)', HINT_FORMAT);
+      const other = sniffImageFormat(bytes);
+      fail(name, other && other !== 'PNG' ? `not a PNG file (it looks like a ${other} image)` : 'not a PNG file (bad signature)', HINT_FORMAT);
     }
   }
   if (bytes.length < 33) {

@@ -106,8 +106,9 @@ export const MIN_SEPARATION = 4.5;
  * populations count as ink and paper if the picture is also spatially coherent
  * (neighbourCorrelation at least COHERENT, or COHERENT_SMALL for a picture of at most
  * SMALL_IMAGE_PIXELS, counted before enlarging: noise measures about 0, an 8x8 digit 0.15-0.8,
- * but 8x8 noise up to 0.15, so a tiny noise picture may get an answer) and not smooth shading (unexplainedBySmoothPaper at least SHAPED: a lighting
- * ramp or vignette measures under 0.01, a digit over 0.07).
+ * but 8x8 noise up to 0.15, so a tiny noise picture may get an answer) and not smooth shading
+ * (unexplainedBySmoothPaper at least SHAPED: a noise-free lighting ramp or vignette measures under
+ * 0.001, a digit 0.17 and more; noise raises a shaded picture's value, hence the coherence test).
  */
 export const MIN_SEPARATION_SHAPED = 3.3;
 export const COHERENT = 0.6;

@@ -6,8 +6,9 @@
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { digitFromBytes, sniffImageFormat } from '../../src/image/digit.js';
-import { applyOrientation, decodeJpeg, exifOrientation, readJpegInfo } from '../../src/image/jpeg.js';
+import { digitFromBytes } from '../../src/image/digit.js';
+import { sniffImageFormat } from '../../src/image/format.js';
+import { applyOrientation, decodeJpeg, exifOrientation, orientedLayout, readJpegInfo } from '../../src/image/jpeg.js';
 import type { Plane } from '../../src/image/plane.js';
 import { drawDigit, jpegWithOrientation, turnForExif } from './realistic.js';
 import { seededRandom } from './realistic.js';
@@ -65,6 +66,30 @@ describe('decodeJpeg', () => {
       expect([upright.width, upright.height]).toEqual([40, 24]);
       expect(upright.data[4 * 40 + 5]).toBeLessThan(0.15); // the block is back at the top left
       expect(upright.data[20 * 40 + 35]).toBeGreaterThan(0.85);
+    }
+  });
+});
+
+describe('decodeJpeg and orientedLayout', () => {
+  it('writes every EXIF orientation (1-8) upright in one pass exactly as applyOrientation turns the stored picture', () => {
+    // Noise, so every pixel differs from its neighbours and a wrong index shows.
+    const random = seededRandom(5);
+    const p: Plane = { width: 37, height: 22, data: Float32Array.from({ length: 37 * 22 }, () => random()) };
+    const stored = decodeJpeg(jpegWithOrientation(rgba(p), p.width, p.height, 90, 1), 'stored.jpg').gray;
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const upright = decodeJpeg(jpegWithOrientation(rgba(p), p.width, p.height, 90, orientation), 'x.jpg').gray;
+      expect(upright).toEqual(applyOrientation(stored, orientation));
+    }
+  });
+
+  it('maps the corners of a w x h image where applyOrientation puts them', () => {
+    const w = 5, h = 3;
+    const p: Plane = { width: w, height: h, data: Float32Array.from({ length: w * h }, (_, i) => i) };
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const turned = applyOrientation(p, orientation);
+      const layout = orientedLayout(w, h, orientation);
+      expect([layout.width, layout.height]).toEqual([turned.width, turned.height]);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(turned.data[layout.start + x * layout.stepX + y * layout.stepY]).toBe(y * w + x);
     }
   });
 });

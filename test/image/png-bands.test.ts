@@ -1,6 +1,6 @@
 /**
- * The banded decoder for large PNGs: for every colour type and bit depth (and every scanline
- * filter, through pngjs's adaptive encoder) it must equal decoding the whole image with
+ * The banded decoder for large PNGs: for every colour type and bit depth, and for each of the
+ * five scanline filters on every row, it must equal decoding the whole image with
  * decodePng and box-averaging the result (premultiplied by alpha); images up to
  * DECODE_MAX_SIDE are decoded exactly as before; and a child process decoding a large,
  * highly compressed 16-bit RGBA PNG stays within a small, fixed peak memory.
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { createDeflate } from 'node:zlib';
+import { createDeflate, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DECODE_MAX_SIDE, decodePngBounded } from '../../src/image/png-bands.js';
@@ -59,6 +59,17 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   expect(worst, `${what}: worst at ${at}: ${actual[at]} vs ${expected[at]}`).toBeLessThan(1e-5);
 }
 
+/** The concatenated IDAT chunks' data: the zlib stream of a PNG's filtered rows. */
+function idatOf(png: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 8; at + 8 <= png.length; ) {
+    const length = png.readUInt32BE(at);
+    if (png.toString('latin1', at + 4, at + 8) === 'IDAT') parts.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  return Buffer.concat(parts);
+}
+
 const W = DECODE_MAX_SIDE * 2 + 3; // k = 3 and a partial box at the right edge
 const H = 7;
 
@@ -91,7 +102,9 @@ describe('decodePngBounded', () => {
     else expect(whole.alpha.every((a) => a === 1)).toBe(true);
   });
 
-  it('undoes every scanline filter (pngjs picks Sub, Up, Average or Paeth per row)', async () => {
+  it.each([
+    [0, 'None'], [1, 'Sub'], [2, 'Up'], [3, 'Average'], [4, 'Paeth'],
+  ])('undoes scanline filter %i (%s) on every row', async (filterType) => {
     const png = new PNG({ width: W, height: 24 });
     for (let i = 0; i < W * 24; i++) {
       const x = i % W;
@@ -101,7 +114,10 @@ describe('decodePngBounded', () => {
       png.data[4 * i + 2] = Math.round(127 + 120 * Math.sin(x / 50 + y));
       png.data[4 * i + 3] = x % 97 === 0 ? 0 : 255;
     }
-    const bytes = PNG.sync.write(png, { filterType: -1 });
+    const bytes = PNG.sync.write(png, { filterType });
+    // Every row of the image data starts with the filter asked for (8-bit RGBA: 4 bytes a pixel).
+    const data = inflateSync(idatOf(bytes));
+    for (let y = 0; y < 24; y++) expect(data[y * (1 + 4 * W)]).toBe(filterType);
     const banded = await decodePngBounded(bytes, 'filters.png');
     const whole = boxAverage(decodePng(bytes, 'filters.png'), 3);
     expectClose(banded.gray.data, whole.gray, 'gray');

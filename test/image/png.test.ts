@@ -192,13 +192,17 @@ describe('bad PNG files', () => {
   const good = encodePng(specFor(2, 8));
 
   it('refuses an empty file', () => {
-    expect(message(() => decodePng(new Uint8Array(0), 'digit.png'))).toBe('digit.png: the file is empty; predict reads PNG images; convert the image to PNG first');
+    expect(message(() => decodePng(new Uint8Array(0), 'digit.png'))).toBe('digit.png: the file is empty; predict reads PNG and JPEG images; convert the image to one of them first');
   });
 
   it('refuses a file that is not a PNG, naming a JPEG when it sees one', () => {
     expect(message(() => decodePng(Buffer.from('hello, world'), 'digit.png'))).toBe(
-      'digit.png: not a PNG file (bad signature); predict reads PNG images; convert the image to PNG first',
+      'digit.png: not a PNG file (bad signature); predict reads PNG and JPEG images; convert the image to one of them first',
     );
+    // The first four bytes of a PNG and a damaged rest: a bad signature, not "it looks like a PNG".
+    const damaged = Buffer.from(good);
+    damaged[6] = 0;
+    expect(message(() => decodePng(damaged, 'digit.png'))).toMatch(/^digit\.png: not a PNG file \(bad signature\);/);
     expect(message(() => decodePng(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), 'photo.jpg'))).toMatch(/^photo\.jpg: not a PNG file \(it looks like a JPEG image\)/);
   });
 

@@ -133,7 +133,7 @@ describe('preprocessDigit', () => {
     }
   });
 
-  it('reads digits cropped to their strokes or filling a 16x16 frame, where the border shows little paper', () => {
+  it('reads digits cropped to their strokes, where the border shows little paper', () => {
     for (const i of [0, 3, 8]) {
       const ink = upscale(digit(i), 6);
       // The ink's box, cropped: every edge touches a stroke.
@@ -148,6 +148,28 @@ describe('preprocessDigit', () => {
       const read = found(crop);
       expect(read.polarity).toBe('dark-on-light');
       expect(distance(read.pixels, found(asPlane(digit(i))).pixels)).toBeLessThan(14);
+    }
+  });
+
+  it('reads digits shrunk to fill a 16x16 frame, as a 16x16 scanner makes them', () => {
+    for (const i of [0, 3, 8, 11, 15, 21]) {
+      // The digit 4x larger (its ink fits 80 px, MNIST's 20-pixel box) in a 96x96 frame around
+      // its ink's centre, each 6x6 block averaged: a 16x16 scan with 1-2 pixels of paper around.
+      const ink = upscale(digit(i), 4);
+      let x0 = 112, y0 = 112, x1 = 0, y1 = 0;
+      ink.forEach((v, p) => {
+        if (v < 0.2) return;
+        x0 = Math.min(x0, p % 112); x1 = Math.max(x1, (p % 112) + 1);
+        y0 = Math.min(y0, Math.floor(p / 112)); y1 = Math.max(y1, Math.floor(p / 112) + 1);
+      });
+      const frame = page(96, 96, ink, 112, { x: 48 - Math.round((x0 + x1) / 2), y: 48 - Math.round((y0 + y1) / 2) }, { paper: 0.95, inkLevel: 0.05 });
+      const scan = new Float32Array(16 * 16);
+      for (let y = 0; y < 96; y++) for (let x = 0; x < 96; x++) scan[Math.floor(y / 6) * 16 + Math.floor(x / 6)] += frame.data[y * 96 + x] / 36;
+      const read = found({ width: 16, height: 16, data: scan });
+      expect(read.polarity).toBe('dark-on-light');
+      expect(Math.max(read.box.x1 - read.box.x0, read.box.y1 - read.box.y0)).toBeGreaterThanOrEqual(13); // the whole digit, not a part
+      // Measured 11-19: a 16x16 scan keeps less than a 28x28 digit.
+      expect(distance(read.pixels, found(asPlane(digit(i))).pixels)).toBeLessThan(24);
     }
   });
 

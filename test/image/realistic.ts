@@ -8,7 +8,7 @@
  */
 import jpeg from 'jpeg-js';
 import { encodePng } from '../helpers/png-writer.js';
-import { makeVariant, upscale } from './user-variants.js';
+import { makeVariant, readMnist, upscale } from './user-variants.js';
 
 /** Ink plane: 0 paper .. 1 full ink, row-major. */
 export interface InkImage {
@@ -521,5 +521,53 @@ export function makeRealistic(kind: Kind, source: Source, digit: Uint8Array | nu
     default:
       if (source !== 'mnist') throw new Error(`${kind} files are made from MNIST digits only`);
       return png(makeVariant(kind, digit!, random));
+  }
+}
+
+/** MNIST's test set holds this many digits: the most MNIST digits per kind a sample can take. */
+export const MNIST_TEST_DIGITS = 10_000;
+
+export interface SampleOptions {
+  /** MNIST test digits per kind, 0..MNIST_TEST_DIGITS, taken evenly across the test set. */
+  mnist: number;
+  /** Drawn digits per kind (labels cycle 0-9); none for the MNIST_ONLY kinds. */
+  drawn: number;
+  seed?: number;
+  kinds?: readonly Kind[];
+}
+
+export interface RealisticSample {
+  kind: Kind;
+  source: Source;
+  /** The MNIST test image's index, or the drawn digit's number in its kind. */
+  index: number;
+  label: number;
+  file: RealisticFile;
+}
+
+/**
+ * Every file of a sample, kind by kind, MNIST digits before drawn ones: what the accuracy sweep
+ * scores (accuracy-harness.ts) and `npm run make:user-images` writes, so both see the same files
+ * for the same options. Throws RangeError for an MNIST count outside 0..MNIST_TEST_DIGITS (past
+ * the test set there are no digits, only blank images).
+ */
+export function* realisticSample(options: SampleOptions): Generator<RealisticSample> {
+  const { mnist, drawn, seed = 1, kinds = KINDS } = options;
+  if (!Number.isInteger(mnist) || mnist < 0 || mnist > MNIST_TEST_DIGITS) {
+    throw new RangeError(`a sample takes 0 to ${MNIST_TEST_DIGITS} MNIST test digits per kind, not ${mnist}`);
+  }
+  const test = readMnist('t10k', MNIST_TEST_DIGITS);
+  const stride = Math.max(1, Math.floor(test.count / Math.max(1, mnist)));
+  for (const kind of kinds) {
+    for (const source of ['mnist', 'drawn'] as const) {
+      const n = source === 'mnist' ? mnist : MNIST_ONLY.includes(kind) ? 0 : drawn;
+      const random = streamFor(kind, source, seed);
+      for (let i = 0; i < n; i++) {
+        const index = source === 'mnist' ? i * stride : i;
+        const label = source === 'mnist' ? test.labels[index] : i % 10;
+        const digit = source === 'mnist' ? test.images.subarray(index * 784, (index + 1) * 784) : null;
+        yield { kind, source, index, label, file: makeRealistic(kind, source, digit, label, random) };
+      }
+    }
   }
 }

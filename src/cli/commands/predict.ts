@@ -11,14 +11,11 @@ import { join } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { MnistError, UsageError } from '../../errors.js';
 import { IMAGE_EXTENSIONS, loadDigitImage } from '../../image/digit.js';
-import { loadModel } from '../../io/model-file.js';
-import { createReferenceNetwork } from '../../engines/reference/mlp.js';
-import type { Network } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { renderDigit } from '../../ui/digit-art.js';
 import { formatPercent, oneLine } from '../../ui/format.js';
 import { noColorOption, parseTop } from '../options.js';
-import { classifyDigit } from '../read-digit.js';
+import { classifyDigit, loadDigitReader } from '../read-digit.js';
 
 export function makePredictCommand() {
   return new Command('predict')
@@ -44,9 +41,7 @@ Examples:
   $ mnist predict model.json photos/ --json | jq -r 'select(.digit != null) | "\\(.file) \\(.digit)"'`)
     .action(async (modelPath, inputs, options) => {
       const files = expandInputs(inputs);
-      const model = await loadModel(modelPath);
-      const net: Network = createReferenceNetwork(model.architecture, 1);
-      net.importParams(model.params);
+      const { model, net } = await loadDigitReader(modelPath);
       const inputSize = model.architecture.sizes[0];
       const prefix = files.length > 1;
       let failed = 0;

@@ -1,7 +1,8 @@
 /**
  * `mnist serve model.json [--port N] [--host 127.0.0.1]`: a local web page to draw digits on and
  * watch the model read them, plus the model's report. Loopback only unless --host says otherwise.
- * Predictions go through the same code as `mnist predict` (cli/read-digit.ts), on the same model.
+ * Predictions go through the same code as `mnist predict`: the image decoded as predict decodes a
+ * file (image/digit.ts), the model loaded and run by cli/read-digit.ts.
  * Runs until Ctrl-C (exit 130) or SIGTERM (exit 143).
  */
 
@@ -9,8 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { InterruptedError, MnistError } from '../../errors.js';
-import { loadModel } from '../../io/model-file.js';
-import { createReferenceNetwork } from '../../engines/reference/mlp.js';
+import { digitFromBytesBounded } from '../../image/digit.js';
 import { describeSpec } from '../../model/network.js';
 import { err, out } from '../../ui/colors.js';
 import { drawPage } from '../../web/page.js';
@@ -18,7 +18,7 @@ import { createApp, loopbackHosts } from '../../web/server.js';
 import { listenForInterrupt } from '../interrupt.js';
 import { renderModelReport } from '../model-report.js';
 import { dataDirOption, noColorOption, quietOption } from '../options.js';
-import { classifyDigit, digitFromImageBytes } from '../read-digit.js';
+import { classifyDigit, loadDigitReader } from '../read-digit.js';
 
 const MIB = 1024 * 1024;
 /** 10,486 bytes, the smallest --max-upload: far smaller limits round to a handful of bytes, or to 0. */
@@ -61,9 +61,7 @@ Examples:
         if (!options.quiet) process.stderr.write(line + '\n');
       };
       const maxUploadBytes = Math.round(options.maxUpload * MIB);
-      const model = await loadModel(modelPath);
-      const net = createReferenceNetwork(model.architecture, 1);
-      net.importParams(model.params);
+      const { model, net } = await loadDigitReader(modelPath);
       const allowedHosts = new Set<string>();
       const app = createApp({
         page: drawPage({ modelLabel: `${basename(modelPath)}: ${describeSpec(model.architecture)}`, maxUploadBytes }),
@@ -71,7 +69,7 @@ Examples:
         // Built on the first request for it and kept (createApp retries a failed one).
         report: () => renderModelReport(model, basename(modelPath), { dataDir: options.dataDir, engine: 'auto', notice: log }),
         predict: async (bytes) => {
-          const { pixels } = await digitFromImageBytes(bytes, 'the image');
+          const { pixels } = await digitFromBytesBounded(bytes, 'the image');
           const probabilities = classifyDigit(net, pixels, model.input.scale);
           let digit = 0;
           for (let d = 1; d < probabilities.length; d++) if (probabilities[d] > probabilities[digit]) digit = d;

@@ -57,7 +57,7 @@ export function makeTrainCommand() {
     .option('--warmup <epochs>', 'epochs (not steps) of linear learning-rate warm-up before constant or cosine, rising step by step to lr', parseNonNegativeInt, 0)
     .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
-    .option('--no-augment', 'train on the images exactly as they are; by default each image is randomly rotated, slanted, scaled and shifted every epoch, which reads real handwriting better')
+    .option('--no-augment', 'train on the images exactly as they are; by default each image is randomly rotated, slanted, scaled and shifted every epoch (and about one in eight stretched towards a square, as scans and crops come), which reads real handwriting better')
     .option('--seed <n>', 'random seed for weights and batch order (same seed, same weights)', parseSeed, 42)
     .option('--val-size <n>', 'images held out of the 60,000 training images for per-epoch validation', parseNonNegativeInt, 5000)
     .option('--limit <n>', 'train on the first <n> training images only (quick experiments)', parsePositiveInt)
