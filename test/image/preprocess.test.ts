@@ -67,6 +67,17 @@ function distance(a: Uint8Array, b: Uint8Array): number {
 
 const asPlane = (bytes: Uint8Array): Plane => ({ width: 28, height: 28, data: Float32Array.from(bytes, (v) => v / 255) });
 
+/** The box [x0, x1) x [y0, y1) of the pixels of a side x side plane that are ink (0.2 or more). */
+function inkBox(ink: Float32Array, side: number): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = side, y0 = side, x1 = 0, y1 = 0;
+  ink.forEach((v, p) => {
+    if (v < 0.2) return;
+    x0 = Math.min(x0, p % side); x1 = Math.max(x1, (p % side) + 1);
+    y0 = Math.min(y0, Math.floor(p / side)); y1 = Math.max(y1, Math.floor(p / side) + 1);
+  });
+  return { x0, y0, x1, y1 };
+}
+
 describe('preprocessDigit', () => {
   it('gives back an MNIST digit almost unchanged (MNIST is already in its own layout)', () => {
     const distances = Array.from({ length: 60 }, (_, i) => distance(found(asPlane(digit(i))).pixels, digit(i)));
@@ -137,12 +148,7 @@ describe('preprocessDigit', () => {
     for (const i of [0, 3, 8]) {
       const ink = upscale(digit(i), 6);
       // The ink's box, cropped: every edge touches a stroke.
-      let x0 = 168, y0 = 168, x1 = 0, y1 = 0;
-      ink.forEach((v, p) => {
-        if (v < 0.2) return;
-        x0 = Math.min(x0, p % 168); x1 = Math.max(x1, (p % 168) + 1);
-        y0 = Math.min(y0, Math.floor(p / 168)); y1 = Math.max(y1, Math.floor(p / 168) + 1);
-      });
+      const { x0, y0, x1, y1 } = inkBox(ink, 168);
       const w = x1 - x0, h = y1 - y0;
       const crop = page(w, h, ink, 168, { x: -x0, y: -y0 }, { paper: 0.95, inkLevel: 0.05 });
       const read = found(crop);
@@ -156,12 +162,7 @@ describe('preprocessDigit', () => {
       // The digit 4x larger (its ink fits 80 px, MNIST's 20-pixel box) in a 96x96 frame around
       // its ink's centre, each 6x6 block averaged: a 16x16 scan with 1-2 pixels of paper around.
       const ink = upscale(digit(i), 4);
-      let x0 = 112, y0 = 112, x1 = 0, y1 = 0;
-      ink.forEach((v, p) => {
-        if (v < 0.2) return;
-        x0 = Math.min(x0, p % 112); x1 = Math.max(x1, (p % 112) + 1);
-        y0 = Math.min(y0, Math.floor(p / 112)); y1 = Math.max(y1, Math.floor(p / 112) + 1);
-      });
+      const { x0, y0, x1, y1 } = inkBox(ink, 112);
       const frame = page(96, 96, ink, 112, { x: 48 - Math.round((x0 + x1) / 2), y: 48 - Math.round((y0 + y1) / 2) }, { paper: 0.95, inkLevel: 0.05 });
       const scan = new Float32Array(16 * 16);
       for (let y = 0; y < 96; y++) for (let x = 0; x < 96; x++) scan[Math.floor(y / 6) * 16 + Math.floor(x / 6)] += frame.data[y * 96 + x] / 36;
