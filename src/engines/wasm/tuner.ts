@@ -5,7 +5,9 @@
  * was fastest at 8 threads and slower at 16). So the engine starts one thread per core and, over the
  * first training steps, times whole steps at each candidate count in turn, then keeps the count
  * whose median step was shortest. It measures again every REMEASURE_AFTER steps (about an epoch of
- * MNIST), since a shared machine's other work comes and goes. Any count gives bit-identical weights
+ * MNIST), since a shared machine's other work comes and goes: then only the chosen count and its
+ * neighbours among the candidates, so that the far ones (one thread on 16 cores, say) cost no
+ * steps, and a changed load moves the choice a step at a time. Any count gives bit-identical weights
  * (assembly/threads.ts), so the measurement changes how fast a run is, never what it computes.
  */
 
@@ -29,6 +31,8 @@ export function threadCandidates(max: number): number[] {
  */
 export class ThreadTuner {
   private readonly times: number[][];
+  /** Indices of the candidates measured now: all of them at first, then the chosen one and its neighbours. */
+  private trying: number[];
   private current = 0;
   private last = -1;
   private taken = 0;
@@ -42,12 +46,13 @@ export class ThreadTuner {
   ) {
     if (candidates.length === 0) throw new RangeError('no thread counts to choose from');
     this.times = candidates.map(() => []);
+    this.trying = candidates.map((_, k) => k);
     if (candidates.length === 1) this.chosen = candidates[0];
   }
 
   /** Whether the steps are being timed now (else the chosen count simply runs). */
   get measuring(): boolean {
-    return this.candidates.length > 1 && this.taken < this.rounds * this.candidates.length;
+    return this.candidates.length > 1 && this.taken < this.rounds * this.trying.length;
   }
 
   /** The count to use first. */
@@ -62,38 +67,40 @@ export class ThreadTuner {
       this.kept = 0;
       this.taken = 0;
       this.last = -1;
-      for (const times of this.times) times.length = 0;
+      const k = this.candidates.indexOf(this.chosen!);
+      this.trying = [k - 1, k, k + 1].filter((i) => i >= 0 && i < this.candidates.length);
+      for (const i of this.trying) this.times[i].length = 0;
     }
     if (this.last >= 0) {
       this.times[this.current].push(now - this.last);
       this.taken++;
     }
     this.last = now;
-    if (this.taken === this.rounds * this.candidates.length) {
+    if (this.taken === this.rounds * this.trying.length) {
       this.chosen = this.fastest();
       return this.chosen;
     }
     // The first interval (before any step) is not counted: it holds the loop's start-up.
-    this.current = this.taken % this.candidates.length;
+    this.current = this.trying[this.taken % this.trying.length];
     return this.candidates[this.current];
   }
 
-  /** The candidate with the shortest median step; on a tie, the fewer threads. */
+  /** The candidate measured last time with the shortest median step; on a tie, the fewer threads. */
   private fastest(): number {
-    let best = 0;
+    let best = this.trying[0];
     let bestMedian = Infinity;
-    this.times.forEach((times, k) => {
-      const sorted = [...times].sort((a, b) => a - b);
+    for (const k of this.trying) {
+      const sorted = [...this.times[k]].sort((a, b) => a - b);
       const median = sorted[sorted.length >> 1];
       if (median < bestMedian) {
         bestMedian = median;
         best = k;
       }
-    });
+    }
     return this.candidates[best];
   }
 
-  /** Median step time (ms) of each candidate measured so far, for reports and tests. */
+  /** Median step time (ms) of each candidate at its latest measurement, for reports and tests. */
   medians(): { threads: number; ms: number | null }[] {
     return this.candidates.map((threads, k) => {
       const sorted = [...this.times[k]].sort((a, b) => a - b);

@@ -68,6 +68,27 @@ describe('ThreadTuner', () => {
     expect(used.slice(26, 36).every((t) => t === 1)).toBe(true);
   });
 
+  it('measures again only the chosen count and its neighbours, and moves a step at a time', () => {
+    const tuner = new ThreadTuner([1, 2, 4, 8, 16], 2, 6);
+    let best = 8;
+    const msFor = (t: number) => 1 + Math.abs(Math.log2(t) - Math.log2(best));
+    const used = drive(tuner, msFor, 11); // 10 measuring steps and the one that starts the clock
+    expect(tuner.chosen).toBe(8);
+    expect(new Set(used.slice(0, 10))).toEqual(new Set([1, 2, 4, 8, 16]));
+    best = 1; // the machine got busy: fewer threads are faster now
+    used.length = 0;
+    used.push(...drive(tuner, msFor, 5 + 7));
+    // 5 more steps on 8, then the new measurement: 4, 8 and 16 in turn, twice, plus its first call.
+    expect(used.slice(0, 5).every((t) => t === 8)).toBe(true);
+    expect(used.slice(5, 11)).toEqual([4, 8, 16, 4, 8, 16]);
+    expect(tuner.chosen).toBe(4);
+    expect(tuner.medians().find((m) => m.threads === 1)?.ms).toBe(1 + 3); // from the first measurement
+    used.length = 0;
+    used.push(...drive(tuner, msFor, 5 + 7));
+    expect(used.slice(5, 11)).toEqual([2, 4, 8, 2, 4, 8]);
+    expect(tuner.chosen).toBe(2);
+  });
+
   it('keeps measuring for TUNE_ROUNDS steps per count by default', () => {
     const tuner = new ThreadTuner([1, 2]);
     drive(tuner, (t) => (t === 2 ? 1 : 2), 2 * TUNE_ROUNDS);
