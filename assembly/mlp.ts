@@ -174,13 +174,14 @@ export function paramChunks(plan: usize): i32 {
  * parameters then take plain SGD's step with lr (sgdChunk's arithmetic, so the same bits) while its
  * gradients are in cache: one pass and one barrier fewer per step. That is safe because no chunk of
  * this phase reads a parameter: they read dZ, the layer inputs (x, its nonzero lists, a or h) and
- * write their own block of grads and params only.
+ * write their own block of grads and params only. Without `keep` (only with `sgd`), layer 0's
+ * sparse weight gradient is not stored at all: the step was its only reader.
  */
-export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd: bool): void {
+export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd: bool, keep: bool): void {
   const out0 = layerI32(plan, 0, L_OUT);
   const first = (out0 + W0_COLS - 1) / W0_COLS;
   if (c < first) {
-    layer0WeightGrad(plan, c * W0_COLS, min(out0, (c + 1) * W0_COLS), batch, lr, sgd);
+    layer0WeightGrad(plan, c * W0_COLS, min(out0, (c + 1) * W0_COLS), batch, lr, sgd, keep);
     return;
   }
   c -= first;
@@ -212,7 +213,7 @@ export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd
 }
 
 /** Columns c0..c1 of dW0T (in0, out0) and of dB0; with `sgd`, also the plain SGD step of those columns of W0T and b0. */
-function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32, lr: f64, sgd: bool): void {
+function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32, lr: f64, sgd: bool, keep: bool): void {
   const in0 = layerI32(plan, 0, L_IN);
   const out0 = layerI32(plan, 0, L_OUT);
   const dZ0 = layerPtr(plan, 0, L_DZ);
@@ -238,7 +239,7 @@ function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32, lr: f64, sg
   } else if (sgd) {
     sparseWeightGradSgd(
       dW0T, W0T, dZ0, c0, c1, in0, out0, planI32(plan, P_MAX_BATCH),
-      <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch, lr,
+      <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch, lr, keep,
     );
   } else {
     sparseWeightGrad(

@@ -78,6 +78,7 @@ export const CMD_PARAM_GRADS = 11; //   CMD_BACKWARD's second phase alone (dW, d
 export const CMD_PARAM_GRADS_SGD = 12; // CMD_PARAM_GRADS with each block's plain SGD step (lr) fused in
 export const CMD_LOAD_WARP = 13; // CMD_LOAD, each row chunk first warped from P_WARP_SRC by its P_WARP_PLAN records (warp.ts)
 export const CMD_LOAD_WARP_FORWARD = 14; // CMD_LOAD_WARP then CMD_FORWARD, each row chunk warped, loaded and run by one thread
+export const CMD_PARAM_SGD = 15; //   CMD_PARAM_GRADS_SGD where the step uses the gradients up: layer 0's sparse dW is not stored
 
 // A warp record's f64 slots (src/data/augment.ts PLAN_*, which writes them): the inverse matrix
 // [[ia, ib], [ic, id]], the shift, the output box x0..x1 by y0..y1 to sample, and the ink's box.

@@ -15,7 +15,7 @@ import {
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 import { optimChunk, optimChunks } from './optim';
-import { CMD_BACKWARD_ROWS, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD } from './plan';
+import { CMD_BACKWARD_ROWS, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_PARAM_SGD } from './plan';
 import { warpRows } from './warp';
 
 /**
@@ -59,9 +59,10 @@ function runChunk(plan: usize, cmd: i32, part: i32, chunk: i32, batch: i32, lr: 
     forwardChunk(plan, chunk, batch, part != 0, lr);
   }
   else if (cmd == CMD_BACKWARD) {
-    // part 0: rows; 1: parameter gradients; 2: parameter gradients, each block then stepped by SGD with lr.
+    // part 0: rows; 1: parameter gradients; 2: parameter gradients, each block then stepped by SGD
+    // with lr; 3: the same step, layer 0's sparse weight gradient not stored (nothing reads it after).
     if (part == 0) backwardRowChunk(plan, chunk, batch);
-    else backwardParamChunk(plan, chunk, batch, lr, part == 2);
+    else backwardParamChunk(plan, chunk, batch, lr, part >= 2, part != 3);
   } else if (cmd == CMD_SGD) sgdChunk(plan, chunk, lr);
   else if (cmd == CMD_LOAD) loadRows(plan, part + 1, chunk, batch, lr);
   else if (cmd == CMD_OPTIM) optimChunk(plan, chunk);
@@ -96,6 +97,7 @@ export function exec(plan: usize, cmd: i32, batch: i32, lr: f64): i32 {
   if (cmd == CMD_BACKWARD_ROWS) return phase(plan, CMD_BACKWARD, 0, batch, rowChunks(batch), lr);
   if (cmd == CMD_PARAM_GRADS) return phase(plan, CMD_BACKWARD, 1, batch, paramChunks(plan), lr);
   if (cmd == CMD_PARAM_GRADS_SGD) return phase(plan, CMD_BACKWARD, 2, batch, paramChunks(plan), lr);
+  if (cmd == CMD_PARAM_SGD) return phase(plan, CMD_BACKWARD, 3, batch, paramChunks(plan), lr);
   if (cmd == CMD_SGD) return phase(plan, cmd, 0, 0, sgdChunks(plan), lr);
   if (cmd == CMD_LOAD) return phase(plan, cmd, 0, batch, rowChunks(batch), lr);
   if (cmd == CMD_OPTIM) return phase(plan, cmd, 0, 0, optimChunks(plan), 0);

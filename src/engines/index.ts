@@ -26,6 +26,11 @@ export interface EngineOptions {
   threads?: number;
   /** The update rule of Network.step (default: plain SGD). */
   optimizer?: OptimizerSpec;
+  /**
+   * false: nothing reads the network's gradients after step() (a training loop), so the fast
+   * engine's plain SGD step may use them up instead of storing them (WasmOptions.keepGrads).
+   */
+  keepGrads?: boolean;
   /** Image transforms loadBatch will be given (e.g. augmentation): the fast engine runs them on all its threads. */
   transforms?: readonly ImageTransform[];
   /** A one-line notice (e.g. a fallback) for the user. */
@@ -62,7 +67,7 @@ export async function createNetwork(
     if (support.ok) {
       const tuneThreads = options.threads === undefined;
       const threads = options.threads ?? defaultThreads();
-      const net = await createWasmNetwork(spec, maxBatch, { threads, tuneThreads, optimizer, transforms: options.transforms });
+      const net = await createWasmNetwork(spec, maxBatch, { threads, tuneThreads, optimizer, transforms: options.transforms, keepGrads: options.keepGrads });
       const count = tuneThreads && threads > 1 ? `1-${threads} threads, the fastest measured` : `${threads} thread${threads === 1 ? '' : 's'}`;
       return { net, engine: `fast (wasm simd, ${count})` };
     }

@@ -177,7 +177,11 @@ export interface Network {
   readonly maxBatch: number;
   /** All weights and biases in the engine's order; same length as paramLayout(spec.sizes).count. */
   readonly params: Float32Array;
-  /** Same length and order as params: d(mean loss)/d(params) after backward(). */
+  /**
+   * Same length and order as params: d(mean loss)/d(params) after backward(). The fast engine
+   * created with keepGrads: false (what `mnist train` does) lets step() use them up: reading them
+   * after step() then throws, until the next backward().
+   */
   readonly grads: Float32Array;
   /** (maxBatch, sizes[0]) input rows: loadBatch() fills them, or a caller writes them directly. */
   readonly input: Float32Array;

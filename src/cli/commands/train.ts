@@ -160,6 +160,7 @@ ${presetHelp()}`)
           threads: options.threads,
           optimizer,
           transforms: augment ? [augment] : [],
+          keepGrads: false, // the training loop reads no gradient after a step
           notice: (line) => progress.log(line),
         });
         let result: TrainResult;

@@ -19,7 +19,7 @@ import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import { threadCandidates, ThreadTuner } from './tuner.js';
 import {
   ACT_CODES, CMD_BACKWARD, CMD_BACKWARD_ROWS, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
-  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_PARAM_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_PLAN, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -55,7 +55,7 @@ export interface EngineExports {
   ): void;
   sparseWeightGradSgd(
     dW0T: number, W0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
-    colMask: number, maskStride: number, colVal: number, batch: number, lr: number,
+    colMask: number, maskStride: number, colVal: number, batch: number, lr: number, keep: number,
   ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;
   outputGradRows(
@@ -213,6 +213,12 @@ export interface WasmOptions {
   tuneThreads?: boolean;
   optimizer?: OptimizerSpec;
   /**
+   * false: the caller never reads `grads` between step() and the next backward() (a training loop),
+   * so a plain SGD step may use the gradients up instead of storing them (layer 0's weight
+   * gradient, the largest; the weights are the same bits). Reading them then throws. Default true.
+   */
+  keepGrads?: boolean;
+  /**
    * Image transforms that loadBatch will be given: the workers import them when they start, and
    * then share a transformed load's rows. Any other transform runs on the calling thread alone.
    * A transform with an affine `native` form (augmentation) needs neither: the engine warps it in
@@ -255,6 +261,10 @@ export class WasmMlp implements Network {
    * first (flushGrads). The batch of that pending phase, 0 when there is none.
    */
   private pendingGrads = 0;
+  /** keepGrads (WasmOptions): whether a fused step stores the gradients it consumes. */
+  private keepGrads = true;
+  /** Whether the last step() used the gradients up without storing them (keepGrads false). */
+  private gradsUsedUp = false;
   /** Whether step() is plain SGD (no weight decay, no momentum), the rule backward() defers for. */
   private readonly plainSgd: boolean;
   readonly layout: MemoryPlan;
@@ -414,6 +424,7 @@ export class WasmMlp implements Network {
       await Promise.all(net.workers.map((w) => w.terminate()));
       throw error;
     }
+    net.keepGrads = options.keepGrads ?? true;
     if (options.tuneThreads && threads > 1) {
       net.tuner = new ThreadTuner(threadCandidates(threads));
       net.setActiveThreads(net.tuner.first);
@@ -597,6 +608,9 @@ export class WasmMlp implements Network {
   /** The gradients of the last backward(), complete. */
   get grads(): Float32Array {
     this.flushGrads();
+    if (this.gradsUsedUp) {
+      throw new Error('the gradients were used up by step(): this network was created with keepGrads: false; read them between backward() and step()');
+    }
     return this.gradValues;
   }
 
@@ -682,6 +696,7 @@ export class WasmMlp implements Network {
   backward(labels: Uint8Array, batch: number): void {
     checkBatch(batch, this.maxBatch);
     for (let n = 0; n < batch; n++) this.labels[n] = labels[n];
+    this.gradsUsedUp = false;
     if (this.plainSgd) {
       this.run(CMD_BACKWARD_ROWS, batch, 0);
       this.pendingGrads = batch;
@@ -707,8 +722,12 @@ export class WasmMlp implements Network {
       // gradients are computed when backward() left them pending, else in one pass.
       const batch = this.pendingGrads;
       this.pendingGrads = 0;
-      if (batch !== 0) this.run(CMD_PARAM_GRADS_SGD, batch, lr);
-      else this.run(CMD_SGD, 0, lr);
+      if (batch === 0) this.run(CMD_SGD, 0, lr);
+      else if (this.keepGrads) this.run(CMD_PARAM_GRADS_SGD, batch, lr);
+      else {
+        this.run(CMD_PARAM_SGD, batch, lr);
+        this.gradsUsedUp = true;
+      }
       return;
     }
     const rule = o.name === 'sgd' ? OPT_SGD_L2 : o.name === 'momentum' ? OPT_MOMENTUM : o.name === 'nesterov' ? OPT_NESTEROV : OPT_ADAM;

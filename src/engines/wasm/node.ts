@@ -64,6 +64,8 @@ export interface WasmNetworkOptions {
   optimizer?: OptimizerSpec;
   /** Image transforms the workers import, so that loadBatch can run them on every thread. */
   transforms?: readonly TransformRef[];
+  /** false: a plain SGD step may use the gradients up (WasmOptions.keepGrads). Default true. */
+  keepGrads?: boolean;
 }
 
 /** The wasm engine's network on this process's threads. close() it to end the workers. */
@@ -71,7 +73,7 @@ export async function createWasmNetwork(spec: NetworkSpec, maxBatch: number, opt
   const host: WasmHost = { module: await engineModule(), startWorker };
   return WasmMlp.create(
     spec, maxBatch,
-    { threads: options.threads ?? defaultThreads(), tuneThreads: options.tuneThreads, optimizer: options.optimizer, transforms: options.transforms },
+    { threads: options.threads ?? defaultThreads(), tuneThreads: options.tuneThreads, optimizer: options.optimizer, transforms: options.transforms, keepGrads: options.keepGrads },
     host,
   );
 }

@@ -71,6 +71,7 @@ export const CMD_PARAM_GRADS = 11;
 export const CMD_PARAM_GRADS_SGD = 12;
 export const CMD_LOAD_WARP = 13;
 export const CMD_LOAD_WARP_FORWARD = 14;
+export const CMD_PARAM_SGD = 15;
 
 /** assembly/plan.ts: a warp record's f64 slots (the affine warp of data/augment.ts, its PLAN_*). */
 export const W_IA = 0;

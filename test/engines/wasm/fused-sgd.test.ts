@@ -57,6 +57,8 @@ interface Run {
   threads: number;
   /** false: read the gradients after each backward, so step() runs the separate update pass. */
   fused: boolean;
+  /** The network's keepGrads (false: the fused steps use the gradients up; the last ones are not returned). */
+  keepGrads?: boolean;
   dense?: boolean;
   steps?: number;
   lr?: number;
@@ -65,8 +67,8 @@ interface Run {
 }
 
 /** Trains `steps` steps from fixed parameters and data; returns the final parameters and the last gradients. */
-async function train(spec: NetworkSpec, run: Run): Promise<{ params: Float32Array; grads: Float32Array }> {
-  const net = await createWasmNetwork(spec, MAX_BATCH, { threads: run.threads });
+async function train(spec: NetworkSpec, run: Run): Promise<{ params: Float32Array; grads: Float32Array | null }> {
+  const net = await createWasmNetwork(spec, MAX_BATCH, { threads: run.threads, keepGrads: run.keepGrads });
   try {
     net.importParams(startParams(spec, 3));
     run.edit?.(net);
@@ -83,7 +85,7 @@ async function train(spec: NetworkSpec, run: Run): Promise<{ params: Float32Arra
       if (!run.fused) net.exportGrads();
       net.step(run.lr ?? 0.3);
     }
-    return { params: net.exportParams(), grads: net.exportGrads() };
+    return { params: net.exportParams(), grads: run.keepGrads === false ? null : net.exportGrads() };
   } finally {
     await net.close();
   }
@@ -104,7 +106,15 @@ describe.each(SPECS)('fused plain SGD, $name', ({ spec, dense }) => {
     for (const threads of [1, 2, 3]) {
       const fused = await train(spec, { threads, fused: true, dense });
       expectIdentical(bits(fused.params), bits(separate.params), `weights, fused on ${threads} thread(s) vs separate on 1`);
-      expectIdentical(bits(fused.grads), bits(separate.grads), `last gradients, fused on ${threads} thread(s) vs separate on 1`);
+      expectIdentical(bits(fused.grads!), bits(separate.grads!), `last gradients, fused on ${threads} thread(s) vs separate on 1`);
+    }
+  });
+
+  it('with keepGrads false (steps that use the gradients up) the weights are still those of separate steps, bit for bit', async () => {
+    const separate = await train(spec, { threads: 1, fused: false, dense });
+    for (const threads of [1, 2]) {
+      const usedUp = await train(spec, { threads, fused: true, dense, keepGrads: false });
+      expectIdentical(bits(usedUp.params), bits(separate.params), `weights, keepGrads false on ${threads} thread(s) vs separate on 1`);
     }
   });
 });
@@ -154,6 +164,39 @@ describe('fused plain SGD, edge cases', () => {
       expectClose(net.exportParams(), ref.exportParams(), { atol: 1e-6, rtol: 1e-4 }, 'parameters after the step');
     } finally {
       await net.close();
+    }
+  });
+
+  it('keepGrads false: the step stores no layer-0 weight gradient, reading the gradients after it throws, before it works', async () => {
+    const net = await createWasmNetwork(spec, MAX_BATCH, { threads: 2, keepGrads: false });
+    const kept = await createWasmNetwork(spec, MAX_BATCH, { threads: 2 });
+    try {
+      const rng = new Rng(20);
+      const labels = new Uint8Array(MAX_BATCH).map(() => rng.int(10));
+      const x = inputs(MAX_BATCH, 784, rng, false);
+      for (const n of [net, kept]) {
+        n.importParams(startParams(spec, 19));
+        n.input.set(x);
+        n.forward(MAX_BATCH);
+        n.backward(labels, MAX_BATCH);
+      }
+      kept.step(0.5);
+      net.step(0.5);
+      // The raw layer-0 weight gradient, past the grads getter: never written.
+      const rawW0 = new Float32Array(net.exports.memory.buffer, net.layout.grads, 784 * spec.sizes[1]);
+      expect(rawW0.every((v) => v === 0)).toBe(true);
+      expectIdentical(bits(net.exportParams()), bits(kept.exportParams()), 'weights after the step');
+      expect(() => net.exportGrads()).toThrow(/used up by step\(\).*keepGrads: false/);
+      expect(() => net.grads).toThrow(/read them between backward\(\) and step\(\)/);
+      // After the next backward they are there again, complete, until its step.
+      for (const n of [net, kept]) {
+        n.forward(MAX_BATCH);
+        n.backward(labels, MAX_BATCH);
+      }
+      expectIdentical(bits(net.exportGrads()), bits(kept.exportGrads()), 'gradients read between backward and step');
+    } finally {
+      await net.close();
+      await kept.close();
     }
   });
 
