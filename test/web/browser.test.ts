@@ -46,7 +46,8 @@ beforeAll(async () => {
   if (process.env.MNIST_SCREENSHOTS) shots = tempDir('mnist-screenshots-');
   modelPath = join(dir, 'model.json');
   const [train, launched] = await Promise.all([
-    mnist(['train', '--limit', '20000', '--val-size', '1000', '--epochs', '3', '--arch', '784-64-10', '--out', modelPath, '--quiet']),
+    // One thread: any count gives the same weights, and a second one only competes with the browser.
+    mnist(['train', '--limit', '20000', '--val-size', '1000', '--epochs', '3', '--arch', '784-64-10', '--threads', '1', '--out', modelPath, '--quiet']),
     launchBrowser(),
   ]);
   browser = launched;
