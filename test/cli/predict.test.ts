@@ -34,7 +34,8 @@ beforeAll(async () => {
   assertBuilt();
   dir = tempDir('mnist-predict-');
   model = join(dir, 'model.json');
-  const train = await mnist(['train', '--limit', '6000', '--val-size', '0', '--epochs', '2', '--batch-size', '32', '--engine', 'fast', '--quiet', '--out', model]);
+  // One thread: any count gives the same weights, and a second one only competes with the other test worker.
+  const train = await mnist(['train', '--limit', '6000', '--val-size', '0', '--epochs', '2', '--batch-size', '32', '--engine', 'fast', '--threads', '1', '--quiet', '--out', model]);
   expect(train.code).toBe(0);
   const images = readFileSync(join(embeddedDataDir(), 't10k-images-idx3-ubyte'));
   const labelBytes = readFileSync(join(embeddedDataDir(), 't10k-labels-idx1-ubyte'));

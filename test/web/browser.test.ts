@@ -1,7 +1,9 @@
 // The pictures end to end, in a real browser: `mnist serve`'s page (drawing with mouse events,
 // uploads, errors), the report from `mnist report` opened from disk, and `evaluate --errors`.
-// One small model trained here for all of them; one browser for the whole file. Screenshots go
-// to a temp folder (printed at the end), never into the repository.
+// One small model trained here for all of them; one browser for the whole file. Screenshots, for a
+// person to look at, are taken only with MNIST_SCREENSHOTS=1 (no assertion reads them, and they
+// cost about a second of CPU); they go to a temp folder (printed at the end), never into the
+// repository.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -21,7 +23,8 @@ import { startServe, type Served } from '../helpers/serve.js';
 import { DIGIT_STROKES } from './strokes.js';
 
 let dir: string;
-let shots: string;
+/** The folder for screenshots, or undefined when MNIST_SCREENSHOTS is not set. */
+let shots: string | undefined;
 let modelPath: string;
 let reportPath: string;
 let reportRun: CliRun;
@@ -40,10 +43,11 @@ const watchConsole = (p: Page) => {
 beforeAll(async () => {
   assertBuilt();
   dir = tempDir('mnist-web-');
-  shots = tempDir('mnist-screenshots-');
+  if (process.env.MNIST_SCREENSHOTS) shots = tempDir('mnist-screenshots-');
   modelPath = join(dir, 'model.json');
   const [train, launched] = await Promise.all([
-    mnist(['train', '--limit', '20000', '--val-size', '1000', '--epochs', '3', '--arch', '784-64-10', '--out', modelPath, '--quiet']),
+    // One thread: any count gives the same weights, and a second one only competes with the browser.
+    mnist(['train', '--limit', '20000', '--val-size', '1000', '--epochs', '3', '--arch', '784-64-10', '--threads', '1', '--out', modelPath, '--quiet']),
     launchBrowser(),
   ]);
   browser = launched;
@@ -70,6 +74,11 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true }); // the model and report; the screenshots stay
   if (shots) process.stderr.write(`screenshots: ${shots}\n`);
 });
+
+/** Saves a screenshot when MNIST_SCREENSHOTS is set. */
+async function screenshot(p: Page, name: string, fullPage = false): Promise<void> {
+  if (shots) await p.screenshot({ path: join(shots, name), fullPage });
+}
 
 async function draw(p: Page, digit: number): Promise<string> {
   const box = (await p.getByTestId('pad').boundingBox())!;
@@ -100,7 +109,7 @@ describe('mnist serve in a browser', () => {
       const bar = await page.getByTestId(`bar-${digit}`).getAttribute('class');
       expect(bar).toBe('best');
     }
-    await page.screenshot({ path: join(shots, 'serve-drawn-7.png') });
+    await screenshot(page, 'serve-drawn-7.png');
     // Clear empties the answer and the bars.
     await page.getByTestId('clear').click();
     expect(await page.getByTestId('prediction').textContent()).toBe('–');
@@ -132,7 +141,7 @@ describe('mnist serve in a browser', () => {
       }
       expect(await page.getByTestId('error').isHidden()).toBe(true);
     }
-    await page.screenshot({ path: join(shots, 'serve-upload.png') });
+    await screenshot(page, 'serve-upload.png');
     expect(consoleErrors).toEqual([]);
   });
 
@@ -145,12 +154,12 @@ describe('mnist serve in a browser', () => {
     expect(await other.getByTestId('prediction').textContent()).toBe('–');
     await other.getByTestId('upload').setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1.5 * 1024 * 1024) });
     expect(await other.getByTestId('error').textContent()).toMatch(/^huge\.png is 1\.5 MiB; the server accepts images up to 1 MiB\. Scale it down first\.$/);
-    await other.screenshot({ path: join(shots, 'serve-error.png') });
+    await screenshot(other, 'serve-error.png');
     // On a phone, in dark mode, the page fits the screen's width.
     await other.emulateMedia({ colorScheme: 'dark' });
     await other.setViewportSize({ width: 390, height: 844 });
     expect(await other.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
-    await other.screenshot({ path: join(shots, 'serve-phone-dark.png') });
+    await screenshot(other, 'serve-phone-dark.png');
     await other.close();
   });
 });
@@ -239,11 +248,11 @@ describe('mnist report', () => {
     // Every image is inline and decodes.
     expect(await view.evaluate('[...document.images].every((img) => img.complete && img.naturalWidth === 28)')).toBe(true);
     expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
-    await view.screenshot({ path: join(shots, 'report-light.png'), fullPage: true });
+    await screenshot(view, 'report-light.png', true);
     await view.emulateMedia({ colorScheme: 'dark' });
     await view.setViewportSize({ width: 390, height: 844 });
     expect(await view.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
-    await view.screenshot({ path: join(shots, 'report-phone-dark.png') });
+    await screenshot(view, 'report-phone-dark.png');
     await view.close();
 
     // The server shows the same report.
