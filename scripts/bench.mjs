@@ -1,6 +1,6 @@
 // Run: npm run bench            (builds, then prints every figure below in one run; add -- --json for scripts)
 //      node scripts/bench.mjs [--json] [--epochs N] [--threads N] [--quick] [--no-default-run] [--no-numpy]
-//                             [--profile] [--ref-steps N]
+//                             [--profile] [--ref-steps N] [--keep-grads]
 // Benchmark (not a test) of the default network, 784-128-10 ReLU, softmax cross-entropy, He init,
 // plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images (the settings of
 // scripts/numpy_mlp.py), printed side by side in one run with the machine it ran on:
@@ -13,6 +13,8 @@
 //   - the ratios of the issue's goals: plain epoch / best NumPy epoch (goal <= 0.6), default run /
 //     NumPy's 20 plain epochs (goal <= 1), and whether more threads are ever slower.
 // --quick: one epoch each, no default run. --profile adds the per-kernel profile of both engines.
+// --keep-grads: the fast networks store every gradient, as a network that does not say keepGrads: false
+// does (mnist train lets the step use layer 0's weight gradient up): to compare the two.
 // Uses the built dist/: `npm run build` first (npm run bench does).
 
 import { spawnSync } from 'node:child_process';
@@ -45,6 +47,7 @@ const refSteps = value('--ref-steps', 200);
 const profile = flag('--profile');
 const defaultRun = !quick && !flag('--no-default-run');
 const numpy = !flag('--no-numpy');
+const keepGrads = flag('--keep-grads');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AUGMENT = augmentTransform(DEFAULT_AUGMENT);
 
@@ -109,7 +112,7 @@ function runEpoch(net, order, rng, labels, { maxSteps = steps, augment = false, 
  * up to `t`: the count the engine measures fastest, as `mnist train` does by default).
  */
 async function fastEpochs(t, augment, count = epochs, tune = false) {
-  const net = await createWasmNetwork(SPEC, BATCH, { threads: t, tuneThreads: tune, transforms: [AUGMENT], keepGrads: false });
+  const net = await createWasmNetwork(SPEC, BATCH, { threads: t, tuneThreads: tune, transforms: [AUGMENT], keepGrads });
   net.importParams(initialParams());
   const order = new Uint32Array(N);
   const labels = new Uint8Array(BATCH);
@@ -342,7 +345,7 @@ const report = {
   defaultThreads: threads,
 };
 log(`machine: ${m.cpu}, ${m.cores} cores, ${m.flags.join(' ') || 'no x86 flags read'} (wasm simd128), Node ${m.node}, load average ${m.loadAverage}`);
-log(`fast engine: ${threads} thread(s) (one per core; by default mnist train measures which count is fastest, below); median of ${epochs} epoch(s) after a warm-up; wall s (CPU s of all threads)`);
+log(`fast engine: ${threads} thread(s) (one per core; by default mnist train measures which count is fastest, below); median of ${epochs} epoch(s) after a warm-up; wall s (CPU s of all threads)${keepGrads ? '; gradients stored (--keep-grads)' : ''}`);
 
 const plain = await fastEpochs(threads, false);
 const augmented = await fastEpochs(threads, true);
