@@ -202,8 +202,8 @@ export function sparseWeightGrad(
  * registers: W0T[i, c] = f32(f64(W0T[i, c]) - lr f64(dW0T[i, c])), tail.ts's sgd4/sgd1, so W0T
  * ends bit for bit as sparseWeightGrad followed by sgdRange. A pixel no row of the batch has lit
  * has a gradient of exactly +0, and p - lr * +0 is p itself (-0 included) for 0 <= lr < infinity:
- * its row of W0T is left unread. Without `keep`, dW0T is not written (400 KB per step for
- * 784-128-10, a fifth of the phase's memory traffic): for a caller that never reads it after the step.
+ * its row of W0T is left unread. Without `keep`, dW0T is not written at all (400 KB per step for
+ * 784-128-10): for a caller that never reads it after the step.
  */
 export function sparseWeightGradSgd(
   dW0T: usize, W0T: usize, dZ0: usize, c0: i32, c1: i32, in0: i32, out0: i32, maxBatch: i32,
