@@ -20,6 +20,12 @@ import { dropping, dropRows, layerInput, maskGradRows } from './dropout';
 
 /** Columns of dW0T per parameter chunk: the widest register tile of sparseWeightGrad. */
 const W0_COLS = 32;
+/**
+ * Inputs (rows of dW0T) per parameter chunk, at most: 196, a quarter of an MNIST image, so a
+ * 784-128-10 step has 16 layer-0 chunks rather than 4 and more than 4 threads can share the phase.
+ * Every dW0T element is still one sum over the batch's rows in order, so any split gives the same bits.
+ */
+const W0_PIXELS = 196;
 /** Outputs of a canonical layer's dW per parameter chunk. */
 const W_ROWS = 16;
 /** Parameters per SGD chunk (32 KiB of params and of grads: one L1's worth). */
@@ -160,10 +166,18 @@ export function backwardRows(plan: usize, r0: i32, r1: i32, batch: i32): void {
   }
 }
 
-/** Parameter-gradient chunks: layer 0's dW0T in blocks of W0_COLS columns, then every other layer in blocks of W_ROWS outputs. */
+/** Row ranges layer 0's dW0T is cut into (W0_PIXELS inputs each at most). */
+@inline function pixelParts(in0: i32): i32 {
+  return (in0 + W0_PIXELS - 1) / W0_PIXELS;
+}
+
+/**
+ * Parameter-gradient chunks: layer 0's dW0T in blocks of W0_COLS columns by pixelParts row ranges,
+ * then every other layer in blocks of W_ROWS outputs.
+ */
 export function paramChunks(plan: usize): i32 {
   const L = planI32(plan, P_LAYERS);
-  let count = (layerI32(plan, 0, L_OUT) + W0_COLS - 1) / W0_COLS;
+  let count = (layerI32(plan, 0, L_OUT) + W0_COLS - 1) / W0_COLS * pixelParts(layerI32(plan, 0, L_IN));
   for (let l = 1; l < L; l++) count += (layerI32(plan, l, L_OUT) + W_ROWS - 1) / W_ROWS;
   return count;
 }
@@ -179,9 +193,14 @@ export function paramChunks(plan: usize): i32 {
  */
 export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd: bool, keep: bool): void {
   const out0 = layerI32(plan, 0, L_OUT);
-  const first = (out0 + W0_COLS - 1) / W0_COLS;
+  const in0 = layerI32(plan, 0, L_IN);
+  const parts = pixelParts(in0);
+  const first = (out0 + W0_COLS - 1) / W0_COLS * parts;
   if (c < first) {
-    layer0WeightGrad(plan, c * W0_COLS, min(out0, (c + 1) * W0_COLS), batch, lr, sgd, keep);
+    // Column block c / parts, row range c % parts: the ranges of a block are claimed one after another.
+    const b = c / parts, part = c % parts;
+    const i0 = part * in0 / parts, i1 = (part + 1) * in0 / parts;
+    layer0WeightGrad(plan, b * W0_COLS, min(out0, (b + 1) * W0_COLS), i0, i1, part == 0, batch, lr, sgd, keep);
     return;
   }
   c -= first;
@@ -212,8 +231,11 @@ export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd
   }
 }
 
-/** Columns c0..c1 of dW0T (in0, out0) and of dB0; with `sgd`, also the plain SGD step of those columns of W0T and b0. */
-function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32, lr: f64, sgd: bool, keep: bool): void {
+/**
+ * Columns c0..c1 of rows i0..i1 of dW0T (in0, out0), and with `bias` columns c0..c1 of dB0; with
+ * `sgd`, also the plain SGD step of those elements of W0T (and b0).
+ */
+function layer0WeightGrad(plan: usize, c0: i32, c1: i32, i0: i32, i1: i32, bias: bool, batch: i32, lr: f64, sgd: bool, keep: bool): void {
   const in0 = layerI32(plan, 0, L_IN);
   const out0 = layerI32(plan, 0, L_OUT);
   const dZ0 = layerPtr(plan, 0, L_DZ);
@@ -230,23 +252,24 @@ function layer0WeightGrad(plan: usize, c0: i32, c1: i32, batch: i32, lr: f64, sg
   }
   // The dense kernel reads x, which a sparse chunk loaded from the stage never wrote.
   if (haveX && denseEnough(nnz, batch, in0)) {
-    // dW0T[i, c0..c1] (M = in0, N = c1 - c0) = sum over P = batch rows: A[m, p] = x[p, m] times dZ0[p, c0..c1].
+    // dW0T[i0..i1, c0..c1] (M = i1 - i0, N = c1 - c0) = sum over P = batch rows: A[m, p] = x[p, i0 + m] times dZ0[p, c0..c1].
     gemmAxpy(
-      dW0T + (<usize>c0 << 2), out0, layerPtr(plan, 0, L_X), 1, in0,
-      dZ0 + (<usize>c0 << 2), out0, in0, c1 - c0, batch, 0, EPI_NONE, 0, 0, 0,
+      dW0T + (<usize>(i0 * out0 + c0) << 2), out0, layerPtr(plan, 0, L_X) + (<usize>i0 << 2), 1, in0,
+      dZ0 + (<usize>c0 << 2), out0, i1 - i0, c1 - c0, batch, 0, EPI_NONE, 0, 0, 0,
     );
-    if (sgd) for (let i = 0; i < in0; i++) sgdRange(W0T, dW0T, i * out0 + c0, i * out0 + c1, lr);
+    if (sgd) for (let i = i0; i < i1; i++) sgdRange(W0T, dW0T, i * out0 + c0, i * out0 + c1, lr);
   } else if (sgd) {
     sparseWeightGradSgd(
-      dW0T, W0T, dZ0, c0, c1, in0, out0, planI32(plan, P_MAX_BATCH),
+      dW0T, W0T, dZ0, c0, c1, i0, i1, out0, planI32(plan, P_MAX_BATCH),
       <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch, lr, keep,
     );
   } else {
     sparseWeightGrad(
-      dW0T, dZ0, c0, c1, in0, out0, planI32(plan, P_MAX_BATCH),
+      dW0T, dZ0, c0, c1, i0, i1, out0, planI32(plan, P_MAX_BATCH),
       <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch,
     );
   }
+  if (!bias) return;
   biasGrad(layerPtr(plan, 0, L_DB), dZ0, c0, c1, out0, batch);
   if (sgd) sgdRange(layerPtr(plan, 0, L_B), layerPtr(plan, 0, L_DB), c0, c1, lr);
 }

@@ -181,20 +181,20 @@ export function sparseForward(
 }
 
 /**
- * Weight gradient of layer 0 for columns [c0, c1): dW0T[i, c] = sum_n x[n, i] dZ0[n, c], over the
+ * Weight gradient of layer 0 for columns [c0, c1) of rows [i0, i1): dW0T[i, c] = sum_n x[n, i] dZ0[n, c], over the
  * rows n < batch whose bit is set in pixel i's mask, in row order. Each (pixel, column chunk) sum
  * stays in registers and is stored once: no zeroing pass and no read-modify-write of dW0T.
  * Columns go in chunks of 32 (8 accumulators), then 16, 4 and single columns.
  */
 export function sparseWeightGrad(
-  dW0T: usize, dZ0: usize, c0: i32, c1: i32, in0: i32, out0: i32, maxBatch: i32,
+  dW0T: usize, dZ0: usize, c0: i32, c1: i32, i0: i32, i1: i32, out0: i32, maxBatch: i32,
   colMask: usize, maskStride: i32, colVal: usize, batch: i32,
 ): void {
   let c = c0;
-  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
-  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
-  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
-  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
+  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
+  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
+  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
+  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, 0, 0, false, true);
 }
 
 /**
@@ -206,18 +206,18 @@ export function sparseWeightGrad(
  * 784-128-10): for a caller that never reads it after the step.
  */
 export function sparseWeightGradSgd(
-  dW0T: usize, W0T: usize, dZ0: usize, c0: i32, c1: i32, in0: i32, out0: i32, maxBatch: i32,
+  dW0T: usize, W0T: usize, dZ0: usize, c0: i32, c1: i32, i0: i32, i1: i32, out0: i32, maxBatch: i32,
   colMask: usize, maskStride: i32, colVal: usize, batch: i32, lr: f64, keep: bool,
 ): void {
   let c = c0;
-  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
-  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
-  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
-  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, in0, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
+  for (; c + 32 <= c1; c += 32) wgrad(dW0T, dZ0, c, 32, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
+  for (; c + 16 <= c1; c += 16) wgrad(dW0T, dZ0, c, 16, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
+  for (; c + 4 <= c1; c += 4) wgrad(dW0T, dZ0, c, 4, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
+  for (; c < c1; c++) wgrad(dW0T, dZ0, c, 1, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, W0T, lr, true, keep);
 }
 
 @inline function wgrad(
-  dW0T: usize, dZ0: usize, c: i32, width: i32, in0: i32, out0: i32, maxBatch: i32,
+  dW0T: usize, dZ0: usize, c: i32, width: i32, i0: i32, i1: i32, out0: i32, maxBatch: i32,
   colMask: usize, maskStride: i32, colVal: usize, batch: i32, W0T: usize, lr: f64, fused: bool, keep: bool,
 ): void {
   const zc = dZ0 + (<usize>c << 2);
@@ -228,7 +228,7 @@ export function sparseWeightGradSgd(
   const l = f64x2.splat(lr);
   // Whether an unlit pixel (gradient +0) may skip its update: lr * +0 must be +0.
   const skippable = lr >= 0 && lr <= f64.MAX_VALUE;
-  for (let i = 0; i < in0; i++) {
+  for (let i = i0; i < i1; i++) {
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     let s: f32 = 0;
     let lit: u64 = 0;

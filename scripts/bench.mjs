@@ -187,7 +187,7 @@ async function kernelProfile() {
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);
     // The engine steps plain SGD block by block inside the parameter-gradient phase; W0T from registers.
-    x.sparseWeightGradSgd(dW0, W0, l0.dZ, 0, out0, in0, out0, BATCH, L.colMask, L.maskStride, L.colVal, batch, LR, 0); lap(9);
+    x.sparseWeightGradSgd(dW0, W0, l0.dZ, 0, out0, 0, in0, out0, BATCH, L.colMask, L.maskStride, L.colVal, batch, LR, 0); lap(9);
     x.biasGrad(dB0, l0.dZ, 0, out0, out0, batch); lap(10);
     x.sgdRange(L.params, L.grads, l0.biasOffset, L.paramCount, LR); lap(11);
   }

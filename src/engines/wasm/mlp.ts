@@ -50,11 +50,11 @@ export interface EngineExports {
     csrPairs: number, csrNnz: number, csrStride: number, act: number,
   ): void;
   sparseWeightGrad(
-    dW0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
+    dW0T: number, dZ0: number, c0: number, c1: number, i0: number, i1: number, out0: number, maxBatch: number,
     colMask: number, maskStride: number, colVal: number, batch: number,
   ): void;
   sparseWeightGradSgd(
-    dW0T: number, W0T: number, dZ0: number, c0: number, c1: number, in0: number, out0: number, maxBatch: number,
+    dW0T: number, W0T: number, dZ0: number, c0: number, c1: number, i0: number, i1: number, out0: number, maxBatch: number,
     colMask: number, maskStride: number, colVal: number, batch: number, lr: number, keep: number,
   ): void;
   softmaxRows(probs: number, logits: number, rowMax: number, rowSum: number, r0: number, r1: number, classes: number): void;

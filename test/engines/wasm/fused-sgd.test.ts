@@ -200,6 +200,29 @@ describe('fused plain SGD, edge cases', () => {
     }
   });
 
+  it('layer 0\'s weight gradient, cut into column blocks and row ranges on 2 threads, has the bits of one pass over all of it', async () => {
+    const net = await createWasmNetwork(spec, MAX_BATCH, { threads: 2 });
+    try {
+      const rng = new Rng(21);
+      const labels = new Uint8Array(MAX_BATCH).map(() => rng.int(10));
+      net.importParams(startParams(spec, 22));
+      net.input.set(inputs(MAX_BATCH, 784, rng, false));
+      net.forward(MAX_BATCH);
+      net.backward(labels, MAX_BATCH);
+      const out0 = spec.sizes[1];
+      const L = net.layout;
+      const dW0T = new Float32Array(net.exports.memory.buffer, L.grads, 784 * out0);
+      net.exportGrads(); // reading the gradients runs the parameter phase, chunk by chunk
+      const phase = dW0T.slice();
+      expect(phase.some((v) => v !== 0)).toBe(true);
+      dW0T.fill(Number.NaN);
+      net.exports.sparseWeightGrad(L.grads, L.layers[0].dZ, 0, out0, 0, 784, out0, MAX_BATCH, L.colMask, L.maskStride, L.colVal, MAX_BATCH);
+      expectIdentical(bits(phase), bits(dW0T.slice()), 'dW0T: the phase\'s chunks vs one kernel call over every row and column');
+    } finally {
+      await net.close();
+    }
+  });
+
   it('an evaluation forward or a new input between backward and step does not change the step', async () => {
     async function stepWithForwardBetween(fused: boolean): Promise<Float32Array> {
       const net = await createWasmNetwork({ ...spec, dropout: 0.4 }, MAX_BATCH, { threads: 2 });
