@@ -3,9 +3,10 @@
  * takes its source image from where P_WARP_ROWS points (a row of a resident dataset, or of the
  * source stage P_WARP_SRC) and its plan record (P_WARP_PLAN, drawn
  * by data/augment.ts planAugment on the main thread) and writes the warped bytes to P_STAGE, which
- * loadChunk then converts. The same float64 operations in the same order as warpImage, so the bytes
- * are identical; not the random draws, which stay in JavaScript with the generator. Also the ink
- * boxes that the records are drawn from (inkBoxes, for the main thread).
+ * loadChunk then converts. The same fixed-point arithmetic as warpImage (and the same float64
+ * operations for each row's start), so the bytes are identical; not the random draws, which stay
+ * in JavaScript with the generator. Also the ink boxes that the records are drawn from (inkBoxes,
+ * for the main thread).
  */
 
 import {
@@ -22,11 +23,10 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
   const stage = <usize>planI32(plan, P_STAGE);
   const input = <usize>planI32(plan, P_INPUT);
   for (let n = r0; n < r1; n++) {
-    // The row's input floats are free until loadChunk fills them from the stage: they hold the
-    // source pixels as f32 meanwhile (exact), so a pixel's two neighbours in a row are one 8-byte load.
-    const table = input + (<usize>(n * pixels) << 2);
-    bytesToF32(table, <usize>load<i32>(sources + (<usize>n << 2)), pixels);
-    warpImage(stage + <usize>(n * pixels), table, side, records + (<usize>(n * W_PLAN) << 3));
+    // The row's input floats are free until loadChunk fills them from the stage: room for a copy of
+    // the source framed by background, for an image whose ink touches its border.
+    const scratch = input + (<usize>(n * pixels) << 2);
+    warpImage(stage + <usize>(n * pixels), <usize>load<i32>(sources + (<usize>n << 2)), side, records + (<usize>(n * W_PLAN) << 3), scratch, pixels << 2);
   }
 }
 
@@ -80,186 +80,173 @@ function inkBoxScalar(image: usize, side: i32): i32 {
   return maxX < 0 ? -1 : minX + side * (maxX + side * (minY + side * maxY));
 }
 
-/** out[k] = bytes[k] as f32 (exact), k < count: 16 at a time (the signed convert: x64 has no unsigned one), then one at a time. */
-function bytesToF32(out: usize, bytes: usize, count: i32): void {
-  let k = 0;
-  for (; k + 16 <= count; k += 16) {
-    const b = v128.load(bytes + <usize>k);
-    const lo = i16x8.extend_low_i8x16_u(b), hi = i16x8.extend_high_i8x16_u(b);
-    const at = out + (<usize>k << 2);
-    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)));
-    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), 16);
-    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), 32);
-    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), 48);
-  }
-  for (; k < count; k++) store<f32>(out + (<usize>k << 2), <f32>load<u8>(bytes + <usize>k));
-}
-
-/** 1.5 * 2^52: the sum x + MAGIC of an integer-valued x, |x| < 2^51, holds x in its low 32 bits. */
-const MAGIC: f64 = 6755399441055744.0;
-
-/** An integer-valued f64 to i32 by its bits: one add, no conversion that could trap or need guarding. */
-@inline function wholeToI32(x: f64): i32 {
-  return <i32>reinterpret<i64>(x + MAGIC);
-}
+/**
+ * Fixed point of warpImage (data/augment.ts WARP_*): source coordinates in 1/65536 pixel, of
+ * which the bilinear weights keep the top 10 bits; a row whose coordinates reach beyond +-2^30
+ * (16,384 pixels) is background.
+ */
+const FRAC_BITS = 16;
+const ONE: f64 = 65536;
+const WEIGHT_SHIFT = 6;
+const WEIGHT_MASK = 1023;
+const WEIGHT_BITS = 10;
+const ROUND: i32 = 1 << (2 * WEIGHT_BITS - 1);
+const LIMIT: f64 = 1073741824; // 2^30
 
 /**
- * One image: background outside the record's box, bilinear samples of the source (its pixels as
- * f32 in `src`) inside it.
- * warpImage's `((s + 2) | 0) - 2` is trunc(s + 2) - 2 here, kept in f64 for the range tests, so
- * coordinates that are not a number, infinite or huge (a degenerate record) are background, never
- * a trap or a read outside the image; only the sampled pixels' coordinates become integers.
- * Two rows at a time, one per f64x2 lane: each lane does exactly warpImage's operations on its own
- * row (the steps right are the same adds in the same order), and the two rows' chains of adds
- * overlap. Where either lane is not wholly inside the image, each lane takes the scalar path.
+ * One image: background outside the record's box, bilinear samples of the source bytes at
+ * `image` inside it, as warpImage computes them. Only the pixels whose four neighbours reach the
+ * ink's box are sampled (each row's run of them found exactly, in whole numbers), four at a time;
+ * the rest are background. Those neighbours are inside the image, or one pixel outside it where
+ * the ink touches a border: such an image is first copied, framed by a row and column of 0s, to
+ * `scratch` (`room` bytes; an image too small to frame there is sampled pixel by pixel).
  */
-function warpImage(out: usize, src: usize, side: i32, rec: usize): void {
-  const rowF = <usize>side << 2;
+function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usize, room: i32): void {
   memory.fill(out, 0, <usize>(side * side));
+  const x0Out = <i32>load<f64>(rec, W_X0 << 3), x1Out = <i32>load<f64>(rec, W_X1 << 3);
+  const y0Out = <i32>load<f64>(rec, W_Y0 << 3), y1Out = <i32>load<f64>(rec, W_Y1 << 3);
+  if (x1Out < x0Out || y1Out < y0Out) return;
   const ia = load<f64>(rec, W_IA << 3), ib = load<f64>(rec, W_IB << 3);
   const ic = load<f64>(rec, W_IC << 3), id = load<f64>(rec, W_ID << 3);
   const tx = load<f64>(rec, W_TX << 3), ty = load<f64>(rec, W_TY << 3);
-  // The box's bounds are small whole numbers (or x1 < x0 for none), exact in both types.
-  const x0Out = <i32>load<f64>(rec, W_X0 << 3), x1Out = <i32>load<f64>(rec, W_X1 << 3);
-  const y0Out = <i32>load<f64>(rec, W_Y0 << 3), y1Out = <i32>load<f64>(rec, W_Y1 << 3);
+  const stepXf = floor(ia * ONE + 0.5), stepYf = floor(ic * ONE + 0.5);
+  if (!(abs(stepXf) <= LIMIT && abs(stepYf) <= LIMIT)) return;
+  const inkX0 = <i32>load<f64>(rec, W_INK_X0 << 3), inkX1 = <i32>load<f64>(rec, W_INK_X1 << 3);
+  const inkY0 = <i32>load<f64>(rec, W_INK_Y0 << 3), inkY1 = <i32>load<f64>(rec, W_INK_Y1 << 3);
+  let base = image, stride = side;
+  if (inkX0 <= 0 || inkY0 <= 0 || inkX1 >= side - 1 || inkY1 >= side - 1) {
+    stride = side + 2;
+    if (stride * stride > room) {
+      warpScalar(out, image, side, rec);
+      return;
+    }
+    frame(scratch, image, side);
+    base = scratch + <usize>stride + 1;
+  }
+  const stepX = <i32>stepXf, stepY = <i32>stepYf;
   const centre: f64 = <f64>(side - 1) / 2;
-  const last: f64 = <f64>(side - 1);
   const dx0: f64 = <f64>x0Out - centre - tx;
-  const stepX = f64x2.splat(ia), stepY = f64x2.splat(ic);
-  const two = f64x2.splat(2), zero = f64x2.splat(0), half = f64x2.splat(0.5);
-  const lastV = f64x2.splat(last), sideV = f64x2.splat(<f64>side), magic = f64x2.splat(MAGIC);
-  const rowBytes = <usize>side;
-  // A pixel whose source (sx, sy) is not within a pixel of the ink's box, sx < inkX0 - 1 or
-  // sx > inkX1 + 1 (likewise sy), has four 0s (or background) around it: its byte is 0 and is
-  // skipped. Each row's coordinates run along a line, so the rest is one run of pixels, found below.
   const count = x1Out - x0Out + 1;
-  const sx0 = max(abs(ia * dx0 + ib * (<f64>y0Out - centre - ty) + centre), abs(ia * dx0 + ib * (<f64>y1Out + 1 - centre - ty) + centre));
-  const sy0 = max(abs(ic * dx0 + id * (<f64>y0Out - centre - ty) + centre), abs(ic * dx0 + id * (<f64>y1Out + 1 - centre - ty) + centre));
-  const mx = runMargin(ia, count, sx0), my = runMargin(ic, count, sy0);
-  const xBounded = runBounded(ia, mx), yBounded = runBounded(ic, my);
-  const xa = load<f64>(rec, W_INK_X0 << 3) - 1, xb = load<f64>(rec, W_INK_X1 << 3) + 1;
-  const ya = load<f64>(rec, W_INK_Y0 << 3) - 1, yb = load<f64>(rec, W_INK_Y1 << 3) + 1;
-  const xInv = f64x2.splat(1 / ia), yInv = f64x2.splat(1 / ic);
-  const xFrom = f64x2.splat(ia > 0 ? xa - mx : xb + mx), xTo = f64x2.splat(ia > 0 ? xb + mx : xa - mx);
-  const yFrom = f64x2.splat(ic > 0 ? ya - my : yb + my), yTo = f64x2.splat(ic > 0 ? yb + my : ya - my);
-  const never = f64x2.splat(-Infinity), always = f64x2.splat(Infinity);
-  for (let y = y0Out; y <= y1Out; y += 2) {
-    const both = y < y1Out; // the second lane's row y + 1 is in the box (else it is computed, not stored)
-    const dyA: f64 = <f64>y - centre - ty, dyB: f64 = <f64>(y + 1) - centre - ty;
-    // Source coordinates of output pixels (x0Out, y) and (x0Out, y + 1).
-    const sxA = ia * dx0 + ib * dyA + centre, sxB = ia * dx0 + ib * dyB + centre;
-    const syA = ic * dx0 + id * dyA + centre, syB = ic * dx0 + id * dyB + centre;
-    // The pixels k = 0..count-1 of either row that may see ink: both coordinates near the ink's box.
-    const sxAB = f64x2(sxA, sxB), syAB = f64x2(syA, syB);
-    const fromV = f64x2.max(
-      xBounded ? f64x2.mul(f64x2.sub(xFrom, sxAB), xInv) : never,
-      yBounded ? f64x2.mul(f64x2.sub(yFrom, syAB), yInv) : never,
-    );
-    const toV = f64x2.min(
-      xBounded ? f64x2.mul(f64x2.sub(xTo, sxAB), xInv) : always,
-      yBounded ? f64x2.mul(f64x2.sub(yTo, syAB), yInv) : always,
-    );
-    const fromA = f64x2.extract_lane(fromV, 0), toA = f64x2.extract_lane(toV, 0);
-    const fromB = f64x2.extract_lane(fromV, 1), toB = f64x2.extract_lane(toV, 1);
-    // An empty run (or one that is not a number: coordinates that are background) adds nothing.
-    let first: f64 = Infinity, end: f64 = -Infinity;
-    if (fromA <= toA) {
-      first = fromA;
-      end = toA;
+  const lastK: f64 = <f64>(count - 1);
+  // The sampled pixels' neighbours are columns inkX0 - 1 .. inkX1 + 1 (rows likewise): x0 from
+  // inkX0 - 1 to inkX1, in fixed point [A, B].
+  const ax: f64 = <f64>(inkX0 - 1) * ONE, bx: f64 = <f64>(inkX1 + 1) * ONE - 1;
+  const ay: f64 = <f64>(inkY0 - 1) * ONE, by: f64 = <f64>(inkY1 + 1) * ONE - 1;
+  const lanes = i32x4(0, 1, 2, 3);
+  const offX = i32x4.mul(lanes, i32x4.splat(stepX)), offY = i32x4.mul(lanes, i32x4.splat(stepY));
+  const step4X = i32x4.splat(stepX << 2), step4Y = i32x4.splat(stepY << 2);
+  const strideV = i32x4.splat(stride), baseV = i32x4.splat(<i32>base);
+  for (let y = y0Out; y <= y1Out; y++) {
+    const dy: f64 = <f64>y - centre - ty;
+    const sx0 = floor((ia * dx0 + ib * dy + centre) * ONE + 0.5);
+    const sy0 = floor((ic * dx0 + id * dy + centre) * ONE + 0.5);
+    if (!(abs(sx0) <= LIMIT && abs(sy0) <= LIMIT && abs(sx0 + lastK * stepXf) <= LIMIT && abs(sy0 + lastK * stepYf) <= LIMIT)) continue;
+    // The run k = first..last of the row's pixels x0Out + k whose coordinates are in [A, B] both ways.
+    let first: f64 = 0, last: f64 = lastK;
+    if (stepX > 0) {
+      first = max(first, ceil((ax - sx0) / stepXf));
+      last = min(last, floor((bx - sx0) / stepXf));
+    } else if (stepX < 0) {
+      first = max(first, ceil((bx - sx0) / stepXf));
+      last = min(last, floor((ax - sx0) / stepXf));
+    } else if (!(ax <= sx0 && sx0 <= bx)) continue;
+    if (stepY > 0) {
+      first = max(first, ceil((ay - sy0) / stepYf));
+      last = min(last, floor((by - sy0) / stepYf));
+    } else if (stepY < 0) {
+      first = max(first, ceil((by - sy0) / stepYf));
+      last = min(last, floor((ay - sy0) / stepYf));
+    } else if (!(ay <= sy0 && sy0 <= by)) continue;
+    if (!(first <= last)) continue;
+    const k0 = <i32>first, k1 = <i32>last;
+    let sx = i32x4.add(i32x4.splat(<i32>sx0 + k0 * stepX), offX);
+    let sy = i32x4.add(i32x4.splat(<i32>sy0 + k0 * stepY), offY);
+    const row = out + <usize>(y * side + x0Out);
+    let k = k0;
+    for (; k + 3 <= k1; k += 4) {
+      v128.store32_lane(row + <usize>k, samples(sx, sy, baseV, strideV), 0);
+      sx = i32x4.add(sx, step4X);
+      sy = i32x4.add(sy, step4Y);
     }
-    if (both && fromB <= toB) {
-      first = min(first, fromB);
-      end = max(end, toB);
-    }
-    first = max(ceil(first), 0);
-    end = min(floor(end), <f64>(count - 1));
-    if (!(first <= end)) continue; // neither row sees ink
-    let sx = sxAB, sy = syAB;
-    // The same chain of adds as warpImage up to the first pixel that may see ink.
-    const skip = <i32>first;
-    for (let k = 0; k < skip; k++) {
-      sx = f64x2.add(sx, stepX);
-      sy = f64x2.add(sy, stepY);
-    }
-    const row = out + <usize>(y * side);
-    for (let x = x0Out + skip, x1 = x0Out + <i32>end; x <= x1; x++, sx = f64x2.add(sx, stepX), sy = f64x2.add(sy, stepY)) {
-      const x0 = f64x2.sub(f64x2.trunc(f64x2.add(sx, two)), two);
-      const y0 = f64x2.sub(f64x2.trunc(f64x2.add(sy, two)), two);
-      const inside = v128.and(
-        v128.and(f64x2.ge(x0, zero), f64x2.ge(y0, zero)),
-        v128.and(f64x2.lt(x0, lastV), f64x2.lt(y0, lastV)),
-      );
-      if (i64x2.all_true(inside)) {
-        const at = f64x2.add(f64x2.add(f64x2.mul(y0, sideV), x0), magic);
-        const iA = src + (<usize><i32>i64x2.extract_lane(at, 0) << 2), iB = src + (<usize><i32>i64x2.extract_lane(at, 1) << 2);
-        // Each lane's four neighbours: (A00, A01, B00, B01) and (A10, A11, B10, B11). No test for
-        // all four being 0 (most of an image): the samples are cheaper than its mispredictions.
-        const up = v128.load64_lane(iB, v128.load64_zero(iA), 1);
-        const down = v128.load64_lane(iB + rowF, v128.load64_zero(iA + rowF), 1);
-        const fx = f64x2.sub(sx, x0), fy = f64x2.sub(sy, y0);
-        const p00 = f64x2.promote_low_f32x4(v128.shuffle<f32>(up, up, 0, 2, 0, 2));
-        const p01 = f64x2.promote_low_f32x4(v128.shuffle<f32>(up, up, 1, 3, 1, 3));
-        const p10 = f64x2.promote_low_f32x4(v128.shuffle<f32>(down, down, 0, 2, 0, 2));
-        const p11 = f64x2.promote_low_f32x4(v128.shuffle<f32>(down, down, 1, 3, 1, 3));
-        const top = f64x2.add(p00, f64x2.mul(f64x2.sub(p01, p00), fx));
-        const bottom = f64x2.add(p10, f64x2.mul(f64x2.sub(p11, p10), fx));
-        const value = f64x2.add(top, f64x2.mul(f64x2.sub(bottom, top), fy));
-        // (value + 0.5) | 0, stored as its low byte, as a Uint8Array stores it.
-        const byte = f64x2.add(f64x2.trunc(f64x2.add(value, half)), magic);
-        store<u8>(row + <usize>x, <u8>i64x2.extract_lane(byte, 0));
-        if (both) store<u8>(row + rowBytes + <usize>x, <u8>i64x2.extract_lane(byte, 1));
-      } else {
-        samplePixel(row + <usize>x, src, side, f64x2.extract_lane(sx, 0), f64x2.extract_lane(sy, 0));
-        if (both) samplePixel(row + rowBytes + <usize>x, src, side, f64x2.extract_lane(sx, 1), f64x2.extract_lane(sy, 1));
-      }
+    const left = k1 - k + 1;
+    if (left > 0) {
+      // The lanes past the run repeat its pixel k (their own coordinates may be anywhere).
+      const keep = i32x4.lt_s(lanes, i32x4.splat(left));
+      sx = v128.bitselect(sx, i32x4.splat(i32x4.extract_lane(sx, 0)), keep);
+      sy = v128.bitselect(sy, i32x4.splat(i32x4.extract_lane(sy, 0)), keep);
+      const bytes = i32x4.extract_lane(samples(sx, sy, baseV, strideV), 0);
+      const at = row + <usize>k;
+      store<u8>(at, bytes);
+      if (left > 1) store<u8>(at, bytes >> 8, 1);
+      if (left > 2) store<u8>(at, bytes >> 16, 2);
     }
   }
 }
 
 /**
- * Where one coordinate of a row, s0 + k * step for pixels k = 0..count-1 (warpImage's chain of
- * adds), lies in [a, b]: k from (a - s0) / step to (b - s0) / step (the other way round for a
- * negative step), widened by a margin m that covers the rounding of the chained adds (at most count
- * roundings of numbers no larger than |s0| + count |step|) many times over.
+ * The bytes of four pixels whose fixed-point source coordinates are (sx, sy), as the low four
+ * bytes of the result: each bilinear in its four neighbours (two 2-byte loads; `base` holds
+ * pixel (0, 0), `stride` bytes per row).
  */
-@inline function runMargin(step: f64, count: i32, maxAbsS0: f64): f64 {
-  return 1e-6 * (1 + maxAbsS0 + <f64>count * abs(step));
+@inline function samples(sx: v128, sy: v128, baseV: v128, strideV: v128): v128 {
+  const x0 = i32x4.shr_s(sx, FRAC_BITS), y0 = i32x4.shr_s(sy, FRAC_BITS);
+  const mask = i32x4.splat(WEIGHT_MASK);
+  const wx = v128.and(i32x4.shr_s(sx, WEIGHT_SHIFT), mask), wy = v128.and(i32x4.shr_s(sy, WEIGHT_SHIFT), mask);
+  const at = i32x4.add(i32x4.add(i32x4.mul(y0, strideV), x0), baseV);
+  const stride = <usize>i32x4.extract_lane(strideV, 0);
+  const a0 = <usize>i32x4.extract_lane(at, 0), a1 = <usize>i32x4.extract_lane(at, 1);
+  const a2 = <usize>i32x4.extract_lane(at, 2), a3 = <usize>i32x4.extract_lane(at, 3);
+  const zero = i32x4.splat(0);
+  const up = v128.load16_lane(a3, v128.load16_lane(a2, v128.load16_lane(a1, v128.load16_lane(a0, zero, 0), 1), 2), 3);
+  const down = v128.load16_lane(a3 + stride, v128.load16_lane(a2 + stride, v128.load16_lane(a1 + stride, v128.load16_lane(a0 + stride, zero, 0), 1), 2), 3);
+  const up32 = i32x4.extend_low_i16x8_u(up), down32 = i32x4.extend_low_i16x8_u(down);
+  const byte = i32x4.splat(255);
+  const p00 = v128.and(up32, byte), p01 = i32x4.shr_u(up32, 8);
+  const p10 = v128.and(down32, byte), p11 = i32x4.shr_u(down32, 8);
+  const top = i32x4.add(i32x4.shl(p00, WEIGHT_BITS), i32x4.mul(i32x4.sub(p01, p00), wx));
+  const bottom = i32x4.add(i32x4.shl(p10, WEIGHT_BITS), i32x4.mul(i32x4.sub(p11, p10), wx));
+  const value = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.shl(top, WEIGHT_BITS), i32x4.mul(i32x4.sub(bottom, top), wy)), i32x4.splat(ROUND)), 2 * WEIGHT_BITS);
+  const words = i16x8.narrow_i32x4_u(value, value);
+  return i8x16.narrow_i16x8_u(words, words);
 }
 
-/** Whether the run's bounds are worth computing: a step that is 0, tiny, huge or not a number gives none (every k). */
-@inline function runBounded(step: f64, m: f64): bool {
-  return abs(step) > 1e-200 && abs(step) < 1e200 && m < 1e-3;
+/** The side x side image at `image` into (side + 2)^2 bytes at `to`, framed by 0s. */
+function frame(to: usize, image: usize, side: i32): void {
+  const stride = side + 2;
+  memory.fill(to, 0, <usize>(stride * stride));
+  for (let y = 0; y < side; y++) memory.copy(to + <usize>((y + 1) * stride + 1), image + <usize>(y * side), <usize>side);
 }
 
-/** warpImage's loop body for one pixel whose source is (sx, sy): writes its byte unless it is background. */
-function samplePixel(out: usize, src: usize, side: i32, sx: f64, sy: f64): void {
-  const last: f64 = <f64>(side - 1);
-  const x0 = trunc<f64>(sx + 2) - 2, y0 = trunc<f64>(sy + 2) - 2;
-  let value: f64;
-  if (x0 >= 0 && y0 >= 0 && x0 < last && y0 < last) {
-    const fx = sx - x0, fy = sy - y0;
-    const i = src + (<usize>wholeToI32(y0 * <f64>side + x0) << 2);
-    const p00 = <f64>load<f32>(i), p01 = <f64>load<f32>(i, 4);
-    const p10 = <f64>load<f32>(i + (<usize>side << 2)), p11 = <f64>load<f32>(i + (<usize>side << 2), 4);
-    const top = p00 + (p01 - p00) * fx;
-    const bottom = p10 + (p11 - p10) * fx;
-    value = top + (bottom - top) * fy;
-  } else if (x0 >= -1 && y0 >= -1 && x0 <= last && y0 <= last) {
-    value = sampleEdge(src, side, sx, sy, wholeToI32(x0), wholeToI32(y0));
-  } else {
-    return; // wholly outside (or not a number): background, already 0
+/** warpImage pixel by pixel, for an image too small to frame in its scratch room. */
+function warpScalar(out: usize, image: usize, side: i32, rec: usize): void {
+  const ia = load<f64>(rec, W_IA << 3), ib = load<f64>(rec, W_IB << 3);
+  const ic = load<f64>(rec, W_IC << 3), id = load<f64>(rec, W_ID << 3);
+  const tx = load<f64>(rec, W_TX << 3), ty = load<f64>(rec, W_TY << 3);
+  const x0Out = <i32>load<f64>(rec, W_X0 << 3), x1Out = <i32>load<f64>(rec, W_X1 << 3);
+  const y0Out = <i32>load<f64>(rec, W_Y0 << 3), y1Out = <i32>load<f64>(rec, W_Y1 << 3);
+  const stepX = <i32>floor(ia * ONE + 0.5), stepY = <i32>floor(ic * ONE + 0.5); // checked by the caller
+  const centre: f64 = <f64>(side - 1) / 2;
+  const dx0: f64 = <f64>x0Out - centre - tx;
+  const lastK: f64 = <f64>(x1Out - x0Out);
+  for (let y = y0Out; y <= y1Out; y++) {
+    const dy: f64 = <f64>y - centre - ty;
+    const sx0 = floor((ia * dx0 + ib * dy + centre) * ONE + 0.5);
+    const sy0 = floor((ic * dx0 + id * dy + centre) * ONE + 0.5);
+    if (!(abs(sx0) <= LIMIT && abs(sy0) <= LIMIT && abs(sx0 + lastK * <f64>stepX) <= LIMIT && abs(sy0 + lastK * <f64>stepY) <= LIMIT)) continue;
+    let sx = <i32>sx0, sy = <i32>sy0;
+    for (let x = x0Out; x <= x1Out; x++, sx += stepX, sy += stepY) {
+      const x0 = sx >> FRAC_BITS, y0 = sy >> FRAC_BITS;
+      if (x0 < -1 || y0 < -1 || x0 > side - 1 || y0 > side - 1) continue;
+      const wx = (sx >> WEIGHT_SHIFT) & WEIGHT_MASK, wy = (sy >> WEIGHT_SHIFT) & WEIGHT_MASK;
+      const p00 = pixelAt(image, side, x0, y0), p01 = pixelAt(image, side, x0 + 1, y0);
+      const p10 = pixelAt(image, side, x0, y0 + 1), p11 = pixelAt(image, side, x0 + 1, y0 + 1);
+      const top = (p00 << WEIGHT_BITS) + (p01 - p00) * wx;
+      const bottom = (p10 << WEIGHT_BITS) + (p11 - p10) * wx;
+      store<u8>(out + <usize>(y * side + x), ((top << WEIGHT_BITS) + (bottom - top) * wy + ROUND) >> (2 * WEIGHT_BITS));
+    }
   }
-  store<u8>(out, <u8>wholeToI32(trunc<f64>(value + 0.5)));
 }
 
-/** Bilinear sampling where some of the four neighbours fall outside the image (they count as 0). */
-function sampleEdge(src: usize, side: i32, x: f64, y: f64, x0: i32, y0: i32): f64 {
-  const fx = x - <f64>x0, fy = y - <f64>y0;
-  const top = pixelAt(src, side, x0, y0) * (1 - fx) + pixelAt(src, side, x0 + 1, y0) * fx;
-  const bottom = pixelAt(src, side, x0, y0 + 1) * (1 - fx) + pixelAt(src, side, x0 + 1, y0 + 1) * fx;
-  return top * (1 - fy) + bottom * fy;
-}
-
-@inline function pixelAt(src: usize, side: i32, x: i32, y: i32): f64 {
-  return x < 0 || y < 0 || x >= side || y >= side ? 0 : <f64>load<f32>(src + (<usize>(y * side + x) << 2));
+@inline function pixelAt(image: usize, side: i32, x: i32, y: i32): i32 {
+  return x < 0 || y < 0 || x >= side || y >= side ? 0 : <i32>load<u8>(image + <usize>(y * side + x));
 }

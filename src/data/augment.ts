@@ -159,10 +159,20 @@ export function planAugment(plan: Float64Array, planOffset: number, box: number,
 }
 
 /**
+ * warpImage's fixed point: source coordinates in 1/65536 pixel (each row's start and the steps
+ * right rounded to it, then exact whole-number steps), of which the bilinear weights keep the top
+ * WARP_WEIGHT_BITS; a row whose coordinates reach beyond +-2^30 (16,384 pixels) is background.
+ * assembly/warp.ts does the same integer arithmetic four pixels at a time.
+ */
+const WARP_ONE = 65536;
+const WARP_WEIGHT_BITS = 10;
+const WARP_LIMIT = 2 ** 30;
+
+/**
  * The pixel part of augmentImage: writes the side x side image at src[srcOffset..], warped as
  * planAugment's record at plan[planOffset..] says, into out[outOffset..]: background outside the
- * record's box, bilinear samples of the source inside it. assembly/warp.ts does the same float64
- * operations in the same order, so the engine's bytes equal these.
+ * record's box, bilinear samples of the source inside it (neighbours outside the image count as
+ * 0), rounded to the nearest byte. In whole numbers (WARP_*), so the engine's bytes equal these.
  */
 export function warpImage(
   out: Uint8Array, outOffset: number, src: Uint8Array, srcOffset: number,
@@ -175,42 +185,45 @@ export function warpImage(
   // Whole numbers (planAugment), kept as small integers so the loops below stay on V8's fast path.
   const x0Out = plan[planOffset + PLAN_X0] | 0, x1Out = plan[planOffset + PLAN_X1] | 0;
   const y0Out = plan[planOffset + PLAN_Y0] | 0, y1Out = plan[planOffset + PLAN_Y1] | 0;
+  // Each step right adds the first column of A^-1.
+  const stepX = Math.floor(ia * WARP_ONE + 0.5), stepY = Math.floor(ic * WARP_ONE + 0.5);
+  if (!(Math.abs(stepX) <= WARP_LIMIT && Math.abs(stepY) <= WARP_LIMIT)) return;
   const centre = (side - 1) / 2;
   const last = side - 1;
+  const dx0 = x0Out - centre - tx;
+  const lastK = x1Out - x0Out;
+  const bits = WARP_WEIGHT_BITS, mask = (1 << bits) - 1, shift = 16 - bits, round = 1 << (2 * bits - 1);
   for (let y = y0Out; y <= y1Out; y++) {
     const dy = y - centre - ty;
-    // Source coordinates of output pixel (x0Out, y); each step right adds the first column of A^-1.
-    let sx = ia * (x0Out - centre - tx) + ib * dy + centre;
-    let sy = ic * (x0Out - centre - tx) + id * dy + centre;
+    // Source coordinates of output pixel (x0Out, y).
+    const sx0 = Math.floor((ia * dx0 + ib * dy + centre) * WARP_ONE + 0.5);
+    const sy0 = Math.floor((ic * dx0 + id * dy + centre) * WARP_ONE + 0.5);
+    if (!(Math.abs(sx0) <= WARP_LIMIT && Math.abs(sy0) <= WARP_LIMIT &&
+      Math.abs(sx0 + lastK * stepX) <= WARP_LIMIT && Math.abs(sy0 + lastK * stepY) <= WARP_LIMIT)) continue;
     const row = outOffset + y * side;
-    for (let x = x0Out; x <= x1Out; x++, sx += ia, sy += ic) {
-      // Bilinear interpolation between the four source pixels around (sx, sy).
-      // floor() for every coordinate that can reach the image (>= -2), kept a small integer so the
-      // element reads below stay on V8's fast path; anything further out is background anyway.
-      const x0 = ((sx + 2) | 0) - 2, y0 = ((sy + 2) | 0) - 2;
-      let value: number;
+    for (let x = x0Out, sx = sx0, sy = sy0; x <= x1Out; x++, sx += stepX, sy += stepY) {
+      const x0 = sx >> 16, y0 = sy >> 16; // floor: the coordinates are int32 (checked above)
+      if (x0 < -1 || y0 < -1 || x0 > last || y0 > last) continue; // wholly outside: background
+      const wx = (sx >> shift) & mask, wy = (sy >> shift) & mask;
+      let p00: number, p01: number, p10: number, p11: number;
       if (x0 >= 0 && y0 >= 0 && x0 < last && y0 < last) {
-        const fx = sx - x0, fy = sy - y0;
         const i = srcOffset + y0 * side + x0;
-        const top = src[i] + (src[i + 1] - src[i]) * fx;
-        const bottom = src[i + side] + (src[i + side + 1] - src[i + side]) * fx;
-        value = top + (bottom - top) * fy;
-      } else if (x0 < -1 || y0 < -1 || x0 > last || y0 > last) {
-        value = 0; // wholly outside: background
+        p00 = src[i];
+        p01 = src[i + 1];
+        p10 = src[i + side];
+        p11 = src[i + side + 1];
       } else {
-        value = sampleEdge(src, srcOffset, side, sx, sy, x0, y0);
+        p00 = pixelAt(src, srcOffset, side, x0, y0);
+        p01 = pixelAt(src, srcOffset, side, x0 + 1, y0);
+        p10 = pixelAt(src, srcOffset, side, x0, y0 + 1);
+        p11 = pixelAt(src, srcOffset, side, x0 + 1, y0 + 1);
       }
-      out[row + x] = (value + 0.5) | 0;
+      // Bilinear interpolation between the four source pixels around (sx, sy).
+      const top = (p00 << bits) + (p01 - p00) * wx;
+      const bottom = (p10 << bits) + (p11 - p10) * wx;
+      out[row + x] = ((top << bits) + (bottom - top) * wy + round) >> (2 * bits);
     }
   }
-}
-
-/** Bilinear sampling where some of the four neighbours fall outside the image (they count as 0). */
-function sampleEdge(src: Uint8Array, offset: number, side: number, x: number, y: number, x0: number, y0: number): number {
-  const fx = x - x0, fy = y - y0;
-  const top = pixelAt(src, offset, side, x0, y0) * (1 - fx) + pixelAt(src, offset, side, x0 + 1, y0) * fx;
-  const bottom = pixelAt(src, offset, side, x0, y0 + 1) * (1 - fx) + pixelAt(src, offset, side, x0 + 1, y0 + 1) * fx;
-  return top * (1 - fy) + bottom * fy;
 }
 
 function pixelAt(src: Uint8Array, offset: number, side: number, x: number, y: number): number {

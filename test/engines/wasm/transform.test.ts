@@ -174,6 +174,37 @@ describe('the native warp (assembly/warp.ts)', () => {
     }
   });
 
+  it('gives augmentImage\'s bytes for other sides (1 to 40 pixels), ink away from and against the borders, on 1 and 2 threads', async () => {
+    // Side 1 has no room to frame its image (assembly/warp.ts warpScalar); the others are sampled
+    // four pixels at a time, framed when their ink touches a border.
+    const settings: AugmentSettings = { maxRotateDeg: 30, maxShear: 0.3, maxScale: 0.3, maxShift: 2, fillChance: 0.3 };
+    const transform = augmentTransform(settings);
+    const rng = new Rng(17);
+    for (const side of [1, 2, 3, 5, 16, 33, 40]) {
+      const pixels = side * side, count = 24;
+      const images = new Uint8Array(count * pixels);
+      for (let n = 0; n < count; n++) {
+        const at = n * pixels;
+        if (n % 3 === 0) for (let p = 0; p < pixels; p++) images[at + p] = rng.int(256); // ink everywhere, borders too
+        else if (side >= 3) {
+          for (let y = 1; y < side - 1; y++) for (let x = 1; x < side - 1; x++) if (rng.uniform() < 0.4) images[at + y * side + x] = 1 + rng.int(255);
+        }
+      }
+      const order = shuffled(count, side);
+      const shape: NetworkSpec = { sizes: [pixels, 4, 3], activation: 'relu', loss: 'cross-entropy' };
+      for (const threads of [1, 2]) {
+        const net = await createWasmNetwork(shape, count, { threads, transforms: [] });
+        opened.push(net);
+        net.loadBatch(images, order, 0, count, 1, { transform, seed: side });
+        const bytes = new Uint8Array(pixels);
+        for (let n = 0; n < count; n++) {
+          augmentImage(bytes, 0, images, order[n] * pixels, side, new Rng(imageSeed(side, n)), settings);
+          expectIdentical(net.input.subarray(n * pixels, (n + 1) * pixels), Float32Array.from(bytes), `side ${side}, ${threads} threads, row ${n}`);
+        }
+      }
+    }
+  });
+
   it('finds the same ink boxes as data/augment.ts inkBox, for MNIST\'s side and others (blank, full, single pixels, random)', async () => {
     const net = await fast(1, false);
     const memory = net.exports.memory.buffer;
