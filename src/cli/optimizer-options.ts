@@ -32,6 +32,19 @@ export interface OptimizerOptions {
   epochs: number;
 }
 
+/**
+ * Epochs of warm-up when --warmup is not given: one in front of a cosine schedule of
+ * WARMUP_MIN_EPOCHS or more epochs, whose first steps at the full rate (0.5 for sgd) otherwise
+ * throw the fresh network about and leave the final accuracy more to chance (README, Training);
+ * none for a shorter run (where one epoch is a large part of it), a constant rate, or onecycle,
+ * which warms up by itself.
+ */
+export function defaultWarmup(schedule: LrSchedule, epochs: number): number {
+  return schedule === 'cosine' && epochs >= WARMUP_MIN_EPOCHS ? 1 : 0;
+}
+
+export const WARMUP_MIN_EPOCHS = 10;
+
 /** The optimizer and learning rate the options ask for; throws UsageError for options that do not fit together. */
 export function trainingOptimizer(options: OptimizerOptions): { optimizer: OptimizerSpec; lr: number } {
   const name = options.optimizer;

@@ -1,7 +1,8 @@
 // The train command's optimizer options: defaults, and each combination that makes no sense
 // refused with a message naming the option (the CLI maps UsageError to exit code 2).
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LR, optimizerRecord, trainingOptimizer, type OptimizerOptions } from '../../src/cli/optimizer-options.js';
+import { DEFAULT_LR, defaultWarmup, optimizerRecord, trainingOptimizer, WARMUP_MIN_EPOCHS, type OptimizerOptions } from '../../src/cli/optimizer-options.js';
+import { applyPreset } from '../../src/cli/presets.js';
 import { UsageError } from '../../src/errors.js';
 
 const BASE: OptimizerOptions = { optimizer: 'sgd', labelSmoothing: 0, loss: 'cross-entropy', schedule: 'cosine', warmup: 0, epochs: 5 };
@@ -29,5 +30,30 @@ describe('trainingOptimizer', () => {
   ] as [Partial<OptimizerOptions>, RegExp][])('%j is a usage error', (options, message) => {
     expect(() => trainingOptimizer({ ...BASE, ...options })).toThrow(UsageError);
     expect(() => trainingOptimizer({ ...BASE, ...options })).toThrow(message);
+  });
+});
+
+describe('--warmup\'s default', () => {
+  it('is one epoch in front of a cosine schedule of 10 or more epochs, else none', () => {
+    expect(WARMUP_MIN_EPOCHS).toBe(10);
+    expect(defaultWarmup('cosine', 20)).toBe(1);
+    expect(defaultWarmup('cosine', 10)).toBe(1);
+    expect(defaultWarmup('cosine', 9)).toBe(0);
+    expect(defaultWarmup('cosine', 1)).toBe(0);
+    expect(defaultWarmup('constant', 20)).toBe(0);
+    expect(defaultWarmup('onecycle', 20)).toBe(0);
+    // whatever the default, it passes trainingOptimizer's checks
+    for (const schedule of ['cosine', 'constant', 'onecycle'] as const) {
+      for (const epochs of [1, 2, 9, 10, 60]) expect(() => trainingOptimizer({ ...BASE, schedule, epochs, warmup: defaultWarmup(schedule, epochs) })).not.toThrow();
+    }
+  });
+
+  it('is kept by the default preset and set to 0 by fast and best (as measured), unless typed', () => {
+    const given = { arch: [784, 128, 10], epochs: 20, batchSize: 64, optimizer: 'sgd' as const, schedule: 'cosine' as const, augment: true, dropout: 0, warmup: undefined as number | undefined };
+    const notTyped = () => undefined;
+    expect(applyPreset(given, 'default', notTyped).warmup).toBeUndefined();
+    expect(applyPreset(given, 'fast', notTyped).warmup).toBe(0);
+    expect(applyPreset(given, 'best', notTyped).warmup).toBe(0);
+    expect(applyPreset({ ...given, warmup: 2 }, 'best', (key) => (key === 'warmup' ? 'cli' : undefined)).warmup).toBe(2);
   });
 });

@@ -15,6 +15,20 @@ beforeAll(() => {
   dir = tempDir('mnist-optim-');
 });
 
+describe('mnist train --warmup', () => {
+  it('defaults to one warm-up epoch before a cosine schedule of 10 epochs or more, and to none with onecycle', async () => {
+    const tiny = ['--limit', '320', '--val-size', '0', '--arch', '784-8-10', '--no-augment', '--no-checkpoint', '--epochs', '10'];
+    const cosine = await mnist(['train', ...tiny, '--out', join(dir, 'warm.json')]);
+    expect(cosine.code).toBe(0);
+    expect(cosine.stderr).toMatch(/^training .* 10 epochs, batch 64, sgd, lr 0\.5 cosine after 1 warm-up epoch, /m);
+    expect(JSON.parse(readFileSync(join(dir, 'warm.json'), 'utf8')).training).toMatchObject({ warmup: 1, schedule: 'cosine' });
+    const onecycle = await mnist(['train', ...tiny, '--schedule', 'onecycle', '--out', join(dir, 'onecycle.json')]);
+    expect(onecycle.code).toBe(0);
+    expect(onecycle.stderr).not.toMatch(/warm-up/);
+    expect(JSON.parse(readFileSync(join(dir, 'onecycle.json'), 'utf8')).training).toMatchObject({ warmup: 0, schedule: 'onecycle' });
+  });
+});
+
 describe('mnist train --optimizer', () => {
   it('adamw with label smoothing and warm-up learns, records every setting, and evaluate shows and reproduces them', async () => {
     const out = join(dir, 'adamw.json');

@@ -33,7 +33,7 @@ import {
   dataDirOption, engineOption, jsonOption, noColorOption, parseArch, parseDropout, parseFraction, parseNonNegativeInt,
   parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, parseSeed, quietOption, threadsOption,
 } from '../options.js';
-import { DEFAULT_LR, optimizerRecord, trainingOptimizer } from '../optimizer-options.js';
+import { DEFAULT_LR, WARMUP_MIN_EPOCHS, defaultWarmup, optimizerRecord, trainingOptimizer } from '../optimizer-options.js';
 
 /** Bytes -> inputs in [0, 1]. */
 const INPUT_SCALE = 1 / 255;
@@ -54,7 +54,7 @@ export function makeTrainCommand() {
     .option('--weight-decay <wd>', 'L2 penalty added to the gradient; adamw: decoupled decay of the weights (default: 0, adamw 0.01)', parseNonNegativeNumber)
     .option('--label-smoothing <e>', 'train the cross-entropy against (1 - e) one-hot + e/10 instead of one-hot, 0 <= e < 1', parseFraction, 0)
     .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant; cosine decay to 0; onecycle (PyTorch OneCycleLR: up from lr/25 over the first 30% of steps, then down to lr/250000)').choices(LR_SCHEDULES).default('cosine' as const))
-    .option('--warmup <epochs>', 'epochs (not steps) of linear learning-rate warm-up before constant or cosine, rising step by step to lr', parseNonNegativeInt, 0)
+    .option('--warmup <epochs>', `epochs (not steps) of linear learning-rate warm-up before constant or cosine, rising step by step to lr (default: 1 with the cosine schedule and ${WARMUP_MIN_EPOCHS} or more epochs, else 0)`, parseNonNegativeInt)
     .option('--epochs <n>', 'passes over the training set', parsePositiveInt, 20)
     .option('--batch-size <n>', 'images per gradient step', parsePositiveInt, 64)
     .option('--no-augment', 'train on the images exactly as they are; by default each image is randomly rotated, slanted, scaled and shifted every epoch (and about one in eight stretched towards a square, as scans and crops come), which reads real handwriting better')
@@ -90,17 +90,21 @@ Presets (--preset NAME sets these unless you give them yourself):
 ${presetHelp()}`)
     .action(async (givenOptions, command) => {
       const sourceOf = (key: string) => command.getOptionValueSource(key);
-      let options = givenOptions;
+      let picked = givenOptions;
       let resumed: Checkpoint | null = null;
       if (givenOptions.resume !== undefined) {
         const paths = resumePaths(givenOptions.resume);
         resumed = await loadCheckpoint(paths.checkpoint);
         checkSameRun(resumed, await modelCreatedAt(paths.model), paths);
-        options = applyCheckpoint(givenOptions, resumed, sourceOf, givenOptions.resume);
-        if (sourceOf('out') !== 'cli') options = { ...options, out: paths.model };
+        picked = applyCheckpoint(givenOptions, resumed, sourceOf, givenOptions.resume);
+        if (sourceOf('out') !== 'cli') picked = { ...picked, out: paths.model };
       } else if (givenOptions.preset !== undefined) {
-        options = applyPreset(givenOptions, givenOptions.preset, sourceOf);
+        picked = applyPreset(givenOptions, givenOptions.preset, sourceOf);
       }
+      // After the preset or the checkpoint: warm-up's default depends on the schedule and the epochs
+      // (a checkpoint without the setting comes from before --warmup, when there was none).
+      const warmup = picked.warmup ?? (resumed !== null ? 0 : defaultWarmup(picked.schedule, picked.epochs));
+      const options = { ...picked, warmup };
       const resumedCount = resumed === null ? 0 : Number(resumed.settings.resumed ?? 0) + 1;
       if (options.earlyStop !== undefined && options.valSize === 0) {
         throw new UsageError('--early-stop needs a validation set to watch; leave --val-size above 0 (the default holds out 5000 images).');
