@@ -27,14 +27,17 @@ declare function transformRows(r0: i32, r1: i32): void;
 
 /**
  * Spinning before sleeping, adapted per thread: a wait that ends while spinning doubles its length
- * into the budget (up to SPINS_MAX, about 50 us of atomic loads), a wait that has to sleep halves
- * the budget (down to SPINS_MIN). With a core each, the gaps between the phases of one step
- * (microseconds of JavaScript on the main thread) are bridged by spinning, with no futex wake-up
- * on either side; when the threads share cores with other work, spins rarely end in time, the
- * budget shrinks, and waiting threads leave the cores to whoever has work.
+ * into the budget (up to SPINS_MAX, about 0.8 ms of atomic loads), a wait that has to sleep halves
+ * the budget (down to SPINS_MIN, about 25 us). With a core each, the gaps between phases (the
+ * main thread's JavaScript between steps, drawing the next batch's distortions, takes some tens
+ * of microseconds) are bridged by spinning, with no futex wake-up on either side: with a floor of
+ * 3 us (4096) the budget never grew past those gaps, and on 2 cores the worker slept in 78% of its
+ * waits and sat idle for 30% of a default run. When the threads share cores with other work,
+ * spins rarely end in time, the budget falls to the floor, and waiting threads leave the cores to
+ * whoever has work after that.
  */
-const SPINS_MIN = 4096;
-const SPINS_MAX = 65536;
+const SPINS_MIN = 1 << 15;
+const SPINS_MAX = 1 << 20;
 let spinBudget = SPINS_MIN; // a wasm global: one per thread (each thread has its own instance)
 
 /** Records how a wait went: `spins` loads before it ended, or -1 when it had to sleep. */
