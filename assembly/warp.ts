@@ -10,12 +10,23 @@
  */
 
 import {
-  L_IN, P_INPUT, P_STAGE, P_WARP_PLAN, P_WARP_ROWS, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
+  L_IN, P_INPUT, P_STAGE, P_WARP_DRAW, P_WARP_PLAN, P_WARP_ROWS, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
   W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
 
-/** Rows r0..r1-1: stage row n = row n's source image (P_WARP_ROWS) warped as plan record n says. */
+/**
+ * The host's drawing of warp records (src/engines/wasm/mlp.ts, TransformHost.planRows): fills
+ * records r0..r1-1 (P_WARP_PLAN) in JavaScript on the calling thread, from the rows' ink boxes.
+ */
+@external("env", "planRows")
+declare function planRows(r0: i32, r1: i32): void;
+
+/**
+ * Rows r0..r1-1: stage row n = row n's source image (P_WARP_ROWS) warped as plan record n says,
+ * the records first drawn here when P_WARP_DRAW says so.
+ */
 export function warpRows(plan: usize, r0: i32, r1: i32): void {
+  if (planI32(plan, P_WARP_DRAW) != 0) planRows(r0, r1);
   const pixels = layerI32(plan, 0, L_IN);
   const side = <i32>Math.sqrt(<f64>pixels); // a square image (checked by the JS side)
   const sources = <usize>planI32(plan, P_WARP_ROWS);

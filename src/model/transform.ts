@@ -43,6 +43,12 @@ export interface AffineWarp<S = any> {
   kind: 'affine';
   plan: (record: Float64Array, recordOffset: number, box: number, side: number, rng: Rng, settings: S) => void;
   recordLength: number;
+  /**
+   * The name under which ImageTransform.module exports `plan` (a top-level function, like fn), so
+   * that an engine's worker threads can draw the records of the rows they warp; absent: the
+   * calling thread draws every record.
+   */
+  planExport?: string;
 }
 
 /** One batch's use of a transform: `seed` with each row's position gives that row's stream (imageSeed). */

@@ -17,9 +17,12 @@ import {
 import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import { threadCandidates, ThreadTuner } from './tuner.js';
+
+/** AffineWarp.plan: draws one row's warp record. */
+export type WarpPlanFn = AffineWarp['plan'];
 import {
   ACT_CODES, CMD_BACKWARD, CMD_BACKWARD_ROWS, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
-  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_PARAM_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, ROW_CHUNK,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_PARAM_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, P_WARP_DRAW, ROW_CHUNK,
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_PLAN, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
@@ -89,10 +92,20 @@ export interface WasmWorkerData {
   index: number;
 }
 
-/** Where a thread finds an image transform: ImageTransform's module URL and export name. */
+/**
+ * Where a thread finds an image transform: ImageTransform's module URL and export name, and, for
+ * an affine warp that says where (AffineWarp.planExport), the export that draws its records.
+ */
 export interface TransformRef {
   module: string;
   exportName: string;
+  planExport?: string;
+}
+
+/** An ImageTransform (or a bare TransformRef) as the workers import it. */
+function workerRef(t: TransformRef & { native?: { planExport?: string } }): TransformRef {
+  const planExport = t.native?.planExport ?? t.planExport;
+  return planExport === undefined ? { module: t.module, exportName: t.exportName } : { module: t.module, exportName: t.exportName, planExport };
 }
 
 /** What a thread's transform needs and has not got yet: the (shared) source images, which transform, its settings. */
@@ -131,15 +144,19 @@ const T_START = 2;
 
 /**
  * One thread's side of a transformed load: the wasm phase calls its rows() (the module's
- * env.transformRows import) for each row chunk the thread claims. The main thread writes the
- * arguments (source generation, seed, start, each row's image index) into the shared memory before
- * the phase; a source that is new to this thread arrives by message (accept), so only a change of
- * dataset or transform costs a message, never a batch.
+ * env.transformRows import) for each row chunk the thread claims, or, for a warped load whose
+ * records the threads draw, its planRows() (env.planRows, before the chunk's warp). The main
+ * thread writes the arguments (source generation, seed, start, each row's image index or ink box)
+ * into the shared memory before the phase; a source that is new to this thread arrives by message
+ * (accept), so only a change of dataset or transform costs a message, never a batch.
  */
 class TransformHost {
   private gen = -1;
   private images: Uint8Array = new Uint8Array(0);
   private readonly batch: BatchTransform = { transform: { fn: () => {}, module: '', exportName: '', settings: null }, seed: 0 };
+  private plan: WarpPlanFn | null = null;
+  private readonly warpPlan: Float64Array;
+  private readonly warpBox: Int32Array;
   private readonly rng = new Rng(0);
   private readonly args: Int32Array;
   private readonly rowSource: Int32Array;
@@ -152,21 +169,41 @@ class TransformHost {
     private readonly fns: ReadonlyMap<string, ImageTransformFn>,
     /** Takes the next queued TransformSource, if any (worker threads); undefined on the main thread. */
     private readonly receive?: () => TransformSource | undefined,
+    /** The record-drawing functions (AffineWarp.plan) of the transforms that name one, by key. */
+    private readonly plans: ReadonlyMap<string, WarpPlanFn> = new Map(),
   ) {
     this.args = new Int32Array(buffer, layout.transformArgs, 16);
+    this.warpPlan = new Float64Array(buffer, layout.warpPlan, maxBatch * W_PLAN);
+    this.warpBox = new Int32Array(buffer, layout.warpBox, maxBatch);
     this.rowSource = new Int32Array(buffer, layout.rowSource, maxBatch);
     this.stage = new Uint8Array(buffer, layout.stage, maxBatch * pixels);
     this.pixels = pixels;
     this.side = Math.round(Math.sqrt(pixels));
   }
 
-  accept(source: TransformSource, fn?: ImageTransformFn): void {
+  accept(source: TransformSource, fn?: ImageTransformFn, plan?: WarpPlanFn): void {
     const found = fn ?? this.fns.get(source.key);
     if (found === undefined) throw new Error(`image transform ${source.key} was not loaded in this thread`);
     this.gen = source.gen;
     this.images = source.images;
     this.batch.transform.fn = found;
     this.batch.transform.settings = source.settings;
+    this.plan = plan ?? this.plans.get(source.key) ?? null;
+  }
+
+  /** Draws warp records r0..r1-1 from the rows' ink boxes, as WasmMlp.loadWarped would have. */
+  planRows(r0: number, r1: number): void {
+    const gen = Atomics.load(this.args, T_GEN);
+    if (gen !== this.gen) this.catchUp(gen);
+    const plan = this.plan;
+    if (plan === null) throw new Error(`image transform source ${gen} has no record-drawing function in this thread`);
+    const seed = this.args[T_SEED] >>> 0;
+    const start = this.args[T_START];
+    const { settings } = this.batch.transform;
+    for (let n = r0; n < r1; n++) {
+      this.rng.reset(imageSeed(seed, start + n));
+      plan(this.warpPlan, n * W_PLAN, this.warpBox[n], this.side, this.rng, settings);
+    }
   }
 
   rows(r0: number, r1: number): void {
@@ -293,8 +330,15 @@ export class WasmMlp implements Network {
   private readonly transformHost: TransformHost;
   /** Transforms every worker has imported (transformKey). */
   private readonly workerTransforms: ReadonlySet<string>;
-  /** The last transform source sent to the threads: the caller's images and transform, and the shared copy. */
-  private sent: { images: Uint8Array; transform: ImageTransform; shared: Uint8Array; gen: number; workersHaveIt: boolean } | null = null;
+  /** Keys of the transforms whose warp records the workers can draw (they imported TransformRef.planExport). */
+  private readonly workerPlans: ReadonlySet<string>;
+  /**
+   * The last transform source sent to the threads: the caller's images and transform, and the
+   * shared copy; or (`draws`) a warp whose records the threads draw, which needs no images.
+   */
+  private sent: { images: Uint8Array; transform: ImageTransform; shared: Uint8Array; gen: number; workersHaveIt: boolean; draws: boolean } | null = null;
+  /** The plan's P_WARP_DRAW slot: whether the threads draw a warped load's records (warp.ts warpRows). */
+  private readonly warpDraw: Int32Array;
   /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
   private readonly args: Int32Array;
   private readonly rowSource: Int32Array;
@@ -323,7 +367,7 @@ export class WasmMlp implements Network {
 
   private constructor(
     spec: NetworkSpec, maxBatch: number, threads: number, optimizer: OptimizerSpec,
-    layout: MemoryPlan, exports: EngineExports, transformHost: TransformHost, workerTransforms: ReadonlySet<string>,
+    layout: MemoryPlan, exports: EngineExports, transformHost: TransformHost, workerTransforms: ReadonlySet<string>, workerPlans: ReadonlySet<string>,
     memory: WasmMemory, maxPages: number,
   ) {
     this.memory = memory;
@@ -331,6 +375,7 @@ export class WasmMlp implements Network {
     this.residentLimit = maxPages * WASM_PAGE;
     this.transformHost = transformHost;
     this.workerTransforms = workerTransforms;
+    this.workerPlans = workerPlans;
     this.dropout = spec.dropout ?? 0;
     this.spec = { sizes: [...spec.sizes], activation: spec.activation, loss: spec.loss, dropout: this.dropout };
     this.smoothing = labelSmoothingOf(spec);
@@ -351,6 +396,7 @@ export class WasmMlp implements Network {
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.rowBytes = new Int32Array(buf, layout.rowBytes, maxBatch);
     this.active = new Int32Array(buf, layout.plan + 4 * P_ACTIVE, 1);
+    this.warpDraw = new Int32Array(buf, layout.plan + 4 * P_WARP_DRAW, 1);
     this.warpSrc = new Uint8Array(buf, layout.warpSrc, maxBatch * in0);
     this.warpBox = new Int32Array(buf, layout.warpBox, maxBatch);
     this.warpRows = new Int32Array(buf, layout.warpRows, maxBatch);
@@ -400,15 +446,16 @@ export class WasmMlp implements Network {
     writePlan(memory.buffer, layout, maxBatch, threads, ACT_CODES[spec.activation], LOSS_CODES[spec.loss as keyof typeof LOSS_CODES]);
     writeLabelSmoothing(memory.buffer, layout, labelSmoothingOf(spec));
     const transformHost = new TransformHost(memory.buffer, layout, maxBatch, spec.sizes[0], new Map());
-    const instance = await api.instantiate(host.module, { env: { memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1) } });
+    const env = {
+      memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1), planRows: (r0: number, r1: number) => transformHost.planRows(r0, r1),
+    };
+    const instance = await api.instantiate(host.module, { env });
+    const refs = transforms.map(workerRef);
     const net = new WasmMlp(
       spec, maxBatch, threads, optimizer, layout, instance.exports as unknown as EngineExports,
-      transformHost, new Set(transforms.map(transformKey)), memory, maxPages,
+      transformHost, new Set(refs.map(transformKey)), new Set(refs.filter((r) => r.planExport !== undefined).map(transformKey)), memory, maxPages,
     );
-    const data: WasmWorkerData = {
-      module: host.module, memory, plan: layout.plan, layout, maxBatch, inputs: spec.sizes[0],
-      transforms: transforms.map(({ module, exportName }) => ({ module, exportName })), index: 0,
-    };
+    const data: WasmWorkerData = { module: host.module, memory, plan: layout.plan, layout, maxBatch, inputs: spec.sizes[0], transforms: refs, index: 0 };
     try {
       // All at once: each start imports modules and instantiates the engine, so on many cores
       // starting them one after another would take a good part of a second.
@@ -517,11 +564,11 @@ export class WasmMlp implements Network {
       this.loadWarped(images, order, start, batch, scale, t, native, side);
       return;
     }
-    if (this.sent === null || this.sent.images !== images || this.sent.transform !== t.transform) {
+    if (this.sent === null || this.sent.draws || this.sent.images !== images || this.sent.transform !== t.transform) {
       const shared = this.sent?.images === images ? this.sent.shared : sharedCopy(images);
       const gen = (this.sent?.gen ?? 0) + 1;
       const key = transformKey(t.transform);
-      this.sent = { images, transform: t.transform, shared, gen, workersHaveIt: this.workerTransforms.has(key) };
+      this.sent = { images, transform: t.transform, shared, gen, workersHaveIt: this.workerTransforms.has(key), draws: false };
       const source: TransformSource = { gen, images: shared, key, settings: t.transform.settings };
       this.transformHost.accept(source, t.transform.fn);
       if (this.sent.workersHaveIt) for (const w of this.workers) w.postMessage(source);
@@ -569,9 +616,29 @@ export class WasmMlp implements Network {
       }
     }
     if (boxes === null) this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
-    for (let n = 0; n < batch; n++) {
-      warpRng.reset(imageSeed(t.seed, start + n));
-      native.plan(warpPlan, n * W_PLAN, warpBox[n], side, warpRng, t.transform.settings);
+    const key = transformKey(t.transform);
+    if (this.threads === 1 || this.workerPlans.has(key)) {
+      // Each thread draws the records of the row chunks it claims (TransformHost.planRows), so
+      // the drawing is shared too and the threads do not wait for it between steps.
+      if (this.sent === null || !this.sent.draws || this.sent.transform !== t.transform) {
+        const gen = (this.sent?.gen ?? 0) + 1;
+        const none = new Uint8Array(0);
+        this.sent = { images: none, transform: t.transform, shared: none, gen, workersHaveIt: true, draws: true };
+        const source: TransformSource = { gen, images: none, key, settings: t.transform.settings };
+        this.transformHost.accept(source, t.transform.fn, native.plan);
+        for (const w of this.workers) w.postMessage(source);
+      }
+      const { args } = this;
+      args[T_SEED] = t.seed | 0;
+      args[T_START] = start;
+      Atomics.store(args, T_GEN, this.sent.gen);
+      this.warpDraw[0] = 1;
+    } else {
+      for (let n = 0; n < batch; n++) {
+        warpRng.reset(imageSeed(t.seed, start + n));
+        native.plan(warpPlan, n * W_PLAN, warpBox[n], side, warpRng, t.transform.settings);
+      }
+      this.warpDraw[0] = 0;
     }
     this.stageRows(batch);
     this.defer(CMD_LOAD_WARP, batch, scale);
@@ -865,11 +932,14 @@ export class WasmMlp implements Network {
 export function joinAsWorker(
   data: WasmWorkerData, ready: () => void,
   transforms: ReadonlyMap<string, ImageTransformFn>, receive: () => TransformSource | undefined,
+  plans: ReadonlyMap<string, WarpPlanFn> = new Map(),
 ): void {
   const api = wasmApi();
   if (api === undefined) throw new Error('WebAssembly is not available');
-  const host = new TransformHost(data.memory.buffer, data.layout, data.maxBatch, data.inputs, transforms, receive);
-  const env = { memory: data.memory, transformRows: (r0: number, r1: number) => host.rows(r0, r1) };
+  const host = new TransformHost(data.memory.buffer, data.layout, data.maxBatch, data.inputs, transforms, receive, plans);
+  const env = {
+    memory: data.memory, transformRows: (r0: number, r1: number) => host.rows(r0, r1), planRows: (r0: number, r1: number) => host.planRows(r0, r1),
+  };
   const exports = new api.Instance(data.module, { env }).exports as unknown as EngineExports;
   ready();
   try {

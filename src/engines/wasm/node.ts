@@ -16,7 +16,7 @@ import type { OptimizerSpec } from '../../model/optimizers.js';
 import { wasmApi, wasmSupport, type WasmModule } from './api.js';
 import type { ImageTransformFn } from '../../model/transform.js';
 import {
-  joinAsWorker, transformKey, WasmMlp, type TransformRef, type TransformSource, type WasmHost, type WasmThread, type WasmWorkerData,
+  joinAsWorker, transformKey, WasmMlp, type TransformRef, type TransformSource, type WarpPlanFn, type WasmHost, type WasmThread, type WasmWorkerData,
 } from './mlp.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
@@ -125,22 +125,29 @@ export function workerImportUrl(module: string): string {
   return m === null ? module : `${m[1]}/dist/${m[2]}.js`;
 }
 
-/** Imports each transform's module and picks its export. */
-async function importTransforms(refs: readonly TransformRef[]): Promise<Map<string, ImageTransformFn>> {
+/** Imports each transform's module and picks its export, and the export that draws its warp records where it names one. */
+async function importTransforms(refs: readonly TransformRef[]): Promise<{ fns: Map<string, ImageTransformFn>; plans: Map<string, WarpPlanFn> }> {
   const fns = new Map<string, ImageTransformFn>();
+  const plans = new Map<string, WarpPlanFn>();
   for (const ref of refs) {
-    const fn = ((await import(workerImportUrl(ref.module))) as Record<string, unknown>)[ref.exportName];
+    const module = (await import(workerImportUrl(ref.module))) as Record<string, unknown>;
+    const fn = module[ref.exportName];
     if (typeof fn !== 'function') throw new Error(`${ref.module} exports no function ${ref.exportName}`);
     fns.set(transformKey(ref), fn as ImageTransformFn);
+    if (ref.planExport !== undefined) {
+      const plan = module[ref.planExport];
+      if (typeof plan !== 'function') throw new Error(`${ref.module} exports no function ${ref.planExport}`);
+      plans.set(transformKey(ref), plan as WarpPlanFn);
+    }
   }
-  return fns;
+  return { fns, plans };
 }
 
 // A worker thread started by startWorker: import the transforms, join the shared memory, say so, serve until CMD_EXIT.
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[ENGINE_WORKER] !== undefined) {
   const data = (workerData as Record<string, WasmWorkerData>)[ENGINE_WORKER];
   const port = parentPort!;
-  const fns = await importTransforms(data.transforms);
+  const { fns, plans } = await importTransforms(data.transforms);
   const receive = () => receiveMessageOnPort(port)?.message as TransformSource | undefined;
-  joinAsWorker(data, () => port.postMessage('ready'), fns, receive);
+  joinAsWorker(data, () => port.postMessage('ready'), fns, receive, plans);
 }

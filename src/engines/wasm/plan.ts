@@ -42,7 +42,8 @@ export const P_OPT_STATE = 30;
 export const P_OPT_ARGS = 31;
 export const P_ACTIVE = 32;
 export const P_WARP_ROWS = 33;
-export const P_HEADER = 34;
+export const P_WARP_DRAW = 34;
+export const P_HEADER = 35;
 export const P_LAYER_SLOTS = 16;
 
 export const L_IN = 0;

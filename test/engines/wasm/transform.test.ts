@@ -238,6 +238,23 @@ describe('the native warp (assembly/warp.ts)', () => {
     expectIdentical(net.input.subarray(0, 30 * 784), expectedInputs(mnist.images, order, 0, 30, 9, 1), 'inputs');
   });
 
+  it('has each thread draw the records of the rows it warps when the workers import the drawing export, else draws them first', async () => {
+    const drawsOnThreads = (net: WasmMlp) => new Int32Array(net.exports.memory.buffer, net.layout.plan)[planTs.P_WARP_DRAW];
+    expect(augment.native?.planExport).toBe('planAugment');
+    const order = shuffled(mnist.count, 5);
+    const withPlans = await fast(3);
+    const without = await fast(3, false);
+    for (const start of [0, 40, 80]) {
+      const want = expectedInputs(mnist.images, order, start, MAX_BATCH, 77, 1 / 255);
+      withPlans.loadBatch(mnist.images, order, start, MAX_BATCH, 1 / 255, { transform: augment, seed: 77 });
+      expect(drawsOnThreads(withPlans)).toBe(1);
+      expectIdentical(withPlans.input.subarray(0, MAX_BATCH * 784), want, `drawn by the threads, batch at ${start}`);
+      without.loadBatch(mnist.images, order, start, MAX_BATCH, 1 / 255, { transform: augment, seed: 77 });
+      expect(drawsOnThreads(without)).toBe(0);
+      expectIdentical(without.input.subarray(0, MAX_BATCH * 784), want, `drawn first, batch at ${start}`);
+    }
+  });
+
   it('a degenerate record (steps infinite or not a number, empty box) samples background, as warpImage, and does not trap', async () => {
     const net = await fast(1, false);
     // The last four numbers: the ink's box, here the whole image (the warp may skip outside it).
