@@ -2,9 +2,9 @@
  * Choosing the wasm engine's thread count by measuring it. How many threads make a step fastest
  * depends on the machine (cores, caches, how busy it is) and on the network: past some count the
  * barriers of each phase cost more than the extra cores give (on a 16-core Xeon the 784-128-10 epoch
- * was fastest at 8 threads and slower at 16). So the engine starts one thread per core and, over the
- * first training steps, times whole steps at each candidate count in turn, then keeps the count
- * whose median step was shortest. It measures again every REMEASURE_AFTER steps (about an epoch of
+ * was fastest at 8 threads and slower at 16). So the engine starts one thread per core and, after
+ * TUNE_WARMUP steps on all of them, times whole steps at each candidate count in turn, then keeps
+ * the count whose median step was shortest. It measures again every REMEASURE_AFTER steps (about an epoch of
  * MNIST), since a shared machine's other work comes and goes: then only the chosen count and its
  * neighbours among the candidates, so that the far ones (one thread on 16 cores, say) cost no
  * steps, and a changed load moves the choice a step at a time. Any count gives bit-identical weights
@@ -13,6 +13,15 @@
 
 /** Steps timed per candidate count. The counts take turns, so a slow spell of the machine hits all of them. */
 export const TUNE_ROUNDS = 12;
+/**
+ * Steps run on all threads, untimed, before the first measurement: the first steps measure V8
+ * rather than the threads. Each thread's code (its JavaScript, and the wasm it runs) is compiled
+ * to optimised code only after it has run a while, the workers' later than the calling thread's:
+ * on 2 cores a 2-thread step took 0.66-0.87 ms for about the first 75 steps and 0.40 ms after,
+ * a 1-thread step 1.1 ms for the first 25 and 0.57-0.85 ms after. Timed from the first step, the
+ * tuner chose 1 thread in 6 of 8 default runs, and kept it for the next 1000 steps.
+ */
+export const TUNE_WARMUP = 128;
 /** Steps run on the chosen count before it is measured again. */
 export const REMEASURE_AFTER = 1000;
 
@@ -40,28 +49,36 @@ export class ThreadTuner {
   private kept = 0;
   /** The chosen count once a measurement is over; null before the first. */
   chosen: number | null = null;
+  /** Warm-up steps still to run before the first measurement. */
+  private warming: number;
 
   constructor(
     readonly candidates: readonly number[], private readonly rounds = TUNE_ROUNDS, private readonly remeasureAfter = REMEASURE_AFTER,
+    warmup = TUNE_WARMUP,
   ) {
+    this.warming = candidates.length > 1 ? warmup : 0;
     if (candidates.length === 0) throw new RangeError('no thread counts to choose from');
     this.times = candidates.map(() => []);
     this.trying = candidates.map((_, k) => k);
     if (candidates.length === 1) this.chosen = candidates[0];
   }
 
-  /** Whether the steps are being timed now (else the chosen count simply runs). */
+  /** Whether the steps are being timed now (else the chosen count, or during the warm-up all threads, simply runs). */
   get measuring(): boolean {
-    return this.candidates.length > 1 && this.taken < this.rounds * this.trying.length;
+    return this.candidates.length > 1 && this.warming === 0 && this.taken < this.rounds * this.trying.length;
   }
 
   /** The count to use first. */
   get first(): number {
-    return this.chosen ?? this.candidates[0];
+    return this.chosen ?? (this.warming > 0 ? this.candidates[this.candidates.length - 1] : this.candidates[0]);
   }
 
   /** `now` in milliseconds (performance.now()); returns the count for the step starting now. */
   step(now: number): number {
+    if (this.warming > 0) {
+      this.warming--;
+      return this.candidates[this.candidates.length - 1];
+    }
     if (!this.measuring) {
       if (this.candidates.length === 1 || ++this.kept < this.remeasureAfter) return this.chosen!;
       this.kept = 0;

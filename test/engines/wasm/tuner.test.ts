@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createWasmNetwork } from '../../../src/engines/wasm/node.js';
-import { threadCandidates, ThreadTuner, TUNE_ROUNDS } from '../../../src/engines/wasm/tuner.js';
+import { REMEASURE_AFTER, threadCandidates, ThreadTuner, TUNE_ROUNDS, TUNE_WARMUP } from '../../../src/engines/wasm/tuner.js';
 import { initParams } from '../../../src/model/init.js';
 import type { NetworkSpec } from '../../../src/model/network.js';
 import { Rng } from '../../../src/rng.js';
@@ -33,7 +33,7 @@ describe('ThreadTuner', () => {
   }
 
   it('tries each count in turn, then keeps the one with the shortest median step', () => {
-    const tuner = new ThreadTuner([1, 2, 4, 8], 5);
+    const tuner = new ThreadTuner([1, 2, 4, 8], 5, REMEASURE_AFTER, 0);
     // 4 threads is fastest; 8 is slower (barriers); one wild outlier for 8 changes nothing.
     const ms: Record<number, number> = { 1: 10, 2: 6, 4: 4, 8: 4.5 };
     const used = drive(tuner, (t, s) => (t === 8 && s === 7 ? 0.1 : ms[t]), 40);
@@ -45,7 +45,7 @@ describe('ThreadTuner', () => {
   });
 
   it('takes the fewer threads on a tie, and a single candidate at once', () => {
-    const tie = new ThreadTuner([1, 2], 3);
+    const tie = new ThreadTuner([1, 2], 3, REMEASURE_AFTER, 0);
     drive(tie, () => 5, 10);
     expect(tie.chosen).toBe(1);
     const one = new ThreadTuner([3]);
@@ -54,7 +54,7 @@ describe('ThreadTuner', () => {
   });
 
   it('measures again after a while, and follows a machine whose load changed', () => {
-    const tuner = new ThreadTuner([1, 2], 4, 10);
+    const tuner = new ThreadTuner([1, 2], 4, 10, 0);
     let busy = false; // while another program holds a core, the second thread only gets in the way
     const used = drive(tuner, (t) => (busy ? (t === 2 ? 9 : 5) : t === 2 ? 3 : 5), 9);
     expect(tuner.chosen).toBe(2);
@@ -69,7 +69,7 @@ describe('ThreadTuner', () => {
   });
 
   it('measures again only the chosen count and its neighbours, and moves a step at a time', () => {
-    const tuner = new ThreadTuner([1, 2, 4, 8, 16], 2, 6);
+    const tuner = new ThreadTuner([1, 2, 4, 8, 16], 2, 6, 0);
     let best = 8;
     const msFor = (t: number) => 1 + Math.abs(Math.log2(t) - Math.log2(best));
     const used = drive(tuner, msFor, 11); // 10 measuring steps and the one that starts the clock
@@ -89,8 +89,23 @@ describe('ThreadTuner', () => {
     expect(tuner.chosen).toBe(2);
   });
 
-  it('keeps measuring for TUNE_ROUNDS steps per count by default', () => {
+  it('runs TUNE_WARMUP steps on all threads, untimed, before it measures', () => {
+    const tuner = new ThreadTuner([1, 2, 4], 2, REMEASURE_AFTER, 5);
+    expect(tuner.first).toBe(4);
+    // Warm-up steps as slow as the first steps of a fresh engine: they must not count.
+    const used = drive(tuner, (t, s) => (s < 5 ? 50 : t === 2 ? 1 : 3), 5 + 7);
+    expect(used.slice(0, 5)).toEqual([4, 4, 4, 4, 4]);
+    expect(tuner.measuring).toBe(false);
+    expect(used.slice(5, 11)).toEqual([1, 2, 4, 1, 2, 4]);
+    expect(tuner.chosen).toBe(2);
+    expect(tuner.medians().map((m) => m.ms)).toEqual([3, 1, 3]);
+    expect(TUNE_WARMUP).toBeGreaterThanOrEqual(100);
+  });
+
+  it('keeps measuring for TUNE_ROUNDS steps per count by default, after the warm-up', () => {
     const tuner = new ThreadTuner([1, 2]);
+    drive(tuner, () => 1, TUNE_WARMUP);
+    expect(tuner.chosen).toBeNull();
     drive(tuner, (t) => (t === 2 ? 1 : 2), 2 * TUNE_ROUNDS);
     expect(tuner.chosen).toBeNull();
     drive(tuner, (t) => (t === 2 ? 1 : 2), 1);
@@ -131,7 +146,7 @@ describe('a network that uses fewer threads than it started', () => {
   }
 
   it('gives the weights of one thread when the tuner picks the count, and settles on one of its candidates', async () => {
-    const steps = 2 * TUNE_ROUNDS * 3 + 5;
+    const steps = TUNE_WARMUP + 2 * TUNE_ROUNDS * 3 + 5;
     const one = await trained(1, {}, steps);
     const tuned = await trained(3, { tune: true }, steps);
     expectIdentical(tuned.params, one.params, 'weights, tuned 3 threads vs 1 thread');
