@@ -18,7 +18,7 @@ import { initParams, INIT_SCHEMES, type InitScheme } from '../../model/init.js';
 import { ACTIVATIONS, LOSSES, checkOptimizerState, describeSpec, paramLayout, type NetworkSpec } from '../../model/network.js';
 import { describeOptimizer, OPTIMIZERS } from '../../model/optimizers.js';
 import { Rng } from '../../rng.js';
-import { EVAL_BATCH, evaluate } from '../../training/evaluate.js';
+import { evaluate } from '../../training/evaluate.js';
 import { augmentTransform, LR_SCHEDULES, train, type TrainResult } from '../../training/train.js';
 import { textChart } from '../../ui/chart.js';
 import { err, out } from '../../ui/colors.js';
@@ -157,9 +157,12 @@ ${presetHelp()}`)
         progress.log(`data: ${source.label}${source.kind === 'embedded' ? '' : ` (${source.dir})`}`);
 
         const batchSize = Math.min(options.batchSize, trainSet.count);
-        preflightMemory(spec.sizes, batchSize, Math.max(batchSize, EVAL_BATCH), options.engine);
+        // The network's largest batch is also its evaluation batch (validation and test): the
+        // training batch, or TRAIN_EVAL_BATCH when that is larger.
+        const maxBatch = Math.max(batchSize, TRAIN_EVAL_BATCH);
+        preflightMemory(spec.sizes, batchSize, maxBatch, options.engine);
         const augment = options.augment ? augmentTransform(DEFAULT_AUGMENT) : undefined;
-        const { net, engine } = await createNetwork(spec, Math.max(batchSize, EVAL_BATCH), {
+        const { net, engine } = await createNetwork(spec, maxBatch, {
           engine: options.engine,
           threads: options.threads,
           optimizer,
@@ -323,6 +326,16 @@ ${presetHelp()}`)
       }
     });
 }
+
+/**
+ * The training network's smallest largest batch, which its validation and test passes use: not
+ * EVAL_BATCH (500), as a network built for 500 rows lays out layer 0's per-pixel column buffers
+ * 500 rows apart while a step uses 64 of them, and its augmented epoch took about 5% longer
+ * (0.317-0.322 s against 0.303-0.307 s at 2 threads, three alternating rounds). The weights and
+ * the accuracies do not depend on the evaluation batch; the losses only in their last bits (the
+ * order of a float64 sum).
+ */
+const TRAIN_EVAL_BATCH = 64;
 
 /** Below this test accuracy a 10-class model has learned nothing (chance is 10%). */
 const CHANCE_ACCURACY = 0.15;
