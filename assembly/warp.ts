@@ -153,21 +153,8 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
     const sy0 = floor((ic * dx0 + id * dy + centre) * ONE + 0.5);
     if (!(abs(sx0) <= LIMIT && abs(sy0) <= LIMIT && abs(sx0 + lastK * stepXf) <= LIMIT && abs(sy0 + lastK * stepYf) <= LIMIT)) continue;
     // The run k = first..last of the row's pixels x0Out + k whose coordinates are in [A, B] both ways.
-    let first: f64 = 0, last: f64 = lastK;
-    if (stepX > 0) {
-      first = max(first, ceil((ax - sx0) / stepXf));
-      last = min(last, floor((bx - sx0) / stepXf));
-    } else if (stepX < 0) {
-      first = max(first, ceil((bx - sx0) / stepXf));
-      last = min(last, floor((ax - sx0) / stepXf));
-    } else if (!(ax <= sx0 && sx0 <= bx)) continue;
-    if (stepY > 0) {
-      first = max(first, ceil((ay - sy0) / stepYf));
-      last = min(last, floor((by - sy0) / stepYf));
-    } else if (stepY < 0) {
-      first = max(first, ceil((by - sy0) / stepYf));
-      last = min(last, floor((ay - sy0) / stepYf));
-    } else if (!(ay <= sy0 && sy0 <= by)) continue;
+    const first = max(max(0, runStart(sx0, stepXf, ax, bx)), runStart(sy0, stepYf, ay, by));
+    const last = min(min(lastK, runEnd(sx0, stepXf, ax, bx)), runEnd(sy0, stepYf, ay, by));
     if (!(first <= last)) continue;
     const k0 = <i32>first, k1 = <i32>last;
     let sx = i32x4.add(i32x4.splat(<i32>sx0 + k0 * stepX), offX);
@@ -192,6 +179,24 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
       if (left > 2) store<u8>(at, bytes >> 16, 2);
     }
   }
+}
+
+/**
+ * The first pixel k of a row whose fixed-point coordinate s0 + k step lies in [a, b] (runEnd: the
+ * last; first > last: none): all of them for a zero step and s0 in [a, b], none for s0 outside.
+ * Exact: the bounds are whole numbers below 2^31 in magnitude, so each quotient rounds to a whole
+ * number only when it is one.
+ */
+@inline function runStart(s0: f64, step: f64, a: f64, b: f64): f64 {
+  if (step > 0) return ceil((a - s0) / step);
+  if (step < 0) return ceil((b - s0) / step);
+  return a <= s0 && s0 <= b ? -Infinity : Infinity;
+}
+
+@inline function runEnd(s0: f64, step: f64, a: f64, b: f64): f64 {
+  if (step > 0) return floor((b - s0) / step);
+  if (step < 0) return floor((a - s0) / step);
+  return a <= s0 && s0 <= b ? Infinity : -Infinity;
 }
 
 /**
