@@ -17,14 +17,14 @@ import {
 import { Rng } from '../../rng.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './api.js';
 import { threadCandidates, ThreadTuner } from './tuner.js';
-
-/** AffineWarp.plan: draws one row's warp record. */
-export type WarpPlanFn = AffineWarp['plan'];
 import {
   ACT_CODES, CMD_BACKWARD, CMD_BACKWARD_ROWS, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
   CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_PARAM_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, P_WARP_DRAW, ROW_CHUNK,
   OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_PLAN, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
+
+/** AffineWarp.plan: draws one row's warp record. */
+export type WarpPlanFn = AffineWarp['plan'];
 
 // ---------------------------------------------------------------------------------------------
 // The module's exports, and what a platform (./node.ts) provides: the module and worker threads
