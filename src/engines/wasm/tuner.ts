@@ -19,7 +19,7 @@ export const TUNE_ROUNDS = 12;
  * to optimised code only after it has run a while, the workers' later than the calling thread's:
  * on 2 cores a 2-thread step took 0.66-0.87 ms for about the first 75 steps and 0.40 ms after,
  * a 1-thread step 1.1 ms for the first 25 and 0.57-0.85 ms after. Timed from the first step, the
- * tuner chose 1 thread in 6 of 8 default runs, and kept it for the next 1000 steps.
+ * tuner chose 1 thread in 6 of 8 runs of `mnist train`, and kept it for the next 1000 steps.
  */
 export const TUNE_WARMUP = 128;
 /** Steps run on the chosen count before it is measured again. */
