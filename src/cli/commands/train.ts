@@ -328,12 +328,13 @@ ${presetHelp()}`)
 }
 
 /**
- * The training network's smallest largest batch, which its validation and test passes use: not
- * EVAL_BATCH (500), as a network built for 500 rows lays out layer 0's per-pixel column buffers
+ * The least room (maxBatch) of the training network, whose validation and test passes run in
+ * batches of its room: not EVAL_BATCH (500), as a network built for 500 rows lays out layer 0's per-pixel column buffers
  * 500 rows apart while a step uses 64 of them, and its augmented epoch took about 5% longer
  * (0.317-0.322 s against 0.303-0.307 s at 2 threads, three alternating rounds). The weights and
  * the accuracies do not depend on the evaluation batch; the losses only in their last bits (the
- * order of a float64 sum).
+ * order of a float64 sum). The reference engine evaluates as fast either way (10,000 test images:
+ * 1.59-1.70 s in batches of 500, 1.70-1.71 s in batches of 64).
  */
 const TRAIN_EVAL_BATCH = 64;
 
