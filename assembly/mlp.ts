@@ -8,24 +8,16 @@
 
 import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
-  P_ACT, P_CHUNK_NNZ, P_COL_MASK, P_COL_VAL, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_PIX, P_CSR_STRIDE, P_GRADS, P_LABELS,
-  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_BYTES, P_ROW_MAX, P_ROW_SUM,
-  layerI32, layerPtr, planF64, planI32, P_SMOOTHING,
+  P_ACT, P_CHUNK_NNZ, P_COL_SCRATCH, P_COL_SCRATCH_BYTES, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_STRIDE, P_GRADS, P_LABELS,
+  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_BYTES, P_ROW_MAX, P_ROW_SUM, P_ROW_LIST,
+  P_SCALE, layerI32, layerPtr, planF64, planI32, P_SMOOTHING, threadIndex, W0_PIXELS,
 } from './plan';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
-import { scanRows, sparseForward, sparseWeightGrad, sparseWeightGradSgd } from './sparse';
+import { gatherColumns, scanRows, sparseForward, sparseWeightGrad, sparseWeightGradSgd } from './sparse';
 import { acts, actv } from './math';
 import { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from './tail';
 import { dropping, dropRows, layerInput, maskGradRows } from './dropout';
 
-/** Columns of dW0T per parameter chunk: the widest register tile of sparseWeightGrad. */
-const W0_COLS = 32;
-/**
- * Inputs (rows of dW0T) per parameter chunk, at most: 196, a quarter of an MNIST image, so a
- * 784-128-10 step has 16 layer-0 chunks rather than 4 and more than 4 threads can share the phase.
- * Every dW0T element is still one sum over the batch's rows in order, so any split gives the same bits.
- */
-const W0_PIXELS = 196;
 /** Outputs of a canonical layer's dW per parameter chunk. */
 const W_ROWS = 16;
 /** Parameters per SGD chunk (32 KiB of params and of grads: one L1's worth). */
@@ -78,10 +70,8 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: boo
   const csrNnz = <usize>planI32(plan, P_CSR_NNZ);
   const csrStride = planI32(plan, P_CSR_STRIDE);
   const nnz = scanRows(
-    x, r0, r1, chunk, in0, out0, planI32(plan, P_MAX_BATCH),
-    csrPairs, <usize>planI32(plan, P_CSR_PIX), csrNnz, csrStride,
-    <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL),
-    <usize>planI32(plan, P_COMPACT_LUT), fromStage ? <usize>planI32(plan, P_ROW_BYTES) : 0, scale, fromStage,
+    x, r0, r1, in0, out0, csrPairs, csrNnz, csrStride, <usize>planI32(plan, P_COMPACT_LUT),
+    fromStage ? <usize>planI32(plan, P_ROW_BYTES) : 0, scale, fromStage, fromStage ? <usize>planI32(plan, P_ROW_LIST) : 0,
   );
   const chunkNnz = <usize>planI32(plan, P_CHUNK_NNZ);
   store<i32>(chunkNnz + (<usize>chunk << 2), nnz);
@@ -172,12 +162,12 @@ export function backwardRows(plan: usize, r0: i32, r1: i32, batch: i32): void {
 }
 
 /**
- * Parameter-gradient chunks: layer 0's dW0T in blocks of W0_COLS columns by pixelParts row ranges,
- * then every other layer in blocks of W_ROWS outputs.
+ * Parameter-gradient chunks: layer 0's dW0T in pixelParts row ranges (every column), then every
+ * other layer in blocks of W_ROWS outputs.
  */
 export function paramChunks(plan: usize): i32 {
   const L = planI32(plan, P_LAYERS);
-  let count = (layerI32(plan, 0, L_OUT) + W0_COLS - 1) / W0_COLS * pixelParts(layerI32(plan, 0, L_IN));
+  let count = pixelParts(layerI32(plan, 0, L_IN));
   for (let l = 1; l < L; l++) count += (layerI32(plan, l, L_OUT) + W_ROWS - 1) / W_ROWS;
   return count;
 }
@@ -192,18 +182,13 @@ export function paramChunks(plan: usize): i32 {
  * sparse weight gradient is not stored at all: the step was its only reader.
  */
 export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd: bool, keep: bool): void {
-  const out0 = layerI32(plan, 0, L_OUT);
   const in0 = layerI32(plan, 0, L_IN);
   const parts = pixelParts(in0);
-  const first = (out0 + W0_COLS - 1) / W0_COLS * parts;
-  if (c < first) {
-    // Column block c / parts, row range c % parts: the ranges of a block are claimed one after another.
-    const b = c / parts, part = c % parts;
-    const i0 = part * in0 / parts, i1 = (part + 1) * in0 / parts;
-    layer0WeightGrad(plan, b * W0_COLS, min(out0, (b + 1) * W0_COLS), i0, i1, part == 0, batch, lr, sgd, keep);
+  if (c < parts) {
+    layer0WeightGrad(plan, c * in0 / parts, (c + 1) * in0 / parts, c == 0, batch, lr, sgd, keep);
     return;
   }
-  c -= first;
+  c -= parts;
   const L = planI32(plan, P_LAYERS);
   for (let l = 1; l < L; l++) {
     const outD = layerI32(plan, l, L_OUT);
@@ -232,12 +217,13 @@ export function backwardParamChunk(plan: usize, c: i32, batch: i32, lr: f64, sgd
 }
 
 /**
- * Columns c0..c1 of rows i0..i1 of dW0T (in0, out0), and with `bias` columns c0..c1 of dB0; with
- * `sgd`, also the plain SGD step of those elements of W0T (and b0).
+ * Rows i0..i1 of dW0T (in0, out0), and with `bias` dB0; with `sgd`, also the plain SGD step of
+ * those elements of W0T (and b0).
  */
-function layer0WeightGrad(plan: usize, c0: i32, c1: i32, i0: i32, i1: i32, bias: bool, batch: i32, lr: f64, sgd: bool, keep: bool): void {
+function layer0WeightGrad(plan: usize, i0: i32, i1: i32, bias: bool, batch: i32, lr: f64, sgd: bool, keep: bool): void {
   const in0 = layerI32(plan, 0, L_IN);
   const out0 = layerI32(plan, 0, L_OUT);
+  const c0 = 0, c1 = out0;
   const dZ0 = layerPtr(plan, 0, L_DZ);
   const dW0T = layerPtr(plan, 0, L_DW);
   const W0T = layerPtr(plan, 0, L_W);
@@ -258,16 +244,24 @@ function layer0WeightGrad(plan: usize, c0: i32, c1: i32, i0: i32, i1: i32, bias:
       dZ0 + (<usize>c0 << 2), out0, i1 - i0, c1 - c0, batch, 0, EPI_NONE, 0, 0, 0,
     );
     if (sgd) for (let i = i0; i < i1; i++) sgdRange(W0T, dW0T, i * out0 + c0, i * out0 + c1, lr);
-  } else if (sgd) {
-    sparseWeightGradSgd(
-      dW0T, W0T, dZ0, c0, c1, i0, i1, out0, planI32(plan, P_MAX_BATCH),
-      <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch, lr, keep,
-    );
   } else {
-    sparseWeightGrad(
-      dW0T, dZ0, c0, c1, i0, i1, out0, planI32(plan, P_MAX_BATCH),
-      <usize>planI32(plan, P_COL_MASK), planI32(plan, P_MASK_STRIDE), <usize>planI32(plan, P_COL_VAL), batch,
+    // This thread's scratch: the masks, then the values, of pixels i0..i1; the kernels index them
+    // by pixel, so they get addresses shifted back by i0 pixels.
+    const maxBatch = planI32(plan, P_MAX_BATCH);
+    const maskStride = planI32(plan, P_MASK_STRIDE);
+    const masks = <usize>planI32(plan, P_COL_SCRATCH) + <usize>(threadIndex * planI32(plan, P_COL_SCRATCH_BYTES));
+    const vals = masks + <usize>(W0_PIXELS * maskStride);
+    gatherColumns(
+      masks, vals, i0, i1, batch, maxBatch, maskStride, layerPtr(plan, 0, L_X), in0,
+      <usize>planI32(plan, P_ROW_BYTES), xValid, planF64(plan, P_SCALE),
     );
+    const colMask = masks - <usize>(i0 * maskStride);
+    const colVal = vals - (<usize>(i0 * maxBatch) << 2);
+    if (sgd) {
+      sparseWeightGradSgd(dW0T, W0T, dZ0, c0, c1, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch, lr, keep);
+    } else {
+      sparseWeightGrad(dW0T, dZ0, c0, c1, i0, i1, out0, maxBatch, colMask, maskStride, colVal, batch);
+    }
   }
   if (!bias) return;
   biasGrad(layerPtr(plan, 0, L_DB), dZ0, c0, c1, out0, batch);

@@ -15,9 +15,11 @@ export const P_LABELS = 5; //      u8[maxBatch]
 export const P_CSR_PAIRS = 6; //   (i32, f32)[maxBatch * csrStride]: per row, (byte offset of W0T row i, x[n, i]) for nonzero x
 export const P_ROW_BYTES = 7; //  i32[maxBatch]: address of each batch row's pixel bytes (a P_STAGE row, or a row of a dataset kept in the memory)
 export const P_CSR_NNZ = 8; //     i32[maxBatch]: nonzeros per row
-export const P_COL_MASK = 9; //    u8[in0 * maskStride]: per pixel, a bit per row whose input there is nonzero
-export const P_MASK_STRIDE = 10; // bytes per pixel in P_COL_MASK: maxBatch bits rounded up to whole u64 words
-export const P_COL_VAL = 11; //    f32[in0 * maxBatch]: per pixel, the input value of each row (where its bit is set)
+export const P_COL_SCRATCH = 9; // per thread, P_COL_SCRATCH_BYTES: a layer-0 parameter chunk's gathered columns (mlp.ts
+//                                  layer0WeightGrad): W0_PIXELS masks of P_MASK_STRIDE bytes (a bit per row whose input
+//                                  is nonzero), then W0_PIXELS x maxBatch f32 values
+export const P_MASK_STRIDE = 10; // bytes per pixel mask: maxBatch bits rounded up to whole u64 words
+export const P_COL_SCRATCH_BYTES = 11; // bytes of each thread's P_COL_SCRATCH
 export const P_ROW_MAX = 12; //    f32[maxBatch]: softmax row max of the logits (for the loss)
 export const P_ROW_SUM = 13; //    f32[maxBatch]: softmax row sum of e^(z - max)
 export const P_STAGE = 14; //      u8[maxBatch * in0]: pixel bytes of rows loadBatch copied or transformed
@@ -29,7 +31,7 @@ export const P_LOGITS = 19; //     f32[maxBatch * classes]
 export const P_CHUNK_NNZ = 20; //  i32[2 * chunks], chunks = maxBatch / ROW_CHUNK rounded up: nonzero inputs in each row chunk of the
 //                                  last forward, then 1 per chunk whose rows of P_INPUT hold that batch (0: scanned from the stage)
 export const P_INPUT = 21; //      f32[maxBatch * in0]
-export const P_CSR_PIX = 22; //    i32[maxBatch * csrStride]: per row, the pixel indices of its nonzero inputs
+//                      slot 22: unused
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
@@ -41,7 +43,9 @@ export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current opt
 export const P_ACTIVE = 32; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
 export const P_WARP_ROWS = 33; //  i32[maxBatch]: address of each warped row's source image (a P_WARP_SRC row, or a row of a resident dataset)
 export const P_WARP_DRAW = 34; //  1: a warped load's records are drawn by the thread that warps each row chunk (env.planRows, warp.ts); 0: drawn before the phase
-export const P_HEADER = 35; //     first layer record
+export const P_ROW_LIST = 35; //   i32[maxBatch]: per row, 0 (scan its pixel bytes) or the address of its image's nonzero list (sparse.ts listImages)
+export const P_SCALE = 36; //      f64 in slots 36-37: the input scale of the last load (pixel byte * scale), for gatherColumns
+export const P_HEADER = 38; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
 
 // Layer record slots.
@@ -116,8 +120,22 @@ export const LOSS_MSE = 1;
 }
 
 /**
- * Rows are processed in chunks of ROW_CHUNK (a multiple of the 4-row tiles, and 8 so that a chunk's
- * rows are one byte of P_COL_MASK). Chunks, not threads, fix every sum's order, so results do not
- * depend on how many threads share the work.
+ * Rows are processed in chunks of ROW_CHUNK (a multiple of the 4-row tiles). Chunks, not threads,
+ * fix every sum's order, so results do not depend on how many threads share the work.
  */
 export const ROW_CHUNK = 8;
+
+/**
+ * Inputs (rows of dW0T) per parameter chunk, at most, each chunk taking every column: 49, a
+ * sixteenth of an MNIST image, so a 784-128-10 step has 16 layer-0 chunks and 16 threads can share
+ * the phase. A chunk first gathers its pixels' columns (sparse.ts gatherColumns) into its thread's scratch
+ * (W0_PIXELS masks and values, 12.5 KB at batch 64), then runs every column block over them.
+ * Every dW0T element is still one sum over the batch's rows in order, so any split gives the same bits.
+ */
+export const W0_PIXELS = 49;
+
+/** This thread's index: 0 on the calling thread, a worker's own (workerLoop sets it) on each worker. */
+export let threadIndex = 0;
+export function setThreadIndex(index: i32): void {
+  threadIndex = index;
+}

@@ -6,44 +6,45 @@
  */
 
 import { actv, acts } from './math';
-import { scaled4, sgd1, sgd4 } from './tail';
+import { scaled4, sgd1, sgd4, touchLines } from './tail';
 
 /**
- * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0), which are row chunk `chunk`
- * (rows 8 chunk .. 8 chunk + 7), two ways:
- *  - per row (CSR, rows csrStride entries apart): (byte offset i * out0 * 4 of W0T row i, x[n, i])
- *    pairs, interleaved so the forward walks one pointer, and the pixel indices i;
- *  - per pixel (columns): bit n of pixel i's mask is set when x[n, i] != 0, and colVal[i, n] holds
- *    x[n, i], for the weight gradient. This chunk owns byte `chunk` of every pixel's mask, so
- *    chunks never write the same byte and need no atomics.
- * Branch-free stream compaction: each f32x4 of x gives a 4-bit nonzero mask that picks, from the
- * 16-entry table `lut`, the byte shuffle moving the nonzero lanes to the front; all 4 lanes are
- * stored and the write position advances by the mask's popcount (so a row's list may be written
- * up to 3 entries past its end: csrStride leaves room). Returns the number of nonzeros found.
+ * Lists the nonzero inputs of rows [r0, r1) of x (maxBatch, in0): per row (CSR, rows csrStride
+ * entries apart), (byte offset i * out0 * 4 of W0T row i, x[n, i]) pairs, so the forward walks one
+ * pointer. Branch-free stream compaction: each f32x4 of x gives a 4-bit nonzero mask that picks,
+ * from the 16-entry table `lut`, the byte shuffle moving the nonzero lanes to the front; all 4
+ * lanes are stored and the write position advances by the mask's popcount (so a row's list may be
+ * written up to 3 entries past its end: csrStride leaves room). Returns the number of nonzeros found.
+ * The weight gradient does not read these lists: each parameter chunk gathers its own pixels'
+ * columns (gatherColumns), so that nothing a forward chunk writes is shared with the other threads.
  * `rowBytes`, when not 0, holds each row's address of the pixel bytes that x was (or is to be)
  * converted from: blocks of 16 zero bytes are skipped without reading x. Pass 0 when x may not match them.
  * `fromBytes`: x has not been written; each input is computed from its byte as bytesToFloats does
  * (byte * scale in float64, rounded once to float32), so the lists are the same as from x.
+ * `rowList`, when not 0 (only with fromBytes), holds for each row 0 or the address of its image's
+ * nonzero list made by listImages with the same scale: such a row's list is copied from it, 4
+ * entries at a time, instead of scanning its bytes. The same entries in the same order.
  */
 export function scanRows(
-  x: usize, r0: i32, r1: i32, chunk: i32, in0: i32, out0: i32, maxBatch: i32,
-  csrPairs: usize, csrPix: usize, csrNnz: usize, csrStride: i32,
-  colMask: usize, maskStride: i32, colVal: usize, lut: usize, rowBytes: usize, scale: f64, fromBytes: bool,
+  x: usize, r0: i32, r1: i32, in0: i32, out0: i32, csrPairs: usize, csrNnz: usize, csrStride: i32,
+  lut: usize, rowBytes: usize, scale: f64, fromBytes: bool, rowList: usize,
 ): i32 {
-  const maskByte = colMask + <usize>chunk;
-  for (let i = 0; i < in0; i++) store<u8>(maskByte + <usize>(i * maskStride), 0);
   const wRow = out0 << 2;
   const in4 = in0 & ~3;
   const s = f64x2.splat(scale);
   let total = 0;
+  if (rowBytes != 0) touchRows(rowBytes, rowList, r0, r1, in0, csrNnz);
   for (let n = r0; n < r1; n++) {
     const xr = x + (<usize>(n * in0) << 2);
     const lr = csrPairs + (<usize>(n * csrStride) << 3);
-    const pr = csrPix + (<usize>(n * csrStride) << 2);
     const br = rowBytes != 0 ? <usize>load<i32>(rowBytes + (<usize>n << 2)) : 0;
     let nnz = 0;
     let i = 0;
-    if (fromBytes) {
+    const list = rowList != 0 ? <usize>load<i32>(rowList + (<usize>n << 2)) : 0;
+    if (list != 0) {
+      nnz = copyList(list, lr, wRow);
+      i = in0;
+    } else if (fromBytes) {
       // 16 bytes at a time; only groups of 4 with a nonzero byte are converted and compacted.
       for (; i + 16 <= in0; i += 16) {
         const m16 = i8x16.bitmask(i8x16.ne(v128.load(br + <usize>i), i8x16.splat(0)));
@@ -51,7 +52,7 @@ export function scanRows(
         for (let g = 0; g < 16; g += 4) {
           if (((m16 >> g) & 15) == 0) continue;
           const p = i + g;
-          nnz = compact4(scaled4(br + <usize>p, s), p, nnz, lr, pr, lut, wRow);
+          nnz = compact4(scaled4(br + <usize>p, s), p, nnz, lr, lut, wRow);
         }
       }
     }
@@ -61,38 +62,196 @@ export function scanRows(
         i += 12;
         continue;
       }
-      nnz = compact4(fromBytes ? scaled4(br + <usize>i, s) : v128.load(xr + (<usize>i << 2)), i, nnz, lr, pr, lut, wRow);
+      nnz = compact4(fromBytes ? scaled4(br + <usize>i, s) : v128.load(xr + (<usize>i << 2)), i, nnz, lr, lut, wRow);
     }
     for (; i < in0; i++) {
       const v = fromBytes ? <f32>(<f64>load<u8>(br + <usize>i) * scale) : load<f32>(xr + (<usize>i << 2));
       if (v != 0) {
         store<i32>(lr + (<usize>nnz << 3), i * wRow);
         store<f32>(lr + (<usize>nnz << 3), v, 4);
-        store<i32>(pr + (<usize>nnz << 2), i);
         nnz++;
       }
     }
     store<i32>(csrNnz + (<usize>n << 2), nnz);
     total += nnz;
-    // The row's column entries, from its list.
-    const bit = <u8>(<i32>1 << (n - r0));
-    const cv = colVal + (<usize>n << 2);
-    for (let j = 0; j < nnz; j++) {
-      const k = load<i32>(pr + (<usize>j << 2));
-      const mp = maskByte + <usize>(k * maskStride);
-      store<u8>(mp, load<u8>(mp) | bit);
-      store<f32>(cv + (<usize>(k * maxBatch) << 2), load<f32>(lr + (<usize>j << 3), 4));
-    }
   }
   return total;
 }
 
 /**
- * Appends the nonzero lanes of v, inputs p..p+3 of a row, to the row's lists at entry nnz: the
- * (W0T row byte offset, value) pairs at lr and the pixel indices at pr. All 4 lanes are stored, the
- * nonzero ones first (the byte shuffle from the 16-entry table lut); returns the new count.
+ * The columns of pixels [i0, i1) over rows 0..batch-1, for the weight gradient: masks (i1 - i0
+ * pixels, maskStride bytes each) get bit n of pixel i set when x[n, i] != 0, and vals[(i - i0) *
+ * maxBatch + n] holds x[n, i] where it is set. Row n's inputs are x's row when its row chunk wrote
+ * x (xValid[n / ROW_CHUNK] != 0), else its pixel bytes (rowBytes) times `scale`, converted as
+ * scanRows converts them: the same values, so the same sums. A parameter chunk gathers its own
+ * pixels' columns into its thread's scratch (mlp.ts), where the forward's row chunks used to write
+ * them for every pixel: those lines were written by one core and read by the other in every step,
+ * and cost the forward a third of its time on 2 threads.
  */
-@inline function compact4(v: v128, p: i32, nnz: i32, lr: usize, pr: usize, lut: usize, wRow: i32): i32 {
+export function gatherColumns(
+  masks: usize, vals: usize, i0: i32, i1: i32, batch: i32, maxBatch: i32, maskStride: i32,
+  x: usize, in0: i32, rowBytes: usize, xValid: usize, scale: f64,
+): void {
+  const width = i1 - i0;
+  for (let k = 0; k < width * maskStride; k += 8) store<u64>(masks + <usize>k, 0);
+  const valStride = <usize>maxBatch << 2;
+  // The rows' bytes in range, and in the next two ranges (the chunks a thread claims next are
+  // usually those), come in from memory together: the rows' bytes have not been read since the
+  // forward, or only by another core. The sum lands in a value the loop overwrites.
+  let sum = 0;
+  const ahead = min(3 * width, in0 - i0) - 1;
+  for (let n = 0; n < batch; n++) {
+    if (load<i32>(xValid + (<usize>(n >> 3) << 2)) != 0) continue;
+    const br = <usize>load<i32>(rowBytes + (<usize>n << 2)) + <usize>i0;
+    for (let k = 0; k < ahead; k += 64) sum += load<u8>(br + <usize>k);
+    sum += load<u8>(br + <usize>ahead);
+  }
+  store<f32>(vals, <f32>sum);
+  for (let n = 0; n < batch; n++) {
+    const word = masks + (<usize>(n >> 6) << 3);
+    const bit: u64 = <u64>1 << <u64>(n & 63);
+    const vn = vals + (<usize>n << 2);
+    if (load<i32>(xValid + (<usize>(n >> 3) << 2)) != 0) {
+      const xr = x + (<usize>(n * in0 + i0) << 2);
+      for (let j = 0; j < width; j++) {
+        const v = load<f32>(xr + (<usize>j << 2));
+        if (v == 0) continue;
+        store<f32>(vn + <usize>j * valStride, v);
+        const m = word + <usize>(j * maskStride);
+        store<u64>(m, load<u64>(m) | bit);
+      }
+      continue;
+    }
+    const br = <usize>load<i32>(rowBytes + (<usize>n << 2)) + <usize>i0;
+    // Up to 64 pixels at a time: one mask of the nonzero bytes, then one loop over its bits.
+    for (let j0 = 0; j0 < width; j0 += 64) {
+      const end = min(width, j0 + 64);
+      let bits: u64 = 0;
+      let j = j0;
+      for (; j + 16 <= end; j += 16) {
+        bits |= <u64>i8x16.bitmask(i8x16.ne(v128.load(br + <usize>j), i8x16.splat(0))) << <u64>(j - j0);
+      }
+      for (; j < end; j++) bits |= <u64>(load<u8>(br + <usize>j) != 0) << <u64>(j - j0);
+      while (bits != 0) {
+        const p = j0 + <i32>ctz(bits);
+        bits &= bits - 1;
+        columnEntry(word, bit, vn, valStride, maskStride, p, <f32>(<f64>load<u8>(br + <usize>p) * scale));
+      }
+    }
+  }
+}
+
+/** Pixel p's column entry for one row: its value, and its mask bit when the value is not 0 (as the forward lists it). */
+@inline function columnEntry(word: usize, bit: u64, vn: usize, valStride: usize, maskStride: i32, p: i32, v: f32): void {
+  store<f32>(vn + <usize>p * valStride, v);
+  const m = word + <usize>(p * maskStride);
+  store<u64>(m, load<u64>(m) | (v != 0 ? bit : 0));
+}
+
+/**
+ * Brings rows [r0, r1)'s pixel bytes (or nonzero lists, about 1.5 bytes per pixel) into the cache
+ * together (tail.ts touchLines) before the scan reads them one row at a time. Each sum goes to the
+ * row's csrNnz slot, which the scan overwrites.
+ */
+function touchRows(rowBytes: usize, rowList: usize, r0: i32, r1: i32, in0: i32, csrNnz: usize): void {
+  for (let n = r0; n < r1; n++) {
+    const list = rowList != 0 ? <usize>load<i32>(rowList + (<usize>n << 2)) : 0;
+    const sum = list != 0 ? touchLines(list, 6 * in0 / 4) : touchLines(<usize>load<i32>(rowBytes + (<usize>n << 2)), in0);
+    store<i32>(csrNnz + (<usize>n << 2), sum);
+  }
+}
+
+/**
+ * A nonzero list (listImages's format) copied to a row's CSR pairs (W0T row byte offset, value)
+ * at lr, 4 entries at a time. Like compact4 it may store up to 3 entries past the end. Returns the count.
+ */
+@inline function copyList(list: usize, lr: usize, wRow: i32): i32 {
+  const count = load<i32>(list);
+  const vals = list + LIST_HEAD;
+  const pix = vals + (<usize>((count + 3) & ~3) << 2);
+  const w = i32x4.splat(wRow);
+  for (let j = 0; j < count; j += 4) {
+    const v = v128.load(vals + (<usize>j << 2));
+    const o = i32x4.mul(i32x4.extend_low_i16x8_u(v128.load64_zero(pix + (<usize>j << 1))), w);
+    const at = lr + (<usize>j << 3);
+    v128.store(at, v128.shuffle<i32>(o, v, 0, 4, 1, 5));
+    v128.store(at, v128.shuffle<i32>(o, v, 2, 6, 3, 7), 16);
+  }
+  return count;
+}
+
+/** Bytes before a nonzero list's values: its count (i32), padded so the values are 16-byte aligned. */
+const LIST_HEAD: usize = 16;
+
+/** The bytes listImages needs for `count` images of `pixels` bytes at `images`. */
+export function listBytes(images: usize, count: i32, pixels: i32): f64 {
+  let total: f64 = 0;
+  for (let m = 0; m < count; m++) total += <f64>listSize(nonzeroBytes(images + <usize>m * <usize>pixels, pixels));
+  return total;
+}
+
+/**
+ * For each of `count` images of `pixels` bytes (at most 65536) at `images`, its nonzero list at
+ * `out` onwards, one after another: the count (i32, LIST_HEAD bytes), then the values
+ * f32(f64(byte) * scale) of the nonzero bytes in pixel order (count rounded up to 4 floats), then
+ * their pixel indices (u16, rounded up to 8). index[m] gets the address of image m's list. These
+ * are scanRows's entries for the image, computed once: an epoch without augmentation then copies
+ * each row's entries (copyList) instead of finding them. A byte lists when it is not 0, which is
+ * when its value is not 0 for the scales the caller uses (2^-100 to 2^100). Returns the end address.
+ */
+export function listImages(images: usize, count: i32, pixels: i32, scale: f64, index: usize, out: usize): usize {
+  let at = out;
+  for (let m = 0; m < count; m++) {
+    const src = images + <usize>m * <usize>pixels;
+    const n = nonzeroBytes(src, pixels);
+    store<i32>(at, n);
+    store<i32>(index + (<usize>m << 2), <i32>at);
+    const vals = at + LIST_HEAD;
+    const pix = vals + (<usize>((n + 3) & ~3) << 2);
+    let k = 0;
+    let i = 0;
+    for (; i + 16 <= pixels; i += 16) {
+      let bits = i8x16.bitmask(i8x16.ne(v128.load(src + <usize>i), i8x16.splat(0)));
+      while (bits != 0) {
+        const p = i + <i32>ctz(bits);
+        bits &= bits - 1;
+        store<f32>(vals + (<usize>k << 2), <f32>(<f64>load<u8>(src + <usize>p) * scale));
+        store<u16>(pix + (<usize>k << 1), <u16>p);
+        k++;
+      }
+    }
+    for (; i < pixels; i++) {
+      const b = load<u8>(src + <usize>i);
+      if (b == 0) continue;
+      store<f32>(vals + (<usize>k << 2), <f32>(<f64>b * scale));
+      store<u16>(pix + (<usize>k << 1), <u16>i);
+      k++;
+    }
+    at += <usize>listSize(n);
+  }
+  return at;
+}
+
+/** Bytes of one image's nonzero list with n entries (a multiple of 16). */
+@inline function listSize(n: i32): i32 {
+  return <i32>LIST_HEAD + (((n + 3) & ~3) << 2) + (((n + 7) & ~7) << 1);
+}
+
+/** How many of the `pixels` bytes at p are not 0. */
+function nonzeroBytes(p: usize, pixels: i32): i32 {
+  let n = 0;
+  let i = 0;
+  for (; i + 16 <= pixels; i += 16) n += <i32>popcnt(i8x16.bitmask(i8x16.ne(v128.load(p + <usize>i), i8x16.splat(0))));
+  for (; i < pixels; i++) if (load<u8>(p + <usize>i) != 0) n++;
+  return n;
+}
+
+/**
+ * Appends the nonzero lanes of v, inputs p..p+3 of a row, to the row's (W0T row byte offset, value)
+ * pairs at entry nnz. All 4 lanes are stored, the nonzero ones first (the byte shuffle from the
+ * 16-entry table lut); returns the new count.
+ */
+@inline function compact4(v: v128, p: i32, nnz: i32, lr: usize, lut: usize, wRow: i32): i32 {
   const m = i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
   const ctl = v128.load(lut + (<usize>m << 4));
   const values = i8x16.swizzle(v, ctl);
@@ -100,7 +259,6 @@ export function scanRows(
   const at = lr + (<usize>nnz << 3);
   v128.store(at, v128.shuffle<i32>(offsets, values, 0, 4, 1, 5));
   v128.store(at, v128.shuffle<i32>(offsets, values, 2, 6, 3, 7), 16);
-  v128.store(pr + (<usize>nnz << 2), i8x16.swizzle(i32x4.add(i32x4.splat(p), i32x4(0, 1, 2, 3)), ctl));
   return nnz + <i32>popcnt(m);
 }
 

@@ -11,7 +11,7 @@
 
 import {
   C_ARGS, C_CLAIM, C_COMPLETE, C_ERROR, C_PHASE, CMD_BACKWARD, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD, CMD_SGD,
-  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, P_ACTIVE, P_CTRL, P_THREADS, ROW_CHUNK, planI32,
+  CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, P_ACTIVE, P_CTRL, P_THREADS, ROW_CHUNK, planI32, setThreadIndex,
 } from './plan';
 import { backwardParamChunk, backwardRowChunk, forwardChunk, loadChunk, paramChunks, rowChunks, sgdChunk, sgdChunks } from './mlp';
 import { optimChunk, optimChunks } from './optim';
@@ -167,6 +167,7 @@ function work(plan: usize, ctrl: usize): void {
  * P_ACTIVE to every thread before CMD_EXIT.
  */
 export function workerLoop(plan: usize, index: i32): void {
+  setThreadIndex(index);
   const ctrl = <usize>planI32(plan, P_CTRL);
   const active = plan + (<usize>P_ACTIVE << 2);
   let seen = atomic.load<i32>(ctrl + C_PHASE);

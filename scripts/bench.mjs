@@ -30,6 +30,7 @@ import { loadSplit, locateMnist } from '../dist/data/mnist.js';
 import * as K from '../dist/engines/reference/kernels.js';
 import { ReferenceMlp } from '../dist/engines/reference/mlp.js';
 import { createWasmNetwork, defaultThreads } from '../dist/engines/wasm/node.js';
+import { W0_PIXELS } from '../dist/engines/wasm/plan.js';
 import { initParams } from '../dist/model/init.js';
 import { Rng } from '../dist/rng.js';
 
@@ -145,10 +146,13 @@ async function kernelProfile() {
   for (let i = 0; i < N; i++) order[i] = i;
   new Rng(SEED).shuffle(order);
   const labels = new Uint8Array(BATCH);
+  // No row chunk wrote the input floats: the columns come from the rows' bytes.
+  const xValid = L.chunkNnz + 4 * Math.ceil(BATCH / 8);
+  new Int32Array(x.memory.buffer, xValid, Math.ceil(BATCH / 8)).fill(0);
   const names = [
-    'loadBatch (row addresses)', 'scan nonzeros from the bytes (layer 0)', 'layer 0 forward (sparse, +bias, relu)',
+    'loadBatch (row addresses)', 'nonzeros listed (layer 0, from the lists made once)', 'layer 0 forward (sparse, +bias, relu)',
     'layer 1 forward (dot, +bias)', 'softmax', 'loss (JS)', 'output gradient', 'layer 1 input grad (* relu\')',
-    'layer 1 weight + bias grad', 'layer 0 weight grad + SGD (sparse)', 'layer 0 bias grad',
+    'layer 1 weight + bias grad', 'layer 0 columns gathered, weight grad + SGD (sparse)', 'layer 0 bias grad',
     'SGD update (layer 1, biases)',
   ];
   const ms = new Float64Array(names.length);
@@ -175,7 +179,7 @@ async function kernelProfile() {
     lap(0);
     for (let c = 0; c * 8 < batch; c++) {
       // As forwardChunk does after a load: the nonzeros listed straight from the bytes, x left unwritten.
-      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), c, in0, out0, BATCH, L.csrPairs, L.csrPix, L.csrNnz, L.csrStride, L.colMask, L.maskStride, L.colVal, 2048, L.rowBytes, SCALE, 1);
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), in0, out0, L.csrPairs, L.csrNnz, L.csrStride, 2048, L.rowBytes, SCALE, 1, L.rowList);
     }
     lap(1);
     x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrPairs, L.csrNnz, L.csrStride, 0); lap(2);
@@ -187,7 +191,14 @@ async function kernelProfile() {
     x.gemmAxpy(dW1, out0, l1.dZ, 1, classes, l0.a, out0, classes, out0, batch, 0, 0, 0, 0, 0);
     x.biasGrad(dB1, l1.dZ, 0, classes, classes, batch); lap(8);
     // The engine steps plain SGD block by block inside the parameter-gradient phase; W0T from registers.
-    x.sparseWeightGradSgd(dW0, W0, l0.dZ, 0, out0, 0, in0, out0, BATCH, L.colMask, L.maskStride, L.colVal, batch, LR, 0); lap(9);
+    for (let i0 = 0; i0 < in0; i0 += W0_PIXELS) {
+      // As each parameter chunk does: its pixels' columns gathered from the rows' bytes, then every column of them.
+      const i1 = Math.min(in0, i0 + W0_PIXELS);
+      const masks = L.colScratch, vals = masks + W0_PIXELS * L.maskStride;
+      x.gatherColumns(masks, vals, i0, i1, batch, BATCH, L.maskStride, L.input, in0, L.rowBytes, xValid, SCALE);
+      x.sparseWeightGradSgd(dW0, W0, l0.dZ, 0, out0, i0, i1, out0, BATCH, masks - i0 * L.maskStride, L.maskStride, vals - 4 * i0 * BATCH, batch, LR, 0);
+    }
+    lap(9);
     x.biasGrad(dB0, l0.dZ, 0, out0, out0, batch); lap(10);
     x.sgdRange(L.params, L.grads, l0.biasOffset, L.paramCount, LR); lap(11);
   }

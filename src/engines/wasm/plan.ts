@@ -18,9 +18,9 @@ export const P_LABELS = 5;
 export const P_CSR_PAIRS = 6;
 export const P_ROW_BYTES = 7;
 export const P_CSR_NNZ = 8;
-export const P_COL_MASK = 9;
+export const P_COL_SCRATCH = 9;
 export const P_MASK_STRIDE = 10;
-export const P_COL_VAL = 11;
+export const P_COL_SCRATCH_BYTES = 11;
 export const P_ROW_MAX = 12;
 export const P_ROW_SUM = 13;
 export const P_STAGE = 14;
@@ -31,7 +31,6 @@ export const P_PARAM_COUNT = 18;
 export const P_LOGITS = 19;
 export const P_CHUNK_NNZ = 20;
 export const P_INPUT = 21;
-export const P_CSR_PIX = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
 export const P_DROP_ON = 25;
@@ -43,7 +42,9 @@ export const P_OPT_ARGS = 31;
 export const P_ACTIVE = 32;
 export const P_WARP_ROWS = 33;
 export const P_WARP_DRAW = 34;
-export const P_HEADER = 35;
+export const P_ROW_LIST = 35;
+export const P_SCALE = 36;
+export const P_HEADER = 38;
 export const P_LAYER_SLOTS = 16;
 
 export const L_IN = 0;
@@ -111,6 +112,8 @@ const CTRL_BYTES = 320;
 const PLAN_ADDR = 8192;
 const BUFFERS_ADDR = 65536;
 export const MAX_THREADS = 64;
+/** Inputs per layer-0 parameter chunk (assembly/mlp.ts W0_PIXELS): the size of each thread's column scratch. */
+export const W0_PIXELS = 49;
 
 /**
  * One layer: paramLayout's offsets in floats within params/grads (layer 0's weight block holds the
@@ -136,19 +139,21 @@ export interface MemoryPlan {
   stage: number;
   /** i32[maxBatch]: the address of each row's pixel bytes (P_ROW_BYTES). */
   rowBytes: number;
+  /** i32[maxBatch]: each row's nonzero list, or 0 (P_ROW_LIST). */
+  rowList: number;
   labels: number;
   logits: number;
   rowMax: number;
   rowSum: number;
   /** Per row, csrStride (W0T byte offset, value) pairs of 8 bytes. */
   csrPairs: number;
-  csrPix: number;
   csrNnz: number;
   /** Entries per row of the CSR arrays: in0 + 4, as the compaction stores whole f32x4. */
   csrStride: number;
-  colMask: number;
+  /** Each thread's column scratch (assembly/plan.ts P_COL_SCRATCH): colScratchBytes apart. */
+  colScratch: number;
+  colScratchBytes: number;
   maskStride: number;
-  colVal: number;
   chunkNnz: number;
   /** f64[OPT_ARGS] for the optimizer step's scalars, and the optimizer's state buffers (f32[optBuffers * paramCount]). */
   optArgs: number;
@@ -175,7 +180,7 @@ export interface MemoryPlan {
  * share lines). The sparse-input lists are sized for the worst case (every pixel nonzero); pages
  * that are never touched cost address space, not memory.
  */
-export function planMemory(sizes: readonly number[], maxBatch: number, optBuffers = 0, dropout = false): MemoryPlan {
+export function planMemory(sizes: readonly number[], maxBatch: number, optBuffers = 0, dropout = false, threads = 1): MemoryPlan {
   let next = BUFFERS_ADDR;
   const take = (bytes: number): number => {
     const at = next;
@@ -201,6 +206,7 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
   }
   const maskStride = 8 * Math.ceil(maxBatch / 64);
   const csrStride = in0 + 4;
+  const colScratchBytes = Math.ceil((W0_PIXELS * (maskStride + 4 * maxBatch)) / 64) * 64;
   const layout: MemoryPlan = {
     pages: 0,
     plan: PLAN_ADDR,
@@ -211,17 +217,17 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     input,
     stage: take(maxBatch * in0),
     rowBytes: take(4 * maxBatch),
+    rowList: take(4 * maxBatch),
     labels: take(maxBatch),
     logits: take(4 * maxBatch * classes),
     rowMax: take(4 * maxBatch),
     rowSum: take(4 * maxBatch),
     csrPairs: take(8 * maxBatch * csrStride),
-    csrPix: take(4 * maxBatch * csrStride),
     csrNnz: take(4 * maxBatch),
     csrStride,
-    colMask: take(in0 * maskStride),
+    colScratch: take(threads * colScratchBytes),
+    colScratchBytes,
     maskStride,
-    colVal: take(4 * in0 * maxBatch),
     chunkNnz: take(2 * 4 * Math.ceil(maxBatch / ROW_CHUNK)),
     optArgs: take(8 * OPT_ARGS),
     optState: take(4 * optBuffers * paramCount),
@@ -261,10 +267,11 @@ export function writePlan(
   plan[P_LABELS] = layout.labels;
   plan[P_CSR_PAIRS] = layout.csrPairs;
   plan[P_ROW_BYTES] = layout.rowBytes;
+  plan[P_ROW_LIST] = layout.rowList;
   plan[P_CSR_NNZ] = layout.csrNnz;
-  plan[P_COL_MASK] = layout.colMask;
+  plan[P_COL_SCRATCH] = layout.colScratch;
   plan[P_MASK_STRIDE] = layout.maskStride;
-  plan[P_COL_VAL] = layout.colVal;
+  plan[P_COL_SCRATCH_BYTES] = layout.colScratchBytes;
   plan[P_ROW_MAX] = layout.rowMax;
   plan[P_ROW_SUM] = layout.rowSum;
   plan[P_STAGE] = layout.stage;
@@ -275,7 +282,6 @@ export function writePlan(
   plan[P_LOGITS] = layout.logits;
   plan[P_CHUNK_NNZ] = layout.chunkNnz;
   plan[P_INPUT] = layout.input;
-  plan[P_CSR_PIX] = layout.csrPix;
   plan[P_CSR_STRIDE] = layout.csrStride;
   plan[P_COMPACT_LUT] = LUT_ADDR;
   plan[P_OPT_STATE] = layout.optState;

@@ -15,6 +15,7 @@ describe('wasm layout', () => {
     expect(constants.length).toBeGreaterThan(30);
     const js = planTs as unknown as Record<string, number>;
     for (const [, name, value] of constants) expect(js[name], name).toBe(Number(value));
+    expect(source).toContain(`export const W0_PIXELS = ${planTs.W0_PIXELS};`);
     const optim = readFileSync(new URL('../../../assembly/optim.ts', import.meta.url), 'utf8');
     const rules = [...optim.matchAll(/export const (OPT_[A-Z_0-9]+) = (\d+);/g)];
     expect(rules.length).toBe(4);
@@ -24,14 +25,15 @@ describe('wasm layout', () => {
   });
 
   it('buffers are 64-byte aligned, do not overlap, and fit in the pages', () => {
-    const layout = planMemory([784, 100, 37, 10], 61, 2);
+    const layout = planMemory([784, 100, 37, 10], 61, 2, false, 3);
     const spans: [string, number, number][] = [
       ['params', layout.params, 4 * layout.paramCount],
       ['grads', layout.grads, 4 * layout.paramCount],
       ['input', layout.input, 4 * 61 * 784],
       ['csrPairs', layout.csrPairs, 8 * 61 * layout.csrStride],
-      ['csrPix', layout.csrPix, 4 * 61 * layout.csrStride],
-      ['colVal', layout.colVal, 4 * 61 * 784],
+      ['rowBytes', layout.rowBytes, 4 * 61],
+      ['rowList', layout.rowList, 4 * 61],
+      ['colScratch', layout.colScratch, 3 * layout.colScratchBytes],
       ['optArgs', layout.optArgs, 8 * planTs.OPT_ARGS],
       ['optState', layout.optState, 4 * 2 * layout.paramCount],
       ['stage', layout.stage, 61 * 784],
@@ -51,5 +53,9 @@ describe('wasm layout', () => {
     const last = spans[spans.length - 1];
     expect(layout.pages * 65536).toBeGreaterThanOrEqual(last[1] + last[2]);
     expect(layout.csrStride).toBe(788);
+    // Each thread's scratch holds a parameter chunk's masks (61 rows: one u64 each) and values.
+    expect(layout.maskStride).toBe(8);
+    expect(layout.colScratchBytes % 64).toBe(0);
+    expect(layout.colScratchBytes).toBeGreaterThanOrEqual(planTs.W0_PIXELS * (8 + 4 * 61));
   });
 });
