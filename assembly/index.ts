@@ -8,7 +8,7 @@
 export { exec, workerFailed, workerLoop } from './threads';
 export { biasGrad, bytesToFloats, outputGradRows, sgdRange, softmaxRows } from './tail';
 export { gemmAxpy, gemmDot } from './gemm';
-export { gatherColumns, listBytes, listImages, scanRows, sparseForward, sparseWeightGrad, sparseWeightGradSgd } from './sparse';
+export { gatherColumns, scanRows, sparseForward, sparseWeightGrad, sparseWeightGradSgd } from './sparse';
 export { backwardRows, forwardChunk } from './mlp';
 export { adamRange, momentumRange, sgdL2Range } from './optim';
 export { inkBoxes } from './warp';

@@ -9,7 +9,7 @@
 import {
   L_A, L_B, L_DB, L_DW, L_DZ, L_IN, L_OUT, L_W, L_X, LOSS_MSE, ROW_CHUNK,
   P_ACT, P_CHUNK_NNZ, P_COL_SCRATCH, P_COL_SCRATCH_BYTES, P_COMPACT_LUT, P_CSR_NNZ, P_CSR_PAIRS, P_CSR_STRIDE, P_GRADS, P_LABELS,
-  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_BYTES, P_ROW_MAX, P_ROW_SUM, P_ROW_LIST,
+  P_INPUT, P_LAYERS, P_LOGITS, P_LOSS, P_MASK_STRIDE, P_MAX_BATCH, P_PARAM_COUNT, P_PARAMS, P_ROW_BYTES, P_ROW_MAX, P_ROW_SUM,
   P_SCALE, layerI32, layerPtr, planF64, planI32, P_SMOOTHING, threadIndex, W0_PIXELS,
 } from './plan';
 import { EPI_ACT, EPI_DACT, EPI_NONE, gemmAxpy, gemmDot } from './gemm';
@@ -71,7 +71,7 @@ export function forwardChunk(plan: usize, chunk: i32, batch: i32, fromStage: boo
   const csrStride = planI32(plan, P_CSR_STRIDE);
   const nnz = scanRows(
     x, r0, r1, in0, out0, csrPairs, csrNnz, csrStride, <usize>planI32(plan, P_COMPACT_LUT),
-    fromStage ? <usize>planI32(plan, P_ROW_BYTES) : 0, scale, fromStage, fromStage ? <usize>planI32(plan, P_ROW_LIST) : 0,
+    fromStage ? <usize>planI32(plan, P_ROW_BYTES) : 0, scale, fromStage,
   );
   const chunkNnz = <usize>planI32(plan, P_CHUNK_NNZ);
   store<i32>(chunkNnz + (<usize>chunk << 2), nnz);

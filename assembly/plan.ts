@@ -43,7 +43,7 @@ export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current opt
 export const P_ACTIVE = 32; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
 export const P_WARP_ROWS = 33; //  i32[maxBatch]: address of each warped row's source image (a P_WARP_SRC row, or a row of a resident dataset)
 export const P_WARP_DRAW = 34; //  1: a warped load's records are drawn by the thread that warps each row chunk (env.planRows, warp.ts); 0: drawn before the phase
-export const P_ROW_LIST = 35; //   i32[maxBatch]: per row, 0 (scan its pixel bytes) or the address of its image's nonzero list (sparse.ts listImages)
+//                      slot 35: unused
 export const P_SCALE = 36; //      f64 in slots 36-37: the input scale of the last load (pixel byte * scale), for gatherColumns
 export const P_HEADER = 38; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record

@@ -21,30 +21,23 @@ import { scaled4, sgd1, sgd4, touchLines } from './tail';
  * converted from: blocks of 16 zero bytes are skipped without reading x. Pass 0 when x may not match them.
  * `fromBytes`: x has not been written; each input is computed from its byte as bytesToFloats does
  * (byte * scale in float64, rounded once to float32), so the lists are the same as from x.
- * `rowList`, when not 0 (only with fromBytes), holds for each row 0 or the address of its image's
- * nonzero list made by listImages with the same scale: such a row's list is copied from it, 4
- * entries at a time, instead of scanning its bytes. The same entries in the same order.
  */
 export function scanRows(
   x: usize, r0: i32, r1: i32, in0: i32, out0: i32, csrPairs: usize, csrNnz: usize, csrStride: i32,
-  lut: usize, rowBytes: usize, scale: f64, fromBytes: bool, rowList: usize,
+  lut: usize, rowBytes: usize, scale: f64, fromBytes: bool,
 ): i32 {
   const wRow = out0 << 2;
   const in4 = in0 & ~3;
   const s = f64x2.splat(scale);
   let total = 0;
-  if (rowBytes != 0) touchRows(rowBytes, rowList, r0, r1, in0, csrNnz);
+  if (rowBytes != 0) touchRows(rowBytes, r0, r1, in0, csrNnz);
   for (let n = r0; n < r1; n++) {
     const xr = x + (<usize>(n * in0) << 2);
     const lr = csrPairs + (<usize>(n * csrStride) << 3);
     const br = rowBytes != 0 ? <usize>load<i32>(rowBytes + (<usize>n << 2)) : 0;
     let nnz = 0;
     let i = 0;
-    const list = rowList != 0 ? <usize>load<i32>(rowList + (<usize>n << 2)) : 0;
-    if (list != 0) {
-      nnz = copyList(list, lr, wRow);
-      i = in0;
-    } else if (fromBytes) {
+    if (fromBytes) {
       // 16 bytes at a time; only groups of 4 with a nonzero byte are converted and compacted.
       for (; i + 16 <= in0; i += 16) {
         const m16 = i8x16.bitmask(i8x16.ne(v128.load(br + <usize>i), i8x16.splat(0)));
@@ -149,101 +142,11 @@ export function gatherColumns(
 }
 
 /**
- * Brings rows [r0, r1)'s pixel bytes (or nonzero lists, about 1.5 bytes per pixel) into the cache
- * together (tail.ts touchLines) before the scan reads them one row at a time. Each sum goes to the
- * row's csrNnz slot, which the scan overwrites.
+ * Brings rows [r0, r1)'s pixel bytes into the cache together (tail.ts touchLines) before the scan
+ * reads them one row at a time. Each sum goes to the row's csrNnz slot, which the scan overwrites.
  */
-function touchRows(rowBytes: usize, rowList: usize, r0: i32, r1: i32, in0: i32, csrNnz: usize): void {
-  for (let n = r0; n < r1; n++) {
-    const list = rowList != 0 ? <usize>load<i32>(rowList + (<usize>n << 2)) : 0;
-    const sum = list != 0 ? touchLines(list, 6 * in0 / 4) : touchLines(<usize>load<i32>(rowBytes + (<usize>n << 2)), in0);
-    store<i32>(csrNnz + (<usize>n << 2), sum);
-  }
-}
-
-/**
- * A nonzero list (listImages's format) copied to a row's CSR pairs (W0T row byte offset, value)
- * at lr, 4 entries at a time. Like compact4 it may store up to 3 entries past the end. Returns the count.
- */
-@inline function copyList(list: usize, lr: usize, wRow: i32): i32 {
-  const count = load<i32>(list);
-  const vals = list + LIST_HEAD;
-  const pix = vals + (<usize>((count + 3) & ~3) << 2);
-  const w = i32x4.splat(wRow);
-  for (let j = 0; j < count; j += 4) {
-    const v = v128.load(vals + (<usize>j << 2));
-    const o = i32x4.mul(i32x4.extend_low_i16x8_u(v128.load64_zero(pix + (<usize>j << 1))), w);
-    const at = lr + (<usize>j << 3);
-    v128.store(at, v128.shuffle<i32>(o, v, 0, 4, 1, 5));
-    v128.store(at, v128.shuffle<i32>(o, v, 2, 6, 3, 7), 16);
-  }
-  return count;
-}
-
-/** Bytes before a nonzero list's values: its count (i32), padded so the values are 16-byte aligned. */
-const LIST_HEAD: usize = 16;
-
-/** The bytes listImages needs for `count` images of `pixels` bytes at `images`. */
-export function listBytes(images: usize, count: i32, pixels: i32): f64 {
-  let total: f64 = 0;
-  for (let m = 0; m < count; m++) total += <f64>listSize(nonzeroBytes(images + <usize>m * <usize>pixels, pixels));
-  return total;
-}
-
-/**
- * For each of `count` images of `pixels` bytes (at most 65536) at `images`, its nonzero list at
- * `out` onwards, one after another: the count (i32, LIST_HEAD bytes), then the values
- * f32(f64(byte) * scale) of the nonzero bytes in pixel order (count rounded up to 4 floats), then
- * their pixel indices (u16, rounded up to 8). index[m] gets the address of image m's list. These
- * are scanRows's entries for the image, computed once: an epoch without augmentation then copies
- * each row's entries (copyList) instead of finding them. A byte lists when it is not 0, which is
- * when its value is not 0 for the scales the caller uses (2^-100 to 2^100). Returns the end address.
- */
-export function listImages(images: usize, count: i32, pixels: i32, scale: f64, index: usize, out: usize): usize {
-  let at = out;
-  for (let m = 0; m < count; m++) {
-    const src = images + <usize>m * <usize>pixels;
-    const n = nonzeroBytes(src, pixels);
-    store<i32>(at, n);
-    store<i32>(index + (<usize>m << 2), <i32>at);
-    const vals = at + LIST_HEAD;
-    const pix = vals + (<usize>((n + 3) & ~3) << 2);
-    let k = 0;
-    let i = 0;
-    for (; i + 16 <= pixels; i += 16) {
-      let bits = i8x16.bitmask(i8x16.ne(v128.load(src + <usize>i), i8x16.splat(0)));
-      while (bits != 0) {
-        const p = i + <i32>ctz(bits);
-        bits &= bits - 1;
-        store<f32>(vals + (<usize>k << 2), <f32>(<f64>load<u8>(src + <usize>p) * scale));
-        store<u16>(pix + (<usize>k << 1), <u16>p);
-        k++;
-      }
-    }
-    for (; i < pixels; i++) {
-      const b = load<u8>(src + <usize>i);
-      if (b == 0) continue;
-      store<f32>(vals + (<usize>k << 2), <f32>(<f64>b * scale));
-      store<u16>(pix + (<usize>k << 1), <u16>i);
-      k++;
-    }
-    at += <usize>listSize(n);
-  }
-  return at;
-}
-
-/** Bytes of one image's nonzero list with n entries (a multiple of 16). */
-@inline function listSize(n: i32): i32 {
-  return <i32>LIST_HEAD + (((n + 3) & ~3) << 2) + (((n + 7) & ~7) << 1);
-}
-
-/** How many of the `pixels` bytes at p are not 0. */
-function nonzeroBytes(p: usize, pixels: i32): i32 {
-  let n = 0;
-  let i = 0;
-  for (; i + 16 <= pixels; i += 16) n += <i32>popcnt(i8x16.bitmask(i8x16.ne(v128.load(p + <usize>i), i8x16.splat(0))));
-  for (; i < pixels; i++) if (load<u8>(p + <usize>i) != 0) n++;
-  return n;
+function touchRows(rowBytes: usize, r0: i32, r1: i32, in0: i32, csrNnz: usize): void {
+  for (let n = r0; n < r1; n++) store<i32>(csrNnz + (<usize>n << 2), touchLines(<usize>load<i32>(rowBytes + (<usize>n << 2)), in0));
 }
 
 /**

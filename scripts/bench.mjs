@@ -150,7 +150,7 @@ async function kernelProfile() {
   const xValid = L.chunkNnz + 4 * Math.ceil(BATCH / 8);
   new Int32Array(x.memory.buffer, xValid, Math.ceil(BATCH / 8)).fill(0);
   const names = [
-    'loadBatch (row addresses)', 'nonzeros listed (layer 0, from the lists made once)', 'layer 0 forward (sparse, +bias, relu)',
+    'loadBatch (row addresses)', 'scan nonzeros from the bytes (layer 0)', 'layer 0 forward (sparse, +bias, relu)',
     'layer 1 forward (dot, +bias)', 'softmax', 'loss (JS)', 'output gradient', 'layer 1 input grad (* relu\')',
     'layer 1 weight + bias grad', 'layer 0 columns gathered, weight grad + SGD (sparse)', 'layer 0 bias grad',
     'SGD update (layer 1, biases)',
@@ -179,7 +179,7 @@ async function kernelProfile() {
     lap(0);
     for (let c = 0; c * 8 < batch; c++) {
       // As forwardChunk does after a load: the nonzeros listed straight from the bytes, x left unwritten.
-      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), in0, out0, L.csrPairs, L.csrNnz, L.csrStride, 2048, L.rowBytes, SCALE, 1, L.rowList);
+      x.scanRows(L.input, 8 * c, Math.min(8 * c + 8, batch), in0, out0, L.csrPairs, L.csrNnz, L.csrStride, 2048, L.rowBytes, SCALE, 1);
     }
     lap(1);
     x.sparseForward(l0.a, W0, b0, 0, batch, out0, L.csrPairs, L.csrNnz, L.csrStride, 0); lap(2);

@@ -45,14 +45,12 @@ export interface EngineExports {
   gemmDot(C: number, sc: number, A: number, sa: number, W: number, K: number, M: number, O: number, bias: number): void;
   scanRows(
     x: number, r0: number, r1: number, in0: number, out0: number, csrPairs: number, csrNnz: number, csrStride: number,
-    lut: number, rowBytes: number, scale: number, fromBytes: number, rowList: number,
+    lut: number, rowBytes: number, scale: number, fromBytes: number,
   ): number;
   gatherColumns(
     masks: number, vals: number, i0: number, i1: number, batch: number, maxBatch: number, maskStride: number,
     x: number, in0: number, rowBytes: number, xValid: number, scale: number,
   ): void;
-  listBytes(images: number, count: number, pixels: number): number;
-  listImages(images: number, count: number, pixels: number, scale: number, index: number, out: number): number;
   sparseForward(
     out: number, W0T: number, b: number, r0: number, r1: number, out0: number,
     csrPairs: number, csrNnz: number, csrStride: number, act: number,
@@ -351,10 +349,6 @@ export class WasmMlp implements Network {
   private readonly rowSource: Int32Array;
   /** Each batch row's pixel bytes (P_ROW_BYTES): a stage row, or a row of a resident dataset. */
   private readonly rowBytes: Int32Array;
-  /** Each batch row's nonzero list (P_ROW_LIST), or 0 when its bytes are scanned. */
-  private readonly rowList: Int32Array;
-  /** Resident datasets' nonzero lists (listsOf): each image's list address, and the scale they hold; null: none. */
-  private readonly lists = new WeakMap<Uint8Array, { scale: number; index: Int32Array } | null>();
   private readonly memory: WasmMemory;
   /** The plan's P_ACTIVE slot: how many threads take part in phases (setActiveThreads). */
   private readonly active: Int32Array;
@@ -406,7 +400,6 @@ export class WasmMlp implements Network {
     this.args = new Int32Array(buf, layout.transformArgs, 16);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.rowBytes = new Int32Array(buf, layout.rowBytes, maxBatch);
-    this.rowList = new Int32Array(buf, layout.rowList, maxBatch);
     this.active = new Int32Array(buf, layout.plan + 4 * P_ACTIVE, 1);
     this.warpDraw = new Int32Array(buf, layout.plan + 4 * P_WARP_DRAW, 1);
     this.warpSrc = new Uint8Array(buf, layout.warpSrc, maxBatch * in0);
@@ -510,15 +503,10 @@ export class WasmMlp implements Network {
       this.loadTransformed(images, order, start, batch, scale, transform);
       return;
     }
-    const { rowBytes, rowList } = this;
+    const { rowBytes } = this;
     const base = this.residentBase(images);
     if (base >= 0) {
-      const index = this.listsOf(images, base, scale);
-      for (let n = 0; n < batch; n++) {
-        const image = order === null ? start + n : order[start + n];
-        rowBytes[n] = base + image * pixels;
-        rowList[n] = index === null ? 0 : index[image];
-      }
+      for (let n = 0; n < batch; n++) rowBytes[n] = base + (order === null ? start + n : order[start + n]) * pixels;
     } else {
       if (order === null) {
         this.stage.set(images.subarray(start * pixels, (start + batch) * pixels));
@@ -533,11 +521,10 @@ export class WasmMlp implements Network {
     this.defer(CMD_LOAD, batch, scale);
   }
 
-  /** Points rows 0..batch-1 at the stage's rows (whose bytes are scanned: no nonzero lists). */
+  /** Points rows 0..batch-1 at the stage's rows. */
   private stageRows(batch: number): void {
     const pixels = this.spec.sizes[0];
     for (let n = 0; n < batch; n++) this.rowBytes[n] = this.layout.stage + n * pixels;
-    this.rowList.fill(0, 0, batch);
   }
 
   /**
@@ -551,58 +538,21 @@ export class WasmMlp implements Network {
     const known = this.resident.get(images);
     if (known !== undefined) return known;
     if (images.length < RESIDENT_MIN_BATCHES * this.maxBatch * this.spec.sizes[0]) return -1;
-    const base = this.reserve(images.length);
-    if (base < 0) return -1; // no room: stage each batch's rows instead, as for a small array
-    new Uint8Array(this.memory.buffer, base, images.length).set(images);
-    this.resident.set(images, base);
-    return base;
-  }
-
-  /**
-   * `bytes` of the room past the plan's buffers (64-byte aligned), growing the memory as needed;
-   * its address, or -1 when the room or the machine's memory runs out.
-   */
-  private reserve(bytes: number): number {
     const base = this.residentEnd;
-    const end = base + bytes;
+    const end = base + images.length;
     if (end > this.residentLimit) return -1;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
         this.memory.grow(Math.ceil((end - have) / WASM_PAGE));
       } catch {
-        return -1;
+        return -1; // no memory to spare: stage each batch's rows instead, as for a small array
       }
     }
+    new Uint8Array(this.memory.buffer, base, images.length).set(images);
+    this.resident.set(images, base);
     this.residentEnd = Math.ceil(end / 64) * 64;
     return base;
-  }
-
-  /**
-   * The nonzero list of every image of a resident dataset at `base` (assembly/sparse.ts
-   * listImages), made on its first load without a transform: each image's address, or null when
-   * there are none for `scale` (then the rows' bytes are scanned every time, as for a staged batch).
-   * The lists hold what a scan would find, so they change the speed only: a batch's rows then copy
-   * their entries instead of finding them among 784 bytes, each epoch. A dataset gets them for the
-   * first scale it is loaded with; a scale far from 1/255 (below 2^-100 or above 2^100, where a
-   * nonzero byte might give a zero input or an infinite one) gets none.
-   */
-  private listsOf(images: Uint8Array, base: number, scale: number): Int32Array | null {
-    const known = this.lists.get(images);
-    if (known !== undefined) return known !== null && known.scale === scale ? known.index : null;
-    const pixels = this.spec.sizes[0];
-    const count = images.length / pixels;
-    let lists: { scale: number; index: Int32Array } | null = null;
-    if (pixels <= 65536 && scale >= 2 ** -100 && scale <= 2 ** 100) {
-      const indexAt = this.reserve(4 * count);
-      const at = indexAt < 0 ? -1 : this.reserve(this.exports.listBytes(base, count, pixels));
-      if (at >= 0) {
-        this.exports.listImages(base, count, pixels, scale, indexAt, at);
-        lists = { scale, index: new Int32Array(this.memory.buffer, indexAt, count) };
-      }
-    }
-    this.lists.set(images, lists);
-    return lists?.index ?? null;
   }
 
   /**

@@ -42,7 +42,6 @@ export const P_OPT_ARGS = 31;
 export const P_ACTIVE = 32;
 export const P_WARP_ROWS = 33;
 export const P_WARP_DRAW = 34;
-export const P_ROW_LIST = 35;
 export const P_SCALE = 36;
 export const P_HEADER = 38;
 export const P_LAYER_SLOTS = 16;
@@ -139,8 +138,6 @@ export interface MemoryPlan {
   stage: number;
   /** i32[maxBatch]: the address of each row's pixel bytes (P_ROW_BYTES). */
   rowBytes: number;
-  /** i32[maxBatch]: each row's nonzero list, or 0 (P_ROW_LIST). */
-  rowList: number;
   labels: number;
   logits: number;
   rowMax: number;
@@ -217,7 +214,6 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     input,
     stage: take(maxBatch * in0),
     rowBytes: take(4 * maxBatch),
-    rowList: take(4 * maxBatch),
     labels: take(maxBatch),
     logits: take(4 * maxBatch * classes),
     rowMax: take(4 * maxBatch),
@@ -267,7 +263,6 @@ export function writePlan(
   plan[P_LABELS] = layout.labels;
   plan[P_CSR_PAIRS] = layout.csrPairs;
   plan[P_ROW_BYTES] = layout.rowBytes;
-  plan[P_ROW_LIST] = layout.rowList;
   plan[P_CSR_NNZ] = layout.csrNnz;
   plan[P_COL_SCRATCH] = layout.colScratch;
   plan[P_MASK_STRIDE] = layout.maskStride;

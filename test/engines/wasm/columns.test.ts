@@ -1,9 +1,8 @@
 /**
  * Layer 0's inputs as the weight gradient sees them (assembly/sparse.ts): each parameter chunk
- * gathers its pixels' columns (gatherColumns) from the rows' pixel bytes or input floats, and a
- * dataset kept in the engine's memory gets each image's nonzero list made once (listImages). Both
- * are checked against plain JavaScript, and training from either source against training from the
- * input floats, bit for bit. Uses the built wasm (npm run build).
+ * gathers its pixels' columns (gatherColumns) from the rows' pixel bytes or input floats. Checked
+ * against plain JavaScript, and training from the bytes against training from the input floats,
+ * bit for bit. Uses the built wasm (npm run build).
  */
 
 import { describe, expect, it } from 'vitest';
@@ -94,46 +93,11 @@ describe('layer 0 columns', () => {
     }
   });
 
-  it('listImages lists each image\'s nonzero bytes in pixel order, with their values and indices', async () => {
-    const pixels = 37;
-    const net = await createWasmNetwork({ sizes: [pixels, 4, 2], activation: 'relu', loss: 'cross-entropy' }, 4, { threads: 1 });
-    try {
-      const rng = new Rng(8);
-      const count = 30;
-      const data = images(count, pixels, rng);
-      const scale = 1 / 255;
-      const base = room(net, data.length + 4 * count);
-      new Uint8Array(net.exports.memory.buffer, base, data.length).set(data);
-      const size = net.exports.listBytes(base, count, pixels);
-      const index = base + data.length;
-      const out = room(net, size + 64);
-      const end = net.exports.listImages(base, count, pixels, scale, index, out);
-      expect(end - out).toBe(size);
-      const view = new DataView(net.exports.memory.buffer);
-      for (let m = 0; m < count; m++) {
-        const at = view.getInt32(index + 4 * m, true);
-        expect(at % 16).toBe(0);
-        const nonzero = [...data.subarray(m * pixels, (m + 1) * pixels)].flatMap((b, p) => (b !== 0 ? [p] : []));
-        const n = view.getInt32(at, true);
-        expect(n, `image ${m}`).toBe(nonzero.length);
-        // The values (count rounded up to 4 floats), then the pixel indices.
-        const valsAt = at + 16;
-        const pixAt = valsAt + 4 * ((n + 3) & ~3);
-        nonzero.forEach((p, k) => {
-          expect(view.getFloat32(valsAt + 4 * k, true)).toBe(Math.fround(data[m * pixels + p] * scale));
-          expect(view.getUint16(pixAt + 2 * k, true)).toBe(p);
-        });
-      }
-    } finally {
-      await net.close();
-    }
-  });
-
   it('a batch trained from its pixel bytes gives the bits of the same batch trained from its input floats', async () => {
-    // From the bytes: a dataset kept in the memory (each row's list copied, its columns gathered from
-    // its bytes), a small array staged batch by batch, and a batch whose middle chunk is all ink (that
-    // chunk's rows are converted for the dense kernel, so its columns come from the floats). From the
-    // floats: the same loads with the input read back first, which converts every row.
+    // From the bytes: a dataset kept in the memory (read in place), a small array staged batch by
+    // batch, and a batch whose middle chunk is all ink (that chunk's rows are converted for the dense
+    // kernel, so its columns come from the floats). From the floats: the same loads with the input
+    // read back first, which converts every row.
     const spec: NetworkSpec = { sizes: [784, 48, 10], activation: 'relu', loss: 'cross-entropy' };
     const rng = new Rng(31);
     const dataset = images(300, 784, rng);

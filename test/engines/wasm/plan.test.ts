@@ -32,7 +32,6 @@ describe('wasm layout', () => {
       ['input', layout.input, 4 * 61 * 784],
       ['csrPairs', layout.csrPairs, 8 * 61 * layout.csrStride],
       ['rowBytes', layout.rowBytes, 4 * 61],
-      ['rowList', layout.rowList, 4 * 61],
       ['colScratch', layout.colScratch, 3 * layout.colScratchBytes],
       ['optArgs', layout.optArgs, 8 * planTs.OPT_ARGS],
       ['optState', layout.optState, 4 * 2 * layout.paramCount],
