@@ -6,6 +6,7 @@
  */
 
 import { actv, acts } from './math';
+import { ROW_CHUNK } from './plan';
 import { scaled4, sgd1, sgd4, touchLines } from './tail';
 
 /**
@@ -94,7 +95,7 @@ export function gatherColumns(
   let sum = 0;
   const ahead = min(3 * width, in0 - i0) - 1;
   for (let n = 0; n < batch; n++) {
-    if (load<i32>(xValid + (<usize>(n >> 3) << 2)) != 0) continue;
+    if (load<i32>(xValid + (<usize>(n / ROW_CHUNK) << 2)) != 0) continue;
     const br = <usize>load<i32>(rowBytes + (<usize>n << 2)) + <usize>i0;
     for (let k = 0; k < ahead; k += 64) sum += load<u8>(br + <usize>k);
     sum += load<u8>(br + <usize>ahead);
@@ -104,7 +105,7 @@ export function gatherColumns(
     const word = masks + (<usize>(n >> 6) << 3);
     const bit: u64 = <u64>1 << <u64>(n & 63);
     const vn = vals + (<usize>n << 2);
-    if (load<i32>(xValid + (<usize>(n >> 3) << 2)) != 0) {
+    if (load<i32>(xValid + (<usize>(n / ROW_CHUNK) << 2)) != 0) {
       const xr = x + (<usize>(n * in0 + i0) << 2);
       for (let j = 0; j < width; j++) {
         const v = load<f32>(xr + (<usize>j << 2));
