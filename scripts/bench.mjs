@@ -152,7 +152,7 @@ async function kernelProfile() {
   const names = [
     'loadBatch (row addresses)', 'scan nonzeros from the bytes (layer 0)', 'layer 0 forward (sparse, +bias, relu)',
     'layer 1 forward (dot, +bias)', 'softmax', 'loss (JS)', 'output gradient', 'layer 1 input grad (* relu\')',
-    'layer 1 weight + bias grad', 'layer 0 columns gathered, weight grad + SGD (sparse)', 'layer 0 bias grad',
+    'layer 1 weight + bias grad', 'layer 0 gather + weight grad + SGD', 'layer 0 bias grad',
     'SGD update (layer 1, biases)',
   ];
   const ms = new Float64Array(names.length);
