@@ -12,7 +12,8 @@
 //   - NumPy's epoch (scripts/numpy_mlp.py; $PYTHON, else python3) at 1 and 2 BLAS threads;
 //   - the ratios of the issue's goals: plain epoch / best NumPy epoch (goal <= 0.6), default run /
 //     NumPy's 20 plain epochs (goal <= 1), and whether more threads are ever slower.
-// --quick: one epoch each, no default run. --profile adds the per-kernel profile of both engines.
+// --quick: one epoch each, no default run. --profile adds the per-kernel profile of both engines, and
+// the fast engine's epoch split by phase (each engine call timed) on 1 thread and on the default count.
 // --keep-grads: the fast networks store every gradient, as a network that does not say keepGrads: false
 // does (mnist train lets the step use layer 0's weight gradient up): to compare the two.
 // Uses the built dist/: `npm run build` first (npm run bench does).
@@ -125,6 +126,42 @@ async function fastEpochs(t, augment, count = epochs, tune = false) {
   await net.close();
   const median = (key) => results.map((r) => r[key]).sort((x, y) => x - y)[Math.floor(results.length / 2)];
   return { epochs: results.map((r) => r.seconds), seconds: median('seconds'), cpuSeconds: median('cpuSeconds'), tuned };
+}
+
+/** The engine's commands (assembly/plan.ts CMD_*) as the phase profile names them. */
+const PHASES = { 8: 'load + forward', 14: 'load + warp + forward', 10: 'backward rows', 15: 'parameter gradients + SGD' };
+
+/**
+ * Where a step's wall time goes on `t` threads: each engine call (exec, one per phase: every thread
+ * works on it, the calling thread waits for the last chunk) timed by the calling thread, per
+ * epoch (the median of `count` after a warm-up), and what is left (the JavaScript between them).
+ * Comparing 1 and 2 threads shows which phase does not scale.
+ */
+async function phaseProfile(t, augment, count = 3) {
+  const net = await createWasmNetwork(SPEC, BATCH, { threads: t, transforms: [AUGMENT], keepGrads });
+  net.importParams(initialParams());
+  const real = net.exports;
+  const ms = new Map();
+  net.exports = { ...real, exec: (plan, cmd, batch, lr) => {
+    const t0 = performance.now();
+    const status = real.exec(plan, cmd, batch, lr);
+    ms.set(cmd, (ms.get(cmd) ?? 0) + performance.now() - t0);
+    return status;
+  } };
+  const order = new Uint32Array(N);
+  const labels = new Uint8Array(BATCH);
+  const rng = new Rng(SEED);
+  const epochs = [];
+  for (let e = 0; e <= count; e++) {
+    ms.clear();
+    const { seconds } = runEpoch(net, order, rng, labels, { augment, epoch: e });
+    const phases = Object.fromEntries([...ms].map(([cmd, v]) => [PHASES[cmd] ?? `command ${cmd}`, v]));
+    phases['outside the engine'] = 1000 * seconds - [...ms.values()].reduce((a, b) => a + b, 0);
+    if (e > 0) epochs.push({ seconds, phases });
+  }
+  await net.close();
+  epochs.sort((a, b) => a.seconds - b.seconds);
+  return epochs[Math.floor(epochs.length / 2)];
 }
 
 /**
@@ -428,5 +465,14 @@ if (profile) {
   report.reference.kernelProfile = refProfile;
   log(`reference kernel profile (${refProfile.measuredSteps} steps timed kernel by kernel, scaled to one epoch: ${refProfile.epochSecondsEstimated.toFixed(1)} s):`);
   for (const k of refProfile.kernels) log(`  ${k.name.padEnd(40)} ${k.seconds.toFixed(2).padStart(7)} s   ${((100 * k.seconds) / refProfile.epochSecondsEstimated).toFixed(1).padStart(5)}%`);
+  report.phases = [];
+  log('phase profile (fast engine, ms of an epoch by phase, the median epoch of 3 after a warm-up):');
+  for (const augment of [false, true]) {
+    for (const t of [...new Set([1, threads])]) {
+      const { seconds, phases } = await phaseProfile(t, augment);
+      report.phases.push({ augment, threads: t, seconds, phases });
+      log(`  ${augment ? 'augmented' : 'plain    '} ${String(t).padStart(2)} thread(s) ${seconds.toFixed(3)} s: ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    }
+  }
 }
 if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
