@@ -128,8 +128,8 @@ export const ROW_CHUNK = 8;
 /**
  * Inputs (rows of dW0T) per parameter chunk, at most, each chunk taking every column: 49, a
  * sixteenth of an MNIST image, so a 784-128-10 step has 16 layer-0 chunks and 16 threads can share
- * the phase. A chunk first gathers its pixels' columns (sparse.ts gatherColumns) into its thread's scratch
- * (W0_PIXELS masks and values, 12.5 KB at batch 64), then runs every column block over them.
+ * the phase. A chunk first gathers its pixels' columns (sparse.ts gatherColumns) into its thread's
+ * scratch (W0_PIXELS masks and values, 13 KB at batch 64), then runs every column block over them.
  * Every dW0T element is still one sum over the batch's rows in order, so any split gives the same bits.
  */
 export const W0_PIXELS = 49;

@@ -91,7 +91,8 @@ export function gatherColumns(
   const valStride = <usize>maxBatch << 2;
   // The rows' bytes in range, and in the next two ranges (the chunks a thread claims next are
   // usually those), come in from memory together: the rows' bytes have not been read since the
-  // forward, or only by another core. The sum lands in a value the loop overwrites.
+  // forward, or only by another core. The sum lands in row 0's value at pixel i0, which is read
+  // only when the loop sets that bit, after writing the value.
   let sum = 0;
   const ahead = min(3 * width, in0 - i0) - 1;
   for (let n = 0; n < batch; n++) {
