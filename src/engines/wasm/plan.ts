@@ -111,7 +111,7 @@ const CTRL_BYTES = 320;
 const PLAN_ADDR = 8192;
 const BUFFERS_ADDR = 65536;
 export const MAX_THREADS = 64;
-/** Inputs per layer-0 parameter chunk (assembly/mlp.ts W0_PIXELS): the size of each thread's column scratch. */
+/** Inputs per layer-0 parameter chunk (assembly/plan.ts W0_PIXELS): the size of each thread's column scratch. */
 export const W0_PIXELS = 49;
 
 /**
