@@ -50,7 +50,7 @@ describe('layer 0 columns', () => {
       const scale = 1 / 255;
       const maskStride = net.layout.maskStride;
       expect(maskStride).toBe(16);
-      const base = room(net, bytes.length + 4 * batch + 4 * 10 + 4 * maxBatch * pixels + pixels * (maskStride + 4 * maxBatch) + 64);
+      const base = room(net, bytes.length + 4 * batch + 4 * 16 + 4 * maxBatch * pixels + pixels * (maskStride + 4 * maxBatch));
       const mem = () => net.exports.memory.buffer;
       new Uint8Array(mem(), base, bytes.length).set(bytes);
       const rowBytes = base + bytes.length;
