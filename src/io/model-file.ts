@@ -178,16 +178,38 @@ export function newModelRecord(model: TrainedModel): ModelFile {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** The shortest decimal string that reads back (through Math.fround) as exactly `x`. */
+/** 10^k for k = 0..22: each exactly a float64. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The shortest decimal string that reads back (through Math.fround) as exactly `x`: x rounded to
+ * 6, 7, 8 significant digits, the first that reads back, else to 9 (always enough for float32),
+ * written as String() writes that number. Saving a model writes one per parameter, so the common
+ * case (1e-4 <= |x| < 1e6) skips toPrecision: x times 10^s with s <= 12 is exact in float64 (24
+ * bits of x, at most 28 of 10^s), so Math.round of it is x rounded to p digits (ties away from
+ * zero, as toPrecision), and that integer over 10^s is the number Number(x.toPrecision(p)) reads.
+ */
 export function float32ToString(x: number): string {
   if (x === 0) return '0';
-  // 9 significant digits always suffice for float32; most values need fewer.
-  for (let p = 6; p < 9; p++) {
-    const s = x.toPrecision(p);
-    if (Math.fround(Number(s)) === x) return String(Number(s));
+  const ax = Math.abs(x);
+  // The decimal exponent, exact for a float32 (a test checks every power of 10 and its
+  // neighbours): Math.log10 is exact at the powers, and their neighbours are more than 1e-8 away
+  // relatively, far beyond its error.
+  const e = Math.floor(Math.log10(ax));
+  let value = 0;
+  for (let p = 6; p <= 9; p++) {
+    const s = p - 1 - e;
+    if (s >= 0 && s <= 12) {
+      const n = Math.round(ax * POW10[s]);
+      value = (x < 0 ? -n : n) / POW10[s];
+    } else {
+      value = Number(x.toPrecision(p));
+    }
+    if (Math.fround(value) === x) break;
   }
-  return String(Number(x.toPrecision(9)));
+  return String(value);
 }
+
 
 /**
  * The file's text in pieces of at most ~64k numbers, so a large model never exists as one huge

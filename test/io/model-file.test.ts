@@ -18,6 +18,41 @@ describe('float32ToString', () => {
     for (const v of values) expect(Math.fround(Number(float32ToString(v)))).toBe(v);
   });
 
+  it('writes what rounding to 6, 7, 8 or 9 digits with toPrecision writes: random floats of every exponent, powers of 10 and their neighbours, trained-weight sizes', () => {
+    // The definition, written the slow way (toPrecision for every digit count).
+    const byToPrecision = (x: number): string => {
+      if (x === 0) return '0';
+      for (let p = 6; p < 9; p++) {
+        const s = x.toPrecision(p);
+        if (Math.fround(Number(s)) === x) return String(Number(s));
+      }
+      return String(Number(x.toPrecision(9)));
+    };
+    const rng = new Rng(12);
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    const values: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      bits[0] = rng.nextUint32(); // any float32: every exponent, both signs
+      if (Number.isFinite(asFloat[0])) values.push(asFloat[0]);
+    }
+    for (let i = 0; i < 20_000; i++) values.push(Math.fround(rng.normal() * 0.05)); // weights
+    for (let k = -45; k <= 38; k++) {
+      const p = Math.fround(10 ** k);
+      bits[0] = new Uint32Array(new Float32Array([p]).buffer)[0];
+      for (let d = -3; d <= 3; d++) {
+        const near = new Float32Array(new Uint32Array([bits[0] + d]).buffer)[0];
+        values.push(near, -near);
+      }
+    }
+    // Halfway cases at 6 to 8 digits: 1.5 units of the last digit, exactly representable.
+    values.push(1.5, 0.125, 0.0625, 2.5e-5, 1234567.5, 123456.75);
+    for (const v of values) {
+      const x = Math.fround(v);
+      expect(float32ToString(x), `${x}`).toBe(byToPrecision(x));
+    }
+  });
+
   it('writes short decimals for short values', () => {
     expect(float32ToString(Math.fround(0.1))).toBe('0.1');
     expect(float32ToString(Math.fround(-2.5))).toBe('-2.5');
