@@ -101,7 +101,8 @@ export const W_INK_X0 = 10; // the ink's bounding box in the source, x0..x1 by y
 export const W_INK_X1 = 11; // is more than a pixel outside it are 0, and the warp skips them
 export const W_INK_Y0 = 12;
 export const W_INK_Y1 = 13;
-export const W_PLAN = 14;
+export const W_FAINT = 14; // samples below this become 0
+export const W_PLAN = 15;
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

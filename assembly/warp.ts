@@ -10,7 +10,7 @@
  */
 
 import {
-  L_IN, P_INPUT, P_STAGE, P_WARP_DRAW, P_WARP_PLAN, P_WARP_ROWS, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
+  L_IN, P_INPUT, P_STAGE, P_WARP_DRAW, P_WARP_PLAN, P_WARP_ROWS, W_FAINT, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
   W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
 import { touchLines } from './tail';
@@ -110,7 +110,7 @@ const LIMIT: f64 = 1073741824; // 2^30
 
 /**
  * One image: background outside the record's box, bilinear samples of the source bytes at
- * `image` inside it, as warpImage computes them. Only the pixels whose four neighbours reach the
+ * `image` inside it (those below the record's faint level 0), as warpImage computes them. Only the pixels whose four neighbours reach the
  * ink's box are sampled (each row's run of them found exactly, in whole numbers), four at a time;
  * the rest are background. Those neighbours are inside the image, or one pixel outside it where
  * the ink touches a border: such an image is first copied, framed by a row and column of 0s, to
@@ -139,6 +139,7 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
     base = scratch + <usize>stride + 1;
   }
   const stepX = <i32>stepXf, stepY = <i32>stepYf;
+  const faint = i32x4.splat(faintOf(rec));
   const centre: f64 = <f64>(side - 1) / 2;
   const dx0: f64 = <f64>x0Out - centre - tx;
   const count = x1Out - x0Out + 1;
@@ -166,7 +167,7 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
     const row = out + <usize>(y * side + x0Out);
     let k = k0;
     for (; k + 3 <= k1; k += 4) {
-      v128.store32_lane(row + <usize>k, samples(sx, sy, baseV, strideV), 0);
+      v128.store32_lane(row + <usize>k, samples(sx, sy, baseV, strideV, faint), 0);
       sx = i32x4.add(sx, step4X);
       sy = i32x4.add(sy, step4Y);
     }
@@ -176,7 +177,7 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
       const keep = i32x4.lt_s(lanes, i32x4.splat(left));
       sx = v128.bitselect(sx, i32x4.splat(i32x4.extract_lane(sx, 0)), keep);
       sy = v128.bitselect(sy, i32x4.splat(i32x4.extract_lane(sy, 0)), keep);
-      const bytes = i32x4.extract_lane(samples(sx, sy, baseV, strideV), 0);
+      const bytes = i32x4.extract_lane(samples(sx, sy, baseV, strideV, faint), 0);
       const at = row + <usize>k;
       store<u8>(at, bytes);
       if (left > 1) store<u8>(at, bytes >> 8, 1);
@@ -204,11 +205,20 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
 }
 
 /**
+ * The record's faint level: samples below it are 0. A whole number 0..255 from planAugment, else
+ * clamped to that (NaN: 0), as warpImage's `value < faint` compares.
+ */
+@inline function faintOf(rec: usize): i32 {
+  const f = ceil(load<f64>(rec, W_FAINT << 3));
+  return f > 0 ? <i32>min(f, 256) : 0;
+}
+
+/**
  * The bytes of four pixels whose fixed-point source coordinates are (sx, sy), as the low four
  * bytes of the result: each bilinear in its four neighbours (two 2-byte loads; `base` holds
- * pixel (0, 0), `stride` bytes per row).
+ * pixel (0, 0), `stride` bytes per row), 0 below `faint`.
  */
-@inline function samples(sx: v128, sy: v128, baseV: v128, strideV: v128): v128 {
+@inline function samples(sx: v128, sy: v128, baseV: v128, strideV: v128, faint: v128): v128 {
   const x0 = i32x4.shr_s(sx, FRAC_BITS), y0 = i32x4.shr_s(sy, FRAC_BITS);
   const mask = i32x4.splat(WEIGHT_MASK);
   const wx = v128.and(i32x4.shr_s(sx, WEIGHT_SHIFT), mask), wy = v128.and(i32x4.shr_s(sy, WEIGHT_SHIFT), mask);
@@ -225,7 +235,8 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
   const p10 = v128.and(down32, byte), p11 = i32x4.shr_u(down32, 8);
   const top = i32x4.add(i32x4.shl(p00, WEIGHT_BITS), i32x4.mul(i32x4.sub(p01, p00), wx));
   const bottom = i32x4.add(i32x4.shl(p10, WEIGHT_BITS), i32x4.mul(i32x4.sub(p11, p10), wx));
-  const value = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.shl(top, WEIGHT_BITS), i32x4.mul(i32x4.sub(bottom, top), wy)), i32x4.splat(ROUND)), 2 * WEIGHT_BITS);
+  const sample = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.shl(top, WEIGHT_BITS), i32x4.mul(i32x4.sub(bottom, top), wy)), i32x4.splat(ROUND)), 2 * WEIGHT_BITS);
+  const value = v128.and(sample, i32x4.ge_s(sample, faint));
   const words = i16x8.narrow_i32x4_u(value, value);
   return i8x16.narrow_i16x8_u(words, words);
 }
@@ -245,6 +256,7 @@ function warpScalar(out: usize, image: usize, side: i32, rec: usize): void {
   const x0Out = <i32>load<f64>(rec, W_X0 << 3), x1Out = <i32>load<f64>(rec, W_X1 << 3);
   const y0Out = <i32>load<f64>(rec, W_Y0 << 3), y1Out = <i32>load<f64>(rec, W_Y1 << 3);
   const stepX = <i32>floor(ia * ONE + 0.5), stepY = <i32>floor(ic * ONE + 0.5); // checked by the caller
+  const faint = faintOf(rec);
   const centre: f64 = <f64>(side - 1) / 2;
   const dx0: f64 = <f64>x0Out - centre - tx;
   const lastK: f64 = <f64>(x1Out - x0Out);
@@ -262,7 +274,8 @@ function warpScalar(out: usize, image: usize, side: i32, rec: usize): void {
       const p10 = pixelAt(image, side, x0, y0 + 1), p11 = pixelAt(image, side, x0 + 1, y0 + 1);
       const top = (p00 << WEIGHT_BITS) + (p01 - p00) * wx;
       const bottom = (p10 << WEIGHT_BITS) + (p11 - p10) * wx;
-      store<u8>(out + <usize>(y * side + x), ((top << WEIGHT_BITS) + (bottom - top) * wy + ROUND) >> (2 * WEIGHT_BITS));
+      const value = ((top << WEIGHT_BITS) + (bottom - top) * wy + ROUND) >> (2 * WEIGHT_BITS);
+      store<u8>(out + <usize>(y * side + x), value < faint ? 0 : value);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AUGMENT_PLAN, augmentImage, DEFAULT_AUGMENT, inkBox, PLAN_IA, PLAN_IB, PLAN_IC, PLAN_ID, PLAN_TX, PLAN_TY, planAugment, warpImage,
+  AUGMENT_PLAN, augmentImage, DEFAULT_AUGMENT, inkBox, PLAN_IA, PLAN_IB, PLAN_IC, PLAN_ID, PLAN_FAINT, PLAN_TX, PLAN_TY, planAugment, warpImage,
   type AugmentSettings,
 } from '../../src/data/augment.js';
 import { loadSplit, locateMnist } from '../../src/data/mnist.js';
@@ -119,7 +119,8 @@ describe('augmentImage on real digits', () => {
   it('is within one level of exact bilinear sampling at each pixel\'s own source point, everywhere in the image', () => {
     // The reference maps every output pixel on its own, in float64, with no fixed point, no chained
     // steps and no output box: warpImage's coordinates (1/65536 pixel, weights to 1/1024) may round
-    // a value the other way, never further.
+    // a value the other way, never further. Below the faint level a value is 0; within a level of
+    // it, either.
     const plan = new Float64Array(AUGMENT_PLAN);
     const out = new Uint8Array(side * side);
     const rng = new Rng(5);
@@ -139,8 +140,10 @@ describe('augmentImage on real digits', () => {
           const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
           const top = at(n, x0, y0) * (1 - fx) + at(n, x0 + 1, y0) * fx;
           const bottom = at(n, x0, y0 + 1) * (1 - fx) + at(n, x0 + 1, y0 + 1) * fx;
-          const exact = top * (1 - fy) + bottom * fy;
+          const sampled = top * (1 - fy) + bottom * fy;
           const got = out[y * side + x];
+          const faint = plan[PLAN_FAINT];
+          const exact = sampled < faint - 1 || (got === 0 && sampled < faint + 1) ? 0 : sampled;
           if (Math.abs(got - exact) > worst.by) Object.assign(worst, { by: Math.abs(got - exact), where: `image ${n} pixel (${x}, ${y}): ${got} for ${exact}` });
           if (got !== Math.round(exact)) off++;
           if (got !== 0) ink++;
@@ -153,8 +156,8 @@ describe('augmentImage on real digits', () => {
   });
 
   it('writes the bytes the default model was measured with (a checksum of 12,000 images)', () => {
-    // Recorded when the warp moved to fixed point (the default run's figures in the README come
-    // from these bytes): real digits, the same digits against every border, blank, all-ink and
+    // Recorded when the default started dropping the faint halo (faintBelow 16; the default run's
+    // figures in the README come from these bytes): real digits, the same digits against every border, blank, all-ink and
     // corner-pixel images, under the default, the always-stretched and stronger distortions, each
     // image with its own seed. A change here changes every augmented model.
     const hash = createHash('sha256');
@@ -172,6 +175,30 @@ describe('augmentImage on real digits', () => {
       }
     }
     expect(changed).toBeGreaterThan(COUNT * 3 * 20); // the images really are distorted
-    expect(hash.digest('hex')).toBe('4e828ee453537cb8faaab51ee905926341b8928c80d838c7d5e25b96a8d7c169');
+    expect(hash.digest('hex')).toBe('a9eb8ef39b2e8031f16bb3ab43d48575a6b4c378b72db0b513443779d2e1965c');
+  });
+
+  it('drops samples below faintBelow and leaves every other byte as it was', () => {
+    const plan = new Float64Array(AUGMENT_PLAN);
+    const all = new Uint8Array(side * side), dropped = new Uint8Array(side * side);
+    const rng = new Rng(8);
+    let faint = 0, kept = 0, wrong = 0;
+    for (let n = 0; n < COUNT; n += 3) {
+      planAugment(plan, 0, inkBox(cases, n * side * side, side), side, rng, { ...DEFAULT_AUGMENT, faintBelow: 16 });
+      expect(plan[PLAN_FAINT]).toBe(16);
+      warpImage(dropped, 0, cases, n * side * side, side, plan, 0);
+      plan[PLAN_FAINT] = 0;
+      warpImage(all, 0, cases, n * side * side, side, plan, 0);
+      for (let p = 0; p < side * side; p++) {
+        if (dropped[p] !== (all[p] < 16 ? 0 : all[p])) wrong++;
+        if (all[p] > 0 && all[p] < 16) faint++;
+        if (all[p] >= 16) kept++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(faint).toBeGreaterThan(COUNT / 3); // there was a halo to drop
+    expect(kept).toBeGreaterThan(faint);
+    planAugment(plan, 0, inkBox(cases, 0, side), side, rng, STRONG_AUGMENT); // no faintBelow: none dropped
+    expect(plan[PLAN_FAINT]).toBe(0);
   });
 });

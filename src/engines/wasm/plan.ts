@@ -89,7 +89,8 @@ export const W_INK_X0 = 10;
 export const W_INK_X1 = 11;
 export const W_INK_Y0 = 12;
 export const W_INK_Y1 = 13;
-export const W_PLAN = 14;
+export const W_FAINT = 14;
+export const W_PLAN = 15;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;

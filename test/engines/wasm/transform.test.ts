@@ -134,7 +134,7 @@ describe('the native warp (assembly/warp.ts)', () => {
   it('its record layout is data/augment.ts planAugment\'s', () => {
     const js = planTs as unknown as Record<string, number>;
     const data = augmentTs as unknown as Record<string, number>;
-    for (const field of ['IA', 'IB', 'IC', 'ID', 'TX', 'TY', 'X0', 'X1', 'Y0', 'Y1', 'INK_X0', 'INK_X1', 'INK_Y0', 'INK_Y1']) expect(js[`W_${field}`], field).toBe(data[`PLAN_${field}`]);
+    for (const field of ['IA', 'IB', 'IC', 'ID', 'TX', 'TY', 'X0', 'X1', 'Y0', 'Y1', 'INK_X0', 'INK_X1', 'INK_Y0', 'INK_Y1', 'FAINT']) expect(js[`W_${field}`], field).toBe(data[`PLAN_${field}`]);
     expect(planTs.W_PLAN).toBe(augmentTs.AUGMENT_PLAN);
     expect(augment.native?.recordLength).toBe(planTs.W_PLAN);
   });
@@ -160,9 +160,9 @@ describe('the native warp (assembly/warp.ts)', () => {
   it('gives augmentImage\'s bytes on all 10,000 test digits under extreme distortions (half turns, heavy shear, tiny and large scales)', async () => {
     const net = await fast(1, false);
     const extreme: AugmentSettings[] = [
-      { maxRotateDeg: 180, maxShear: 2, maxScale: 0.9, maxShift: 14, fillChance: 0.5 },
+      { maxRotateDeg: 180, maxShear: 2, maxScale: 0.9, maxShift: 14, fillChance: 0.5, faintBelow: 40.5 }, // a level between whole numbers
       { maxRotateDeg: 90, maxShear: 0, maxScale: 0, maxShift: 0.5 },
-      { maxRotateDeg: 3, maxShear: 0.05, maxScale: 0.95, maxShift: 3, fillChance: 1 },
+      { maxRotateDeg: 3, maxShear: 0.05, maxScale: 0.95, maxShift: 3, fillChance: 1, faintBelow: 255 }, // all but full ink dropped
     ];
     const order = Uint32Array.from({ length: mnist.count }, (_, i) => i);
     for (const [v, settings] of extreme.entries()) {
@@ -177,15 +177,18 @@ describe('the native warp (assembly/warp.ts)', () => {
   it('gives augmentImage\'s bytes for other sides (1 to 40 pixels), ink away from and against the borders, on 1 and 2 threads', async () => {
     // Side 1 has no room to frame its image (assembly/warp.ts warpScalar); the others are sampled
     // four pixels at a time, framed when their ink touches a border.
-    const settings: AugmentSettings = { maxRotateDeg: 30, maxShear: 0.3, maxScale: 0.3, maxShift: 2, fillChance: 0.3 };
-    const transform = augmentTransform(settings);
+    const wide: AugmentSettings = { maxRotateDeg: 30, maxShear: 0.3, maxScale: 0.3, maxShift: 2, fillChance: 0.3, faintBelow: 64 };
+    // A single pixel shifted by less than a pixel: its samples are partly ink, some below the faint level.
+    const single: AugmentSettings = { ...wide, maxShift: 0.4 };
     const rng = new Rng(17);
     for (const side of [1, 2, 3, 5, 16, 33, 40]) {
+      const settings = side === 1 ? single : wide;
+      const transform = augmentTransform(settings);
       const pixels = side * side, count = 24;
       const images = new Uint8Array(count * pixels);
       for (let n = 0; n < count; n++) {
         const at = n * pixels;
-        if (n % 3 === 0) for (let p = 0; p < pixels; p++) images[at + p] = rng.int(256); // ink everywhere, borders too
+        if (n % 3 === 0 || side === 1) for (let p = 0; p < pixels; p++) images[at + p] = rng.int(256); // ink everywhere, borders too
         else if (side >= 3) {
           for (let y = 1; y < side - 1; y++) for (let x = 1; x < side - 1; x++) if (rng.uniform() < 0.4) images[at + y * side + x] = 1 + rng.int(255);
         }
