@@ -1,6 +1,6 @@
 // Run: npm run bench            (builds, then prints every figure below in one run; add -- --json for scripts)
 //      node scripts/bench.mjs [--json] [--epochs N] [--threads N] [--quick] [--no-default-run] [--no-numpy]
-//                             [--profile] [--ref-steps N] [--keep-grads]
+//                             [--rounds N] [--profile] [--ref-steps N] [--keep-grads]
 // Benchmark (not a test) of the default network, 784-128-10 ReLU, softmax cross-entropy, He init,
 // plain SGD lr 0.1, batch 64, shuffled, on the 60,000 MNIST training images (the settings of
 // scripts/numpy_mlp.py), printed side by side in one run with the machine it ran on:
@@ -11,7 +11,9 @@
 //   - the whole default `mnist train` (node bin/mnist.js train: 20 augmented epochs, start to model saved);
 //   - NumPy's epoch (scripts/numpy_mlp.py; $PYTHON, else python3) at 1 and 2 BLAS threads;
 //   - the ratios of the issue's goals: plain epoch / best NumPy epoch (goal <= 0.6), default run /
-//     NumPy's 20 plain epochs (goal <= 1), and whether more threads are ever slower.
+//     NumPy's 20 plain epochs (goal <= 1), and whether more threads are ever slower. The first two
+//     come from --rounds N (default 3) rounds, each measuring the plain epoch, the default run and
+//     NumPy back to back: the median over the rounds, with each round's ratio listed.
 // --quick: one epoch each, no default run. --profile adds the per-kernel profile of both engines, and
 // the fast engine's epoch split by phase (each engine call timed) on 1 thread and on the default count.
 // --keep-grads: the fast networks store every gradient, as a network that does not say keepGrads: false
@@ -50,6 +52,7 @@ const profile = flag('--profile');
 const defaultRun = !quick && !flag('--no-default-run');
 const numpy = !flag('--no-numpy');
 const keepGrads = flag('--keep-grads');
+const rounds = value('--rounds', quick ? 1 : 3);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AUGMENT = augmentTransform(DEFAULT_AUGMENT);
 
@@ -422,33 +425,60 @@ log(`  measured count (default): plain ${fmt(tunedPlain.seconds)} s, ${describeT
 log(`                            augmented ${fmt(tunedAug.seconds)} s, ${describeTuned(tunedAug)}`);
 log(`  measured count vs best of the sweep: plain ${fmt(tunedPlain.seconds / bestSweep('plainSeconds'))}, augmented ${fmt(tunedAug.seconds / bestSweep('augmentedSeconds'))}   (goal: about 1, never well above)`);
 
-if (defaultRun) {
-  const run = defaultTrainRun();
-  report.defaultRun = run;
-  log(`default run      ${fmt(run.seconds)} s start to model saved (node bin/mnist.js train: ${run.engine}, training ${fmt(run.trainingSeconds)} s), test accuracy ${(100 * run.testAccuracy).toFixed(2)}%`);
+// The goals' ratios, from measurements taken back to back in each round: this machine's speed
+// can change by a third within a minute, so a ratio of two figures measured minutes apart says
+// little. Each round: the plain epoch (median of 3 after a warm-up), the default run, NumPy's best
+// epoch; the ratios are the median over the rounds, and each round's is listed.
+const goalRounds = [];
+if (defaultRun || numpy) {
+  log(`goals, side by side in ${rounds} round(s) (each: plain epoch at ${threads} thread(s), median of ${quick ? 1 : 3}; ${defaultRun ? 'the default run; ' : ''}${numpy ? "NumPy's best epoch of 2 at 1 and 2 BLAS threads" : ''}):`);
 }
-
-if (numpy) {
-  const np = numpyEpochs();
-  report.numpy = np;
-  if (np.length === 0) log('numpy: skipped (no python3 with NumPy here: `pip install numpy`, or set PYTHON to one that has it)');
-  for (const r of np) {
-    if (r.error) log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): failed: ${r.error}`);
-    else log(`numpy ${r.numpy} (${r.python}), ${r.blasThreads} BLAS thread(s): epoch ${fmt(r.epochSeconds)} s${r.cpuSeconds === null ? '' : ` (${fmt(r.cpuSeconds)})`}`);
+for (let r = 0; r < rounds && (defaultRun || numpy); r++) {
+  const round = { plainEpoch: (await fastEpochs(threads, false, quick ? 1 : 3)).seconds };
+  if (defaultRun) round.defaultRun = defaultTrainRun();
+  if (numpy) round.numpy = numpyEpochs();
+  const ok = (round.numpy ?? []).filter((x) => !x.error);
+  const best = ok.length === 0 ? null : ok.reduce((x, y) => (y.epochSeconds < x.epochSeconds ? y : x));
+  if (best !== null) {
+    round.bestNumpy = { blasThreads: best.blasThreads, epochSeconds: best.epochSeconds };
+    round.plainEpochOverBestNumpy = round.plainEpoch / best.epochSeconds;
+    if (round.defaultRun) round.defaultRunOverNumpy20 = round.defaultRun.seconds / (20 * best.epochSeconds);
   }
-  const ok = np.filter((r) => !r.error);
-  if (ok.length > 0) {
-    const best = ok.reduce((x, y) => (y.epochSeconds < x.epochSeconds ? y : x));
+  goalRounds.push(round);
+  const parts = [`plain epoch ${fmt(round.plainEpoch)} s`];
+  if (round.defaultRun) {
+    const run = round.defaultRun;
+    parts.push(`default run ${fmt(run.seconds)} s start to model saved (training ${fmt(run.trainingSeconds)} s, ${(100 * run.testAccuracy).toFixed(2)}%)`);
+  }
+  for (const x of round.numpy ?? []) parts.push(x.error ? `NumPy at ${x.blasThreads} BLAS thread(s) failed: ${x.error}` : `NumPy ${x.blasThreads} thread(s) ${fmt(x.epochSeconds)} s`);
+  if (round.plainEpochOverBestNumpy !== undefined) parts.push(`plain / NumPy ${fmt(round.plainEpochOverBestNumpy)}`);
+  if (round.defaultRunOverNumpy20 !== undefined) parts.push(`default run / NumPy's 20 epochs ${fmt(round.defaultRunOverNumpy20)}`);
+  log(`  round ${r + 1}: ${parts.join(', ')}`);
+}
+report.goalRounds = goalRounds;
+if (goalRounds.length > 0 && goalRounds[0].defaultRun) {
+  const run = goalRounds[0].defaultRun;
+  report.defaultRun = run;
+  log(`default run      ${run.engine}; test accuracy ${goalRounds.map((g) => `${(100 * g.defaultRun.testAccuracy).toFixed(2)}%`).join(', ')}`);
+}
+if (numpy) {
+  const first = goalRounds[0]?.numpy ?? [];
+  report.numpy = first;
+  if (first.length === 0) log('numpy: skipped (no python3 with NumPy here: `pip install numpy`, or set PYTHON to one that has it)');
+  else log(`numpy ${first[0].numpy} (${first[0].python})`);
+  const measured = goalRounds.filter((g) => g.bestNumpy !== undefined);
+  if (measured.length > 0) {
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const list = (key) => measured.map((g) => fmt(g[key])).join(', ');
     report.ratios = {
-      plainEpochOverBestNumpy: plain.seconds / best.epochSeconds,
-      augmentedEpochOverBestNumpy: augmented.seconds / best.epochSeconds,
+      plainEpochOverBestNumpy: median(measured.map((g) => g.plainEpochOverBestNumpy)),
+      augmentedEpochOverBestNumpy: augmented.seconds / measured[0].bestNumpy.epochSeconds,
     };
-    log(`ratio plain epoch / best NumPy epoch (${best.blasThreads} thread(s)): ${fmt(report.ratios.plainEpochOverBestNumpy)}   (goal <= 0.6)`);
-    log(`ratio augmented epoch / best NumPy epoch: ${fmt(report.ratios.augmentedEpochOverBestNumpy)}`);
-    if (report.defaultRun) {
-      const numpy20 = 20 * best.epochSeconds;
-      report.ratios.defaultRunOverNumpy20 = report.defaultRun.seconds / numpy20;
-      log(`ratio default run / NumPy's 20 plain epochs (${fmt(numpy20)} s): ${fmt(report.ratios.defaultRunOverNumpy20)}   (goal <= 1)`);
+    log(`ratio plain epoch / best NumPy epoch: ${fmt(report.ratios.plainEpochOverBestNumpy)}, the median of ${list('plainEpochOverBestNumpy')}   (goal <= 0.6)`);
+    log(`ratio augmented epoch / best NumPy epoch: ${fmt(report.ratios.augmentedEpochOverBestNumpy)} (the first measurement and round 1's NumPy)`);
+    if (measured[0].defaultRunOverNumpy20 !== undefined) {
+      report.ratios.defaultRunOverNumpy20 = median(measured.map((g) => g.defaultRunOverNumpy20));
+      log(`ratio default run / NumPy's 20 plain epochs: ${fmt(report.ratios.defaultRunOverNumpy20)}, the median of ${list('defaultRunOverNumpy20')}   (goal <= 1)`);
     }
   }
 }
