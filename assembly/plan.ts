@@ -31,7 +31,7 @@ export const P_LOGITS = 19; //     f32[maxBatch * classes]
 export const P_CHUNK_NNZ = 20; //  i32[2 * chunks], chunks = maxBatch / ROW_CHUNK rounded up: nonzero inputs in each row chunk of the
 //                                  last forward, then 1 per chunk whose rows of P_INPUT hold that batch (0: scanned from the stage)
 export const P_INPUT = 21; //      f32[maxBatch * in0]
-//                      slot 22: unused
+export const P_WARP_ARGS = 22; //  a transformed or warped load's arguments (W_ARG_*: i32 slots, then the built-in augmentation's settings as f64)
 export const P_CSR_STRIDE = 23; // entries per row in the CSR arrays: in0 + 4 (scanRows writes whole f32x4)
 export const P_COMPACT_LUT = 24; // 16 x 16 bytes: the i8x16.swizzle that packs the nonzero lanes of an f32x4
 export const P_DROP_ON = 25; //    1 while a training forward/backward drops units (dropout.ts), else 0
@@ -42,8 +42,9 @@ export const P_OPT_STATE = 30; //  f32[buffers * paramCount]: the optimizer's st
 export const P_OPT_ARGS = 31; //   f64[OPT_ARGS]: the scalars of the current optimizer step (optim.ts)
 export const P_ACTIVE = 32; //    threads that take part in phases, 1..P_THREADS: workers 1..P_ACTIVE-1 and the main thread (threads.ts)
 export const P_WARP_ROWS = 33; //  i32[maxBatch]: address of each warped row's source image (a P_WARP_SRC row, or a row of a resident dataset)
-export const P_WARP_DRAW = 34; //  1: a warped load's records are drawn by the thread that warps each row chunk (env.planRows, warp.ts); 0: drawn before the phase
-//                      slot 35: unused
+export const P_WARP_DRAW = 34; //  how a warped load's records are drawn: 0 before the phase; by the thread that warps each row chunk, 1 in
+//                                  JavaScript (env.planRows), 2 in wasm (augment.ts drawAugment, for data/augment.ts planAugment's records)
+export const P_WARP_BOX = 35; //   i32[maxBatch]: the ink box of each warped row's source image (data/augment.ts inkBox)
 export const P_SCALE = 36; //      f64 in slots 36-37: the input scale of the last load (pixel byte * scale), for gatherColumns
 export const P_HEADER = 38; //     first layer record
 export const P_LAYER_SLOTS = 16; // slots per layer record
@@ -103,6 +104,19 @@ export const W_INK_Y0 = 12;
 export const W_INK_Y1 = 13;
 export const W_FAINT = 14; // samples below this become 0
 export const W_PLAN = 15;
+
+// P_WARP_ARGS: i32 slots (the load's seed and its first row's position in the epoch, for
+// model/transform.ts imageSeed), then, at these float64 indices, the settings of the built-in
+// augmentation (data/augment.ts AugmentSettings) whose records the threads draw (P_WARP_DRAW 2).
+export const W_ARG_SEED = 1;
+export const W_ARG_START = 2;
+export const W_SET_MAX_ROTATE = 2;
+export const W_SET_MAX_SHEAR = 3;
+export const W_SET_MAX_SCALE = 4;
+export const W_SET_MAX_SHIFT = 5;
+export const W_SET_FILL_CHANCE = 6;
+export const W_SET_FAINT_BELOW = 7;
+export const W_ARGS_BYTES = 64;
 
 export const LOSS_CE = 0;
 export const LOSS_MSE = 1;

@@ -13,6 +13,7 @@ import {
   L_IN, P_INPUT, P_STAGE, P_WARP_DRAW, P_WARP_PLAN, P_WARP_ROWS, W_FAINT, W_IA, W_IB, W_IC, W_ID, W_INK_X0, W_INK_X1, W_INK_Y0, W_INK_Y1, W_PLAN,
   W_TX, W_TY, W_X0, W_X1, W_Y0, W_Y1, layerI32, planI32,
 } from './plan';
+import { drawAugment } from './augment';
 import { touchLines } from './tail';
 
 /**
@@ -33,8 +34,10 @@ export function warpRows(plan: usize, r0: i32, r1: i32): void {
   // The source images' lines start coming in from memory (into each row's free input floats, see
   // below) while the records are drawn.
   for (let n = r0; n < r1; n++) store<i32>(input + (<usize>(n * pixels) << 2), touchLines(<usize>load<i32>(sources + (<usize>n << 2)), pixels));
-  if (planI32(plan, P_WARP_DRAW) != 0) planRows(r0, r1);
   const side = <i32>Math.sqrt(<f64>pixels); // a square image (checked by the JS side)
+  const draw = planI32(plan, P_WARP_DRAW);
+  if (draw == 1) planRows(r0, r1);
+  else if (draw == 2) drawAugment(plan, r0, r1, side);
   const records = <usize>planI32(plan, P_WARP_PLAN);
   const stage = <usize>planI32(plan, P_STAGE);
   for (let n = r0; n < r1; n++) {

@@ -106,7 +106,9 @@ export function inkBox(src: Uint8Array, srcOffset: number, side: number): number
 /**
  * The random part of augmentImage: draws the distortion from `rng` and, from the image's ink box
  * (inkBox), writes the inverse transform and the output box to sample into
- * plan[planOffset..planOffset + AUGMENT_PLAN - 1] (PLAN_*). Needs nothing else of the image.
+ * plan[planOffset..planOffset + AUGMENT_PLAN - 1] (PLAN_*). Needs nothing else of the image. The
+ * wasm engine draws the same records in assembly/augment.ts: keep the two in step
+ * (test/engines/wasm/transform.test.ts compares their bits).
  */
 export function planAugment(plan: Float64Array, planOffset: number, box: number, side: number, rng: Rng, s: AugmentSettings): void {
   const angle = ((2 * rng.uniform() - 1) * s.maxRotateDeg * Math.PI) / 180;

@@ -49,6 +49,12 @@ export interface AffineWarp<S = any> {
    * calling thread draws every record.
    */
   planExport?: string;
+  /**
+   * 'augment': `plan` is data/augment.ts planAugment and the settings are its AugmentSettings, so an
+   * engine may draw the records itself, bit for bit as `plan` would (the wasm engine's threads do,
+   * in assembly/augment.ts). Absent: only `plan` draws them.
+   */
+  builtIn?: 'augment';
 }
 
 /** One batch's use of a transform: `seed` with each row's position gives that row's stream (imageSeed). */

@@ -144,7 +144,7 @@ export function augmentTransform(settings: AugmentSettings): ImageTransform<Augm
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   return {
     fn: augmentImage, module: new URL(`../data/augment.${ext}`, import.meta.url).href, exportName: 'augmentImage', settings,
-    native: { kind: 'affine', plan: planAugment, recordLength: AUGMENT_PLAN, planExport: 'planAugment' },
+    native: { kind: 'affine', plan: planAugment, recordLength: AUGMENT_PLAN, planExport: 'planAugment', builtIn: 'augment' },
   };
 }
 

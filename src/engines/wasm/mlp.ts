@@ -20,7 +20,8 @@ import { threadCandidates, ThreadTuner } from './tuner.js';
 import {
   ACT_CODES, CMD_BACKWARD, CMD_BACKWARD_ROWS, CMD_EXIT, CMD_FORWARD, CMD_LOAD, CMD_LOAD_FORWARD, CMD_LOAD_TRANSFORM, CMD_LOAD_TRANSFORM_FORWARD,
   CMD_LOAD_WARP, CMD_LOAD_WARP_FORWARD, CMD_OPTIM, CMD_PARAM_GRADS, CMD_PARAM_GRADS_SGD, CMD_PARAM_SGD, CMD_SGD, LOSS_CODES, MAX_THREADS, P_ACTIVE, P_DROP_ON, P_SCALE, P_WARP_DRAW, ROW_CHUNK,
-  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_PLAN, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
+  OPT_ADAM, OPT_ARGS, OPT_MOMENTUM, OPT_NESTEROV, OPT_SGD_L2, W_ARG_SEED, W_ARG_START, W_ARGS_BYTES, W_PLAN, W_SET_FAINT_BELOW,
+  W_SET_FILL_CHANCE, W_SET_MAX_ROTATE, W_SET_MAX_SCALE, W_SET_MAX_SHEAR, W_SET_MAX_SHIFT, planMemory, writeLabelSmoothing, writePlan, type MemoryPlan,
 } from './plan.js';
 
 /** AffineWarp.plan: draws one row's warp record. */
@@ -140,10 +141,30 @@ const RESIDENT_BYTES = 256 * 2 ** 20;
 /** An images array is made resident only when it holds more than this many batches: a dataset, not a batch. */
 const RESIDENT_MIN_BATCHES = 4;
 
-// Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32).
+// Slots of the transformed load's arguments (MemoryPlan.transformArgs, i32; the wasm reads the seed
+// and the start, W_ARG_*, when it draws augmentation records itself).
 const T_GEN = 0;
-const T_SEED = 1;
-const T_START = 2;
+const T_SEED = W_ARG_SEED;
+const T_START = W_ARG_START;
+
+/**
+ * JavaScript's own cos, sin and pow for assembly/augment.ts: the records it draws must be the bits
+ * planAugment's are, and the wasm library's functions may round differently in the last bit.
+ */
+const MATH_IMPORTS = { cos: Math.cos, sin: Math.sin, pow: Math.pow };
+
+/**
+ * What assembly/augment.ts reads of a built-in augmentation's settings (AffineWarp.builtIn
+ * 'augment'): data/augment.ts AugmentSettings, which an engine may not import.
+ */
+interface BuiltInAugmentSettings {
+  maxRotateDeg: number;
+  maxShear: number;
+  maxScale: number;
+  maxShift: number;
+  fillChance?: number;
+  faintBelow?: number;
+}
 
 /**
  * One thread's side of a transformed load: the wasm phase calls its rows() (the module's
@@ -175,7 +196,7 @@ class TransformHost {
     /** The record-drawing functions (AffineWarp.plan) of the transforms that name one, by key. */
     private readonly plans: ReadonlyMap<string, WarpPlanFn> = new Map(),
   ) {
-    this.args = new Int32Array(buffer, layout.transformArgs, 16);
+    this.args = new Int32Array(buffer, layout.transformArgs, W_ARGS_BYTES / 4);
     this.warpPlan = new Float64Array(buffer, layout.warpPlan, maxBatch * W_PLAN);
     this.warpBox = new Int32Array(buffer, layout.warpBox, maxBatch);
     this.rowSource = new Int32Array(buffer, layout.rowSource, maxBatch);
@@ -346,6 +367,8 @@ export class WasmMlp implements Network {
   private readonly warpDraw: Int32Array;
   /** The transformed load's arguments (slots T_*) and each row's image index, in the shared memory. */
   private readonly args: Int32Array;
+  /** The built-in augmentation's settings, as float64s over the same arguments (W_SET_*). */
+  private readonly warpSettings: Float64Array;
   private readonly rowSource: Int32Array;
   /** Each batch row's pixel bytes (P_ROW_BYTES): a stage row, or a row of a resident dataset. */
   private readonly rowBytes: Int32Array;
@@ -397,7 +420,8 @@ export class WasmMlp implements Network {
     this.gradValues = new Float32Array(buf, layout.grads, layout.paramCount);
     this.plainSgd = optimizer.name === 'sgd' && optimizer.weightDecay === 0;
     this.inputRows = new Float32Array(buf, layout.input, maxBatch * in0);
-    this.args = new Int32Array(buf, layout.transformArgs, 16);
+    this.args = new Int32Array(buf, layout.transformArgs, W_ARGS_BYTES / 4);
+    this.warpSettings = new Float64Array(buf, layout.transformArgs, W_ARGS_BYTES / 8);
     this.rowSource = new Int32Array(buf, layout.rowSource, maxBatch);
     this.rowBytes = new Int32Array(buf, layout.rowBytes, maxBatch);
     this.active = new Int32Array(buf, layout.plan + 4 * P_ACTIVE, 1);
@@ -454,6 +478,7 @@ export class WasmMlp implements Network {
     const transformHost = new TransformHost(memory.buffer, layout, maxBatch, spec.sizes[0], new Map());
     const env = {
       memory, transformRows: (r0: number, r1: number) => transformHost.rows(r0, r1), planRows: (r0: number, r1: number) => transformHost.planRows(r0, r1),
+      ...MATH_IMPORTS,
     };
     const instance = await api.instantiate(host.module, { env });
     const refs = transforms.map(workerRef);
@@ -623,7 +648,20 @@ export class WasmMlp implements Network {
     }
     if (boxes === null) this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
     const key = transformKey(t.transform);
-    if (this.threads === 1 || this.workerPlans.has(key)) {
+    if (native.builtIn === 'augment') {
+      // Each thread draws the records of the row chunks it claims, in wasm (assembly/augment.ts).
+      const s = t.transform.settings as BuiltInAugmentSettings;
+      const { args, warpSettings } = this;
+      args[T_SEED] = t.seed | 0;
+      args[T_START] = start;
+      warpSettings[W_SET_MAX_ROTATE] = s.maxRotateDeg;
+      warpSettings[W_SET_MAX_SHEAR] = s.maxShear;
+      warpSettings[W_SET_MAX_SCALE] = s.maxScale;
+      warpSettings[W_SET_MAX_SHIFT] = s.maxShift;
+      warpSettings[W_SET_FILL_CHANCE] = s.fillChance ?? 0;
+      warpSettings[W_SET_FAINT_BELOW] = s.faintBelow ?? 0;
+      this.warpDraw[0] = 2;
+    } else if (this.threads === 1 || this.workerPlans.has(key)) {
       // Each thread draws the records of the row chunks it claims (TransformHost.planRows), so
       // the drawing is shared too and the threads do not wait for it between steps.
       if (this.sent === null || !this.sent.draws || this.sent.transform !== t.transform) {
@@ -947,6 +985,7 @@ export function joinAsWorker(
   const host = new TransformHost(data.memory.buffer, data.layout, data.maxBatch, data.inputs, transforms, receive, plans);
   const env = {
     memory: data.memory, transformRows: (r0: number, r1: number) => host.rows(r0, r1), planRows: (r0: number, r1: number) => host.planRows(r0, r1),
+    ...MATH_IMPORTS,
   };
   const exports = new api.Instance(data.module, { env }).exports as unknown as EngineExports;
   ready();

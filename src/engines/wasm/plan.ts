@@ -31,6 +31,7 @@ export const P_PARAM_COUNT = 18;
 export const P_LOGITS = 19;
 export const P_CHUNK_NNZ = 20;
 export const P_INPUT = 21;
+export const P_WARP_ARGS = 22;
 export const P_CSR_STRIDE = 23;
 export const P_COMPACT_LUT = 24;
 export const P_DROP_ON = 25;
@@ -42,6 +43,7 @@ export const P_OPT_ARGS = 31;
 export const P_ACTIVE = 32;
 export const P_WARP_ROWS = 33;
 export const P_WARP_DRAW = 34;
+export const P_WARP_BOX = 35;
 export const P_SCALE = 36;
 export const P_HEADER = 38;
 export const P_LAYER_SLOTS = 16;
@@ -91,6 +93,16 @@ export const W_INK_Y0 = 12;
 export const W_INK_Y1 = 13;
 export const W_FAINT = 14;
 export const W_PLAN = 15;
+/** assembly/plan.ts: P_WARP_ARGS's i32 slots, then the built-in augmentation's settings at float64 indices. */
+export const W_ARG_SEED = 1;
+export const W_ARG_START = 2;
+export const W_SET_MAX_ROTATE = 2;
+export const W_SET_MAX_SHEAR = 3;
+export const W_SET_MAX_SCALE = 4;
+export const W_SET_MAX_SHIFT = 5;
+export const W_SET_FILL_CHANCE = 6;
+export const W_SET_FAINT_BELOW = 7;
+export const W_ARGS_BYTES = 64;
 
 /** assembly/optim.ts: the rule codes and the f64 slots of the optimizer step's scalars. */
 export const OPT_SGD_L2 = 0;
@@ -229,7 +241,7 @@ export function planMemory(sizes: readonly number[], maxBatch: number, optBuffer
     optArgs: take(8 * OPT_ARGS),
     optState: take(4 * optBuffers * paramCount),
     optBuffers,
-    transformArgs: take(64),
+    transformArgs: take(W_ARGS_BYTES),
     rowSource: take(4 * maxBatch),
     warpSrc: take(maxBatch * in0),
     warpRows: take(4 * maxBatch),
@@ -285,6 +297,8 @@ export function writePlan(
   plan[P_WARP_SRC] = layout.warpSrc;
   plan[P_WARP_ROWS] = layout.warpRows;
   plan[P_WARP_PLAN] = layout.warpPlan;
+  plan[P_WARP_ARGS] = layout.transformArgs;
+  plan[P_WARP_BOX] = layout.warpBox;
   // Entry m: the byte shuffle that moves the lanes whose bit is set in m to the front (0x80 = zero).
   const lut = new Uint8Array(memory, LUT_ADDR, 256);
   for (let m = 0; m < 16; m++) {

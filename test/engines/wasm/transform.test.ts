@@ -10,7 +10,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as augmentTs from '../../../src/data/augment.js';
-import { augmentImage, DEFAULT_AUGMENT, inkBox, warpImage, type AugmentSettings } from '../../../src/data/augment.js';
+import { augmentImage, DEFAULT_AUGMENT, inkBox, planAugment, warpImage, type AugmentSettings } from '../../../src/data/augment.js';
 import { loadSplit, locateMnist, type MnistSplit } from '../../../src/data/mnist.js';
 import type { Dataset } from '../../../src/data/split.js';
 import { createReferenceNetwork } from '../../../src/engines/reference/mlp.js';
@@ -241,20 +241,61 @@ describe('the native warp (assembly/warp.ts)', () => {
     expectIdentical(net.input.subarray(0, 30 * 784), expectedInputs(mnist.images, order, 0, 30, 9, 1), 'inputs');
   });
 
-  it('has each thread draw the records of the rows it warps when the workers import the drawing export, else draws them first', async () => {
-    const drawsOnThreads = (net: WasmMlp) => new Int32Array(net.exports.memory.buffer, net.layout.plan)[planTs.P_WARP_DRAW];
+  it('has each thread draw the records of the rows it warps: the built-in augmentation in wasm, another warp in JavaScript when the workers import its drawing export, else draws them first', async () => {
+    const drawing = (net: WasmMlp) => new Int32Array(net.exports.memory.buffer, net.layout.plan)[planTs.P_WARP_DRAW];
     expect(augment.native?.planExport).toBe('planAugment');
+    expect(augment.native?.builtIn).toBe('augment');
+    // The same warp as a transform the engine does not know: only its JavaScript draws the records.
+    const unknown: ImageTransform = { ...augment, native: { ...augment.native!, builtIn: undefined } };
     const order = shuffled(mnist.count, 5);
     const withPlans = await fast(3);
     const without = await fast(3, false);
     for (const start of [0, 40, 80]) {
       const want = expectedInputs(mnist.images, order, start, MAX_BATCH, 77, 1 / 255);
-      withPlans.loadBatch(mnist.images, order, start, MAX_BATCH, 1 / 255, { transform: augment, seed: 77 });
-      expect(drawsOnThreads(withPlans)).toBe(1);
-      expectIdentical(withPlans.input.subarray(0, MAX_BATCH * 784), want, `drawn by the threads, batch at ${start}`);
-      without.loadBatch(mnist.images, order, start, MAX_BATCH, 1 / 255, { transform: augment, seed: 77 });
-      expect(drawsOnThreads(without)).toBe(0);
-      expectIdentical(without.input.subarray(0, MAX_BATCH * 784), want, `drawn first, batch at ${start}`);
+      for (const [net, transform, mode, how] of [
+        [withPlans, augment, 2, 'in wasm'], [without, augment, 2, 'in wasm, workers without the transform'],
+        [withPlans, unknown, 1, 'in JavaScript on the threads'], [without, unknown, 0, 'first'],
+      ] as const) {
+        net.loadBatch(mnist.images, order, start, MAX_BATCH, 1 / 255, { transform, seed: 77 });
+        expect(drawing(net), how).toBe(mode);
+        expectIdentical(net.input.subarray(0, MAX_BATCH * 784), want, `drawn ${how}, batch at ${start}`);
+      }
+    }
+  });
+
+  it('draws planAugment\'s records bit for bit in wasm: blank and full images, every fill chance (0, NaN, negative, 1), faint levels, other sides', async () => {
+    const settings: AugmentSettings[] = [
+      DEFAULT_AUGMENT,
+      { maxRotateDeg: 180, maxShear: 2, maxScale: 0.9, maxShift: 14, fillChance: 1, faintBelow: 40.5 },
+      { maxRotateDeg: 12, maxShear: 0.25, maxScale: 0.12, maxShift: 2, fillChance: NaN, faintBelow: NaN },
+      { maxRotateDeg: 7, maxShear: 0, maxScale: 0, maxShift: 0, fillChance: -1 },
+      { maxRotateDeg: 0, maxShear: 0.5, maxScale: 0.5, maxShift: 1, fillChance: 0.5 },
+    ];
+    for (const side of [28, 5]) {
+      const pixels = side * side;
+      const shape: NetworkSpec = { sizes: [pixels, 4, 3], activation: 'relu', loss: 'cross-entropy' };
+      const images = side === 28 ? augmentCases(mnist.images, 200) : Uint8Array.from({ length: 40 * pixels }, (_, i) => ((i * 37) % 11 < 3 ? 200 : 0));
+      const count = images.length / pixels;
+      const net = await createWasmNetwork(shape, 40, { threads: 2, transforms: [] });
+      opened.push(net);
+      const records = new Float64Array(planTs.W_PLAN * 40);
+      const rng = new Rng(0);
+      for (const [v, s] of settings.entries()) {
+        const transform = augmentTransform(s);
+        for (let start = 0; start + 40 <= count; start += 40) {
+          const order = shuffled(count, start + v);
+          const seed = 1000 * v + start - 7;
+          net.loadBatch(images, order, start, 40, 1, { transform, seed });
+          void net.input; // runs the deferred load, which draws the records
+          for (let n = 0; n < 40; n++) {
+            rng.reset(imageSeed(seed, start + n));
+            planAugment(records, n * planTs.W_PLAN, inkBox(images, order[start + n] * pixels, side), side, rng, s);
+          }
+          // Bits, so that a NaN setting's NaN and the sign of a zero count too.
+          const got = new Uint32Array(net.exports.memory.buffer, net.layout.warpPlan, 2 * planTs.W_PLAN * 40);
+          expectIdentical(got, new Uint32Array(records.buffer), `side ${side}, settings ${v}, batch at ${start}`);
+        }
+      }
     }
   });
 
