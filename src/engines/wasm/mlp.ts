@@ -154,19 +154,6 @@ const T_START = W_ARG_START;
 const MATH_IMPORTS = { cos: Math.cos, sin: Math.sin, pow: Math.pow };
 
 /**
- * What assembly/augment.ts reads of a built-in augmentation's settings (AffineWarp.builtIn
- * 'augment'): data/augment.ts AugmentSettings, which an engine may not import.
- */
-interface BuiltInAugmentSettings {
-  maxRotateDeg: number;
-  maxShear: number;
-  maxScale: number;
-  maxShift: number;
-  fillChance?: number;
-  faintBelow?: number;
-}
-
-/**
  * One thread's side of a transformed load: the wasm phase calls its rows() (the module's
  * env.transformRows import) for each row chunk the thread claims, or, for a warped load whose
  * records the threads draw, its planRows() (env.planRows, before the chunk's warp). The main
@@ -649,15 +636,16 @@ export class WasmMlp implements Network {
     if (boxes === null) this.exports.inkBoxes(this.layout.warpBox, this.layout.warpSrc, batch, side);
     const key = transformKey(t.transform);
     if (native.builtIn === 'augment') {
-      // Each thread draws the records of the row chunks it claims, in wasm (assembly/augment.ts).
-      const s = t.transform.settings as BuiltInAugmentSettings;
+      // Each thread draws the records of the row chunks it claims, in wasm (assembly/augment.ts),
+      // with data/augment.ts AugmentSettings (which an engine does not import) from here.
+      const s = t.transform.settings as Readonly<Record<string, number | undefined>>;
       const { args, warpSettings } = this;
       args[T_SEED] = t.seed | 0;
       args[T_START] = start;
-      warpSettings[W_SET_MAX_ROTATE] = s.maxRotateDeg;
-      warpSettings[W_SET_MAX_SHEAR] = s.maxShear;
-      warpSettings[W_SET_MAX_SCALE] = s.maxScale;
-      warpSettings[W_SET_MAX_SHIFT] = s.maxShift;
+      warpSettings[W_SET_MAX_ROTATE] = s.maxRotateDeg ?? NaN;
+      warpSettings[W_SET_MAX_SHEAR] = s.maxShear ?? NaN;
+      warpSettings[W_SET_MAX_SCALE] = s.maxScale ?? NaN;
+      warpSettings[W_SET_MAX_SHIFT] = s.maxShift ?? NaN;
       warpSettings[W_SET_FILL_CHANCE] = s.fillChance ?? 0;
       warpSettings[W_SET_FAINT_BELOW] = s.faintBelow ?? 0;
       this.warpDraw[0] = 2;
