@@ -45,8 +45,9 @@ describe('float32ToString', () => {
         values.push(near, -near);
       }
     }
-    // Halfway cases at 6 to 8 digits: 1.5 units of the last digit, exactly representable.
-    values.push(1.5, 0.125, 0.0625, 2.5e-5, 1234567.5, 123456.75);
+    // Halfway cases, exact in float32, at 6, 7 and 8 significant digits (toPrecision rounds them
+    // away from zero), both signs; and short exact values.
+    for (const tie of [123456.5, 1234567.5, 1234567.25, 0.5, 0.125, 0.0625]) values.push(tie, -tie);
     for (const v of values) {
       const x = Math.fround(v);
       expect(float32ToString(x), `${x}`).toBe(byToPrecision(x));
