@@ -1,12 +1,12 @@
 /**
  * The augmentation's warp (src/data/augment.ts warpImage) inside the engine: each row of a chunk
  * takes its source image from where P_WARP_ROWS points (a row of a resident dataset, or of the
- * source stage P_WARP_SRC) and its plan record (P_WARP_PLAN, drawn
- * by data/augment.ts planAugment on the main thread) and writes the warped bytes to P_STAGE, which
- * loadChunk then converts. The same fixed-point arithmetic as warpImage (and the same float64
- * operations for each row's start), so the bytes are identical; not the random draws, which stay
- * in JavaScript with the generator. Also the ink boxes that the records are drawn from (inkBoxes,
- * for the main thread).
+ * source stage P_WARP_SRC) and its plan record (P_WARP_PLAN: drawn before the phase, or by this
+ * thread first, in JavaScript through env.planRows or, for the built-in augmentation, in
+ * augment.ts) and writes the warped bytes to P_STAGE, which loadChunk then converts. The same
+ * fixed-point arithmetic as warpImage (and the same float64 operations for each row's start), so
+ * the bytes are identical. Also the ink boxes that the records are drawn from (inkBoxes, for the
+ * main thread).
  */
 
 import {
@@ -113,8 +113,8 @@ const LIMIT: f64 = 1073741824; // 2^30
 
 /**
  * One image: background outside the record's box, bilinear samples of the source bytes at
- * `image` inside it (those below the record's faint level 0), as warpImage computes them. Only the pixels whose four neighbours reach the
- * ink's box are sampled (each row's run of them found exactly, in whole numbers), four at a time;
+ * `image` inside it (those below the record's faint level become 0), as warpImage computes them.
+ * Only the pixels whose four neighbours reach the ink's box are sampled (each row's run of them found exactly, in whole numbers), four at a time;
  * the rest are background. Those neighbours are inside the image, or one pixel outside it where
  * the ink touches a border: such an image is first copied, framed by a row and column of 0s, to
  * `scratch` (`room` bytes; an image too small to frame there is sampled pixel by pixel).
@@ -208,8 +208,8 @@ function warpImage(out: usize, image: usize, side: i32, rec: usize, scratch: usi
 }
 
 /**
- * The record's faint level: samples below it are 0. A whole number 0..255 from planAugment, else
- * clamped to that (NaN: 0), as warpImage's `value < faint` compares.
+ * The record's faint level as a whole number 0..256: samples below it are 0, as warpImage's
+ * `value < faint` decides for any level (a fraction rounds up, NaN and negatives drop nothing).
  */
 @inline function faintOf(rec: usize): i32 {
   const f = ceil(load<f64>(rec, W_FAINT << 3));
