@@ -608,10 +608,11 @@ export class WasmMlp implements Network {
 
   /**
    * A transformed load whose pixel work is an affine warp: here, each row gets the address of its
-   * source image (in a resident dataset, or copied to the warp stage), its ink box (found once per
-   * resident dataset, else per batch, in wasm) and its record (the generator's part, drawn as
-   * transformRow seeds it); then each thread warps and converts the rows of the chunks it claims
-   * (assembly/warp.ts).
+   * source image (in a resident dataset, or copied to the warp stage) and its ink box (found once per
+   * resident dataset, else per batch, in wasm); then each thread draws the records of the chunks
+   * it claims (the generator's part, seeded as transformRow seeds it: in wasm for the built-in
+   * augmentation, else in JavaScript when the workers import the drawing export; otherwise they
+   * are drawn here first), and warps and converts their rows (assembly/warp.ts).
    */
   private loadWarped(
     images: Uint8Array, order: Uint32Array | null, start: number, batch: number, scale: number,
