@@ -1,5 +1,5 @@
 /**
- * data/augment.ts planAugment in WebAssembly, for the default augmentation: each thread draws the
+ * data/augment.ts planAugment in WebAssembly, for the built-in augmentation: each thread draws the
  * warp records of the rows it warps, from each row's own random stream (model/transform.ts
  * imageSeed, rng.ts Rng), without calling into JavaScript for every chunk. The same operations in
  * the same order on the same float64s, and cos, sin and pow imported from JavaScript's Math, so

@@ -30,7 +30,7 @@ export interface AugmentSettings {
    * where the digit itself has about 8, and 201 nonzero pixels in all against 150. The sparse
    * kernels cost the same for a faint pixel as for ink, and the halo taught the network nothing
    * measurable: dropping it below 16 took 7% off an augmented epoch at the same accuracy (MNIST
-   * test and the realistic images, three seeds each; README, "Dropping the warp's faint halo").
+   * test and the realistic images, three seeds each; README, Speed, "the warp drops its faint halo").
    * 0 or absent: none dropped.
    */
   faintBelow?: number;
